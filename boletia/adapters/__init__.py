@@ -1,0 +1,1 @@
+"""Adapters: the only modules that talk to MongoDB, Kafka, SES and HTTP."""

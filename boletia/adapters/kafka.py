@@ -1,0 +1,215 @@
+"""Kafka: admin (brokers, topics, lag) with kafka-python."""
+
+from __future__ import annotations
+
+import time
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from boletia.config import DEAD_LETTER_TOPIC, HEARTBEAT_TOPIC, TOPICS
+
+REPLICATION = 3
+MIN_ISR = 2
+PARTITIONS = 3
+
+
+def admin(bootstrap: str) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="boletia-admin",
+                            request_timeout_ms=10000)
+
+
+def wait_for_brokers(bootstrap: str, count: int, timeout: float = 60.0) -> None:
+    """Wait until the cluster metadata lists `count` brokers and a controller."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            a = admin(bootstrap)
+            try:
+                meta = a.describe_cluster()
+            finally:
+                a.close()
+            if len(meta.get("brokers", [])) >= count and meta.get("controller_id", -1) != -1:
+                return
+            last = f"{len(meta.get('brokers', []))} brokers registered"
+        except KafkaError as exc:
+            last = str(exc)
+        time.sleep(1)
+    raise TimeoutError(f"Kafka cluster did not reach {count} brokers in {timeout:.0f}s ({last})")
+
+
+LAB_TOPICS = (*TOPICS, DEAD_LETTER_TOPIC, HEARTBEAT_TOPIC)
+
+
+def ensure_topics(bootstrap: str, topics: tuple[str, ...] = LAB_TOPICS) -> None:
+    """Create the lab's topics with RF 3 and min.insync.replicas 2 (no-op when they exist).
+
+    The source connector keys each message by its document's `_id`, so with several
+    partitions the changes of one document still arrive in order.
+    """
+    a = admin(bootstrap)
+    try:
+        missing = [t for t in topics if t not in set(a.list_topics())]
+        if missing:
+            try:
+                a.create_topics([
+                    NewTopic(t, num_partitions=PARTITIONS, replication_factor=REPLICATION,
+                             topic_configs={"min.insync.replicas": str(MIN_ISR)})
+                    for t in missing
+                ])
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        a.close()
+
+
+def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    """A topic's effective configuration, name -> value."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    a = admin(bootstrap)
+    try:
+        result = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        a.close()
+    entries = result.get("topic", {}).get(topic, {})
+    return {name: e.get("value") for name, e in entries.items()}
+
+
+def partitions(bootstrap: str, topics: list[str]) -> list[dict]:
+    """One row per partition: topic, partition, leader, replicas, isr (broker ids)."""
+    a = admin(bootstrap)
+    try:
+        described = a.describe_topics(topics)
+    finally:
+        a.close()
+    rows = []
+    for t in described:
+        for p in sorted(t["partitions"], key=lambda p: p["partition_index"]):
+            rows.append({"topic": t["name"], "partition": p["partition_index"],
+                         "leader": p["leader_id"], "replicas": p["replica_nodes"],
+                         "isr": p["isr_nodes"]})
+    return rows
+
+
+# ---------------------------------------------------------------- at-least-once consumer
+class PoisonMessage(Exception):
+    """A message no retry can fix (undecodable, or missing what the handler needs): it goes
+    to the dead-letter topic with the reason instead of blocking its partition forever."""
+
+
+class AtLeastOnceConsumer:
+    """The seed's pcKafka consumer, done right (SPEC §4, §5.1).
+
+    - An offset is committed only after the handler succeeded on that message.
+    - A failing message is retried: seek back to it, back off, and never commit past it
+      (the seed moved on, and committing N+1 silently dropped N).
+    - A poison message goes to the dead-letter topic with the reason, then is committed.
+    - `design="seed"` keeps the seed's behaviour: a failed message is skipped, uncommitted,
+      and the next success commits past it.
+
+    `hooks` lets the lab inject faults between the handler's write and the commit.
+    """
+
+    def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
+                 design: str = "fixed", dead_letter: str = DEAD_LETTER_TOPIC,
+                 max_backoff: float = 5.0, hooks=None, log=print):
+        self.group, self.topics, self.handler = group, topics, handler
+        self.bootstrap, self.design, self.dead_letter = bootstrap, design, dead_letter
+        self.max_backoff, self.hooks, self.log = max_backoff, hooks, log
+        self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0}
+        self._consumer = None
+        self._producer = None
+
+    def _open(self):
+        from kafka import KafkaConsumer, KafkaProducer
+
+        self._consumer = KafkaConsumer(
+            *self.topics, bootstrap_servers=self.bootstrap.split(","), group_id=self.group,
+            client_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
+            max_poll_records=50, session_timeout_ms=10000, heartbeat_interval_ms=3000)
+        self._producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all",
+                                       retries=5)
+
+    def _commit(self, record) -> None:
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        tp = TopicPartition(record.topic, record.partition)
+        self._consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)})
+
+    def _dead_letter(self, record, reason: str) -> None:
+        headers = [("reason", reason.encode()[:1000]), ("topic", record.topic.encode()),
+                   ("partition", str(record.partition).encode()),
+                   ("offset", str(record.offset).encode()), ("group", self.group.encode())]
+        self._producer.send(self.dead_letter, key=record.key, value=record.value,
+                            headers=headers).get(timeout=30)
+        self.stats["dead_lettered"] += 1
+        self.log(f"dead-lettered {record.topic}[{record.partition}]@{record.offset}: {reason}")
+
+    def _process_partition(self, tp, records, failures: dict) -> None:
+        for record in records:
+            try:
+                self.handler(record)
+            except PoisonMessage as exc:
+                self._dead_letter(record, str(exc))
+            except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
+                if self.design == "seed":
+                    self.stats["skipped"] += 1
+                    self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset}, "
+                             f"moving on (seed): {exc!r}")
+                    continue
+                failures[tp] = failures.get(tp, 0) + 1
+                self.stats["retried"] += 1
+                delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
+                self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset} "
+                         f"(attempt {failures[tp]}), retrying in {delay:.1f}s: {exc!r}")
+                self._consumer.seek(tp, record.offset)
+                time.sleep(delay)
+                return  # the rest of this batch waits: nothing past N is committed
+            failures.pop(tp, None)
+            if self.hooks:
+                self.hooks.before_commit(record)
+            self._commit(record)
+            self.stats["processed"] += 1
+
+    def run(self, stop) -> None:
+        """Consume until `stop` (a threading.Event) is set; then close cleanly."""
+        self._open()
+        failures: dict = {}
+        try:
+            while not stop.is_set():
+                batches = self._consumer.poll(timeout_ms=500)
+                if self.hooks:
+                    self.hooks.polled(self._consumer)
+                for tp, records in batches.items():
+                    if stop.is_set():
+                        break
+                    self._process_partition(tp, records, failures)
+        finally:
+            self._consumer.close(autocommit=False)
+            self._producer.close()
+
+
+def lag(bootstrap: str, group: str, topics: list[str]) -> dict[str, int]:
+    """Per topic: end offset minus the group's committed offset (all of it if none)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group,
+                             enable_auto_commit=False)
+    try:
+        out = {}
+        for topic in topics:
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = consumer.end_offsets(parts)
+            begins = consumer.beginning_offsets(parts)
+            total = 0
+            for tp in parts:
+                committed = consumer.committed(tp)
+                total += ends[tp] - (committed if committed is not None else begins[tp])
+            out[topic] = total
+        return out
+    finally:
+        consumer.close(autocommit=False)

@@ -1,0 +1,93 @@
+"""MongoDB: the client, the collections of database `boletia`, their indexes and options."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, MongoClient
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from boletia.config import COLLECTIONS, DATABASE
+
+NOTIFICATIONS = "notificaciones"
+
+
+def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None) -> MongoClient:
+    """`app_name` lets a fail point target one service's connections only."""
+    return MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True,
+                       appname=app_name or "boletia")
+
+
+def ping(uri: str) -> bool:
+    try:
+        with client(uri, timeout_ms=1000) as c:
+            return c.admin.command("ping").get("ok") == 1
+    except PyMongoError:
+        return False
+
+
+def database(c: MongoClient) -> Database:
+    return c[DATABASE]
+
+
+def ensure_schema(c: MongoClient) -> None:
+    """Create the collections with post-images on, and the indexes the services rely on.
+
+    Post-images let the source connector publish each update as that update left the
+    document (`change.stream.full.document=required`), not as it is when read later.
+    """
+    db = database(c)
+    existing = set(db.list_collection_names())
+    for name in (*COLLECTIONS, NOTIFICATIONS):
+        if name not in existing:
+            db.create_collection(name, changeStreamPreAndPostImages={"enabled": True})
+        else:
+            db.command("collMod", name, changeStreamPreAndPostImages={"enabled": True})
+    db.eventos.create_index([("nombre", ASCENDING)], unique=True, name="nombre_unico")
+    db.inventario.create_index([("nombre", ASCENDING)], name="nombre")
+    db.reservas.create_index([("evento", ASCENDING), ("email", ASCENDING)], name="evento_email")
+    db.reservas.create_index([("evento", ASCENDING), ("estado", ASCENDING)], name="evento_estado")
+    db[NOTIFICATIONS].create_index(
+        [("reserva", ASCENDING), ("estado", ASCENDING)], unique=True, name="una_por_estado")
+
+
+def apply(db: Database, write) -> object:
+    """Carry out one write decided by boletia.domain.decisions.
+
+    FindAndModify -> the document after the update, or None when the filter matched nothing.
+    UpdateMany    -> the number of documents changed.
+    InsertOne     -> True, or False when the `_id` exists already (the work was done before:
+                     a redelivered message is acknowledged, not inserted twice).
+    """
+    from pymongo import ReturnDocument
+    from pymongo.errors import DuplicateKeyError
+
+    from boletia.domain import decisions as d
+
+    coll = db[write.collection]
+    if isinstance(write, d.FindAndModify):
+        return coll.find_one_and_update(write.filter, write.update,
+                                        return_document=ReturnDocument.AFTER)
+    if isinstance(write, d.UpdateMany):
+        return coll.update_many(write.filter, write.update).modified_count
+    if isinstance(write, d.InsertOne):
+        try:
+            coll.insert_one(dict(write.document))
+            return True
+        except DuplicateKeyError:
+            return False
+    raise TypeError(f"not a write: {write!r}")
+
+
+def fail_next_writes(c: MongoClient, times: int, app_name: str | None = None,
+                     commands: tuple[str, ...] = ("insert", "update", "findAndModify"),
+                     error_code: int = 91) -> None:
+    """Make the next `times` write commands fail (SecantusDB/mongod `failCommand` fail point),
+    optionally only for clients that connected with `appname=app_name`."""
+    data: dict = {"failCommands": list(commands), "errorCode": error_code}
+    if app_name:
+        data["appName"] = app_name
+    c.admin.command({"configureFailPoint": "failCommand", "mode": {"times": times}, "data": data})
+
+
+def clear_fail_points(c: MongoClient) -> None:
+    c.admin.command({"configureFailPoint": "failCommand", "mode": "off"})

@@ -1,0 +1,1 @@
+"""The silent services: Kafka consumers that turn messages into writes or emails."""

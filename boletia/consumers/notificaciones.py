@@ -1,0 +1,59 @@
+"""Consumer `notificaciones`: one email per reservation state through SES (SPEC §4 step 5).
+
+Fixed design (SPEC §5.6): a ledger in collection `notificaciones` keyed by reservation and
+state. A state whose email was sent is never sent again (`suprimidos` counts the redeliveries
+stopped); a redelivery that finds a send started but not confirmed (a crash between SES and
+the ledger) sends again, and `intentos` > 1 records the possible duplicate: at-least-once
+cannot promise better, but it can tell.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from boletia import config
+from boletia.adapters import mongo
+from boletia.adapters.ses import Mailer
+from boletia.consumers import runner
+from boletia.domain import decisions
+
+GROUP = "notificaciones"
+TOPICS = ["boletia.reservas"]
+
+
+def make_handler(db, mailer: Mailer, design: str):
+    ledger = db[mongo.NOTIFICATIONS]
+
+    def handle(topic: str, doc: dict) -> None:
+        email = decisions.notification(doc)
+        if isinstance(email, decisions.Ignore):
+            return
+        if design == "seed":
+            mailer.send(email.to, email.subject, email.body)
+            return
+        key = f"{email.reserva}:{email.estado}"
+        try:
+            # Count the attempt before sending; a state already sent matches nothing, and
+            # the upsert then collides with the existing _id.
+            ledger.find_one_and_update(
+                {"_id": key, "enviado": {"$ne": True}},
+                {"$setOnInsert": {"reserva": email.reserva, "estado": email.estado,
+                                  "to": email.to, "enviado": False},
+                 "$inc": {"intentos": 1}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            ledger.update_one({"_id": key}, {"$inc": {"suprimidos": 1}})
+            return
+        message_id = mailer.send(email.to, email.subject, email.body)
+        ledger.update_one({"_id": key}, {
+            "$set": {"enviado": True, "message_id": message_id, "at": datetime.now(UTC)}})
+    return handle
+
+
+def main() -> None:
+    s = config.settings()
+    client = mongo.client(s.mongo_uri, app_name=GROUP)
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), config.design()))

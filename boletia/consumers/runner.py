@@ -1,0 +1,55 @@
+"""Run one consumer process: decode -> decide -> adapter, inside the at-least-once loop."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from bson import json_util
+from bson.errors import InvalidBSON
+
+from boletia import config
+from boletia.adapters.kafka import AtLeastOnceConsumer, PoisonMessage
+from boletia.lab.faults import ConsumerHooks
+
+
+def decode(record) -> dict:
+    """The source connector's value: the full document as (relaxed) extended JSON."""
+    if record.value is None:
+        raise PoisonMessage("empty value (tombstone): nothing to process")
+    try:
+        doc = json_util.loads(record.value)
+    except (ValueError, InvalidBSON, UnicodeDecodeError) as exc:
+        raise PoisonMessage(f"not extended JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise PoisonMessage(f"not a document: {type(doc).__name__}")
+    return doc
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(group: str, topics: list[str], handle: Callable[[str, dict], None]) -> None:
+    """`handle(topic, document)` does the work; KeyError/TypeError there mean the message
+    lacks what the design promises, so it is poison, not a reason to retry forever."""
+    s = config.settings()
+    design = config.design()
+
+    def handler(record) -> None:
+        doc = decode(record)
+        try:
+            handle(record.topic, doc)
+        except (KeyError, TypeError) as exc:
+            raise PoisonMessage(f"{type(exc).__name__}: {exc}") from None
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
+                                   hooks=ConsumerHooks(group, log=log), log=log)
+    log(f"{group}: consuming {', '.join(topics)} (design={design})")
+    consumer.run(stop)
+    log(f"{group}: stopped; {consumer.stats}")

@@ -1,0 +1,1 @@
+"""The lab around Boletia: runtimes, connectors, experiments and notebook helpers."""

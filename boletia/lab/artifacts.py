@@ -1,0 +1,81 @@
+"""The JVM parts of the local runtime: Java, and the jars Maven lays out from lab-infra/pom.xml.
+
+Everything comes from Maven Central through `mvn`; Maven's own cache (~/.m2) makes the
+second fetch a copy.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+
+from boletia.config import REPO_ROOT
+from boletia.lab.runtime import LabError
+
+POM = REPO_ROOT / "lab-infra" / "pom.xml"
+TARGET = REPO_ROOT / "lab-infra" / "target"
+KAFKA_LIBS = TARGET / "kafka" / "libs"
+PLUGIN_PATH = TARGET / "connect-plugins"
+MIN_JAVA = 17
+
+
+def versions() -> dict[str, str]:
+    """Kafka and connector versions as pinned in the pom (one place to change them)."""
+    text = POM.read_text()
+    found = dict(re.findall(r"<(kafka\.version|mongo\.connector\.version)>([^<]+)<", text))
+    return {"kafka": found.get("kafka.version", "?"),
+            "mongo-kafka-connect": found.get("mongo.connector.version", "?")}
+
+
+def java() -> str:
+    """Path of a Java >= 17, or a LabError that says how to get one."""
+    path = shutil.which("java")
+    if path is None:
+        raise LabError(
+            f"Java is missing: Kafka and Connect need Java {MIN_JAVA}+. Install a JDK "
+            "(apt-get install openjdk-17-jdk-headless, or conda env create -f environment.yml)."
+        )
+    out = subprocess.run([path, "-version"], capture_output=True, text=True).stderr
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
+    major = int(match.group(1)) if match else 0
+    if major == 1 and match and match.group(2):
+        major = int(match.group(2))
+    if major < MIN_JAVA:
+        raise LabError(f"Java {major} found at {path}; Kafka {versions()['kafka']} needs "
+                       f"Java {MIN_JAVA}+. Put a newer JDK first on PATH.")
+    return path
+
+
+def jars_ready() -> bool:
+    return (any(KAFKA_LIBS.glob("kafka_2.13-*.jar"))
+            and any(PLUGIN_PATH.glob("mongo-kafka-connect/*.jar")))
+
+
+def ensure_jars(on_progress: Callable[[str], None] | None = None) -> None:
+    """Fetch the jars with Maven unless they are laid out already; report each download."""
+    if jars_ready():
+        return
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise LabError(
+            "Maven is missing: the lab fetches Kafka and the MongoDB connector from Maven "
+            "Central with `mvn`. Install it (apt-get install maven, or conda env create -f "
+            "environment.yml) and run the command again."
+        )
+    cmd = [mvn, "-B", "-f", str(POM), "package"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tail: list[str] = []
+    count = 0
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        tail = (tail + [line.rstrip()])[-40:]
+        if "Downloaded from" in line:
+            count += 1
+            if on_progress:
+                name = line.rsplit("/", 1)[-1].split(" ")[0]
+                on_progress(f"downloaded {count} artifacts ({name})")
+    if proc.wait() != 0 or not jars_ready():
+        raise LabError("Maven could not fetch the lab's jars:\n" + "\n".join(tail)
+                       + f"\nRetry with: mvn -f {POM} package")

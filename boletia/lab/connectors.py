@@ -1,0 +1,67 @@
+"""Register the connectors in connect/<design>/*.json through Connect's REST API.
+
+The same JSON files serve the docker and Kubernetes runtimes; only `${MONGO_URI}` differs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from string import Template
+
+import requests
+
+from boletia import config
+from boletia.lab.runtime import LabError
+
+CONNECT_DIR = config.REPO_ROOT / "connect"
+
+
+def definitions(design: str, mongo_uri: str) -> list[dict]:
+    folder = CONNECT_DIR / design
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise LabError(f"no connector files in {folder}")
+    return [json.loads(Template(Path(f).read_text()).safe_substitute(MONGO_URI=mongo_uri))
+            for f in files]
+
+
+def register(settings: config.Settings, design: str | None = None,
+             timeout: float = 90.0) -> list[str]:
+    """PUT each connector's config (idempotent) and wait until it and its tasks run."""
+    url = settings.connect_url
+    names = []
+    for spec in definitions(design or config.design(), settings.mongo_uri):
+        name = spec["name"]
+        current = requests.get(f"{url}/connectors/{name}/config", timeout=10)
+        wanted = {**spec["config"], "name": name}
+        if not (current.ok and current.json() == wanted):
+            r = requests.put(f"{url}/connectors/{name}/config", json=spec["config"], timeout=30)
+            if not r.ok:
+                raise LabError(f"Connect refused connector {name}: {r.status_code} {r.text}")
+        wait_running(url, name, timeout)
+        names.append(name)
+    return names
+
+
+def state(url: str, name: str) -> dict:
+    r = requests.get(f"{url}/connectors/{name}/status", timeout=10)
+    return r.json() if r.ok else {}
+
+
+def wait_running(url: str, name: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: dict = {}
+    while time.monotonic() < deadline:
+        last = state(url, name)
+        tasks = last.get("tasks", [])
+        failed = [t for t in tasks if t.get("state") == "FAILED"]
+        if failed or last.get("connector", {}).get("state") == "FAILED":
+            trace = (failed[0] if failed else last["connector"]).get("trace", "")
+            raise LabError(f"connector {name} FAILED:\n{trace[:2000]}")
+        if (last.get("connector", {}).get("state") == "RUNNING" and tasks
+                and all(t.get("state") == "RUNNING" for t in tasks)):
+            return
+        time.sleep(0.5)
+    raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: {last}")

@@ -1,0 +1,1 @@
+"""The HTTP services: `eventos` (admin area) and `reservas` (public area)."""

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Every set-up step the lab needs on a fresh clone, idempotent: Java 17+ and Maven (from
+# Debian's packages when missing and we are root), a virtualenv with the boletia package,
+# and the Kafka / Connect / MongoDB-connector jars from Maven Central.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+need_java() {
+  command -v java >/dev/null 2>&1 || return 0
+  local major
+  major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  [ "${major:-0}" -lt 17 ]
+}
+
+missing=()
+need_java && missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing ${missing[*]} from Debian's packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  else
+    echo "error: ${missing[*]} missing. Install Java 17+ and Maven (or: conda env create -f environment.yml)" >&2
+    exit 1
+  fi
+fi
+
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "error: Python 3.11+ is needed ($PY is $("$PY" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> creating $VENV"
+  "$PY" -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "==> installing the boletia package and its dependencies into $VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -e '.[lab,dev]'
+  rm -f "$VENV"/.installed-* && touch "$stamp"
+fi
+
+if [ ! -f lab-infra/target/.fetched ] || [ lab-infra/pom.xml -nt lab-infra/target/.fetched ]; then
+  echo "==> fetching Kafka, Kafka Connect and the MongoDB connector from Maven Central"
+  mvn -B -q -f lab-infra/pom.xml package
+  touch lab-infra/target/.fetched
+fi
+"$VENV/bin/python" -m ipykernel install --sys-prefix --name boletia --display-name "Boletia lab" >/dev/null 2>&1 || true
+echo "==> set-up done"

@@ -1,0 +1,40 @@
+"""One real local lab for the whole test session: up once, down (and purged) at the end.
+
+A lab that was already running before the tests (a developer's) is reused and left running.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pymongo import MongoClient
+
+from boletia import config
+from boletia.adapters import mongo
+from boletia.lab.local import LocalRuntime
+
+
+@pytest.fixture(scope="session")
+def lab():
+    rt = LocalRuntime()
+    was_running = all(s.state == "running" for s in rt.status())
+    rt.up(report=lambda m: print(f"[lab] {m}", flush=True))
+    yield rt
+    if not was_running:
+        rt.down(purge=True)
+
+
+@pytest.fixture(scope="session")
+def settings(lab) -> config.Settings:
+    return lab.settings
+
+
+@pytest.fixture(scope="session")
+def mongo_client(settings) -> MongoClient:
+    c = mongo.client(settings.mongo_uri)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def db(mongo_client):
+    return mongo.database(mongo_client)

@@ -1,0 +1,119 @@
+"""The lab foundation against real processes: Kafka (3 KRaft brokers), Connect, SecantusDB."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+from kafka import KafkaProducer
+
+from boletia.adapters import kafka as kafka_adapter
+from boletia.lab import observe
+
+pytestmark = pytest.mark.integration
+
+
+def _event(name: str) -> dict:
+    return {"nombre": name, "capacidad": 20, "categoria": "Prueba", "estado": "A"}
+
+
+def _wait(predicate, timeout=30.0, interval=0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+def test_status_reports_every_component(lab, settings):
+    rows = {r.name: r for r in lab.status()}
+    assert set(rows) == {"mongo", "ses", "kafka-1", "kafka-2", "kafka-3", "connect",
+                         "eventos", "reservas", "inventario", "notificaciones"}
+    assert all(r.state == "running" and r.pid for r in rows.values())
+    assert rows["mongo"].connection.startswith("mongodb://")
+    assert rows["connect"].connection == settings.connect_url
+    assert rows["kafka-2"].connection == "127.0.0.1:9093"
+
+
+def test_second_up_changes_nothing(lab):
+    before = {r.name: r.pid for r in lab.status()}
+    lab.up()
+    assert {r.name: r.pid for r in lab.status()} == before
+
+
+def test_topics_are_replicated_three_times_with_min_isr_two(lab, settings):
+    topics = ["boletia.eventos", "boletia.inventario", "boletia.reservas"]
+    rows = kafka_adapter.partitions(settings.kafka_bootstrap, topics)
+    assert {r["topic"] for r in rows} == set(topics)
+    for row in rows:
+        assert sorted(row["replicas"]) == [1, 2, 3], row
+        assert sorted(row["isr"]) == [1, 2, 3], row
+    for topic in topics:
+        assert kafka_adapter.topic_config(settings.kafka_bootstrap, topic)["min.insync.replicas"] == "2"
+
+
+def test_kafka_python_produces_and_consumes(lab, settings):
+    topic = "boletia.dead-letter"
+    marker = uuid.uuid4().hex.encode()
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all")
+    meta = producer.send(topic, key=b"probe", value=marker).get(timeout=30)
+    producer.close()
+    found = observe.read_topic(topic, lambda m: m.value == marker, timeout=30)
+    assert found and found[-1].value == marker and found[-1].offset == meta.offset
+
+
+def test_source_and_sink_round_trip(lab, db):
+    name = f"Opera {uuid.uuid4().hex[:8]}"
+    event_id = db.eventos.insert_one(_event(name)).inserted_id
+
+    on_eventos = observe.find_message("boletia.eventos", lambda d: d.get("_id") == event_id, 60)
+    assert on_eventos is not None, "insert into eventos never reached topic boletia.eventos"
+    assert on_eventos.document["nombre"] == name
+
+    copy = _wait(lambda: db.inventario.find_one({"_id": event_id}), 60)
+    assert copy is not None, "the sink never wrote the event into inventario"
+    assert copy["nombre"] == name and copy["capacidad"] == 20
+
+    echo = observe.find_message("boletia.inventario", lambda d: d.get("_id") == event_id, 60)
+    assert echo is not None, "the sink's write into inventario never reached boletia.inventario"
+
+
+def test_one_broker_down_acks_all_still_works_and_broker_rejoins_isr(lab, settings):
+    topic = "boletia.dead-letter"
+    lab.kill("kafka-3")
+    try:
+        assert lab.handle("kafka-3").state() == "stopped"
+        producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(",")[:2],
+                                 acks="all", retries=10, request_timeout_ms=15000)
+        markers = [uuid.uuid4().hex.encode() for _ in range(5)]
+        for m in markers:
+            producer.send(topic, value=m).get(timeout=60)
+        producer.close()
+        got = observe.read_topic(topic, lambda msg: msg.value == markers[-1], timeout=60,
+                                 bootstrap="127.0.0.1:9092,127.0.0.1:9093")
+        assert set(markers) <= {m.value for m in got}
+    finally:
+        lab.start("kafka-3")
+
+    def all_in_sync():
+        rows = kafka_adapter.partitions(settings.kafka_bootstrap, [topic])
+        return rows and all(sorted(r["isr"]) == [1, 2, 3] for r in rows)
+
+    assert _wait(all_in_sync, 90, 1.0), "kafka-3 did not rejoin the ISR"
+
+
+def test_change_made_while_connect_is_down_is_published(lab, db, settings):
+    lab.kill("connect")
+    assert lab.handle("connect").state() == "stopped"
+    name = f"Mientras {uuid.uuid4().hex[:8]}"
+    event_id = db.eventos.insert_one(_event(name)).inserted_id
+    lab.start("connect")
+    assert requests.get(f"{settings.connect_url}/connectors", timeout=10).ok
+
+    msg = observe.find_message("boletia.eventos", lambda d: d.get("_id") == event_id, 90)
+    assert msg is not None, "the change made while Connect was down was lost"
+    assert _wait(lambda: db.inventario.find_one({"_id": event_id}), 60)

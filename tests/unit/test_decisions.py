@@ -1,0 +1,68 @@
+"""What each request and message means, in both designs: pure, no I/O."""
+
+from __future__ import annotations
+
+from boletia.domain import decisions as d
+from boletia.domain import model
+
+BOOKING = model.NewBooking(evento="Opera Boheme", cantidad=3, email="p@d.com")
+
+
+def test_seed_booking_counts_capacity_down():
+    w = d.book(BOOKING, "R1", "seed")
+    assert w.collection == "inventario"
+    assert w.filter == {"nombre": "Opera Boheme", "estado": "A", "capacidad": {"$gte": 3}}
+    assert w.update == {"$inc": {"capacidad": -3},
+                        "$set": {"idres": "R1", "email": "p@d.com", "canres": 3}}
+
+
+def test_fixed_booking_counts_sold_up_and_never_touches_capacity():
+    w = d.book(BOOKING, "R1", "fixed")
+    assert w.update["$inc"] == {"vendidos": 3}
+    assert "capacidad" not in w.update["$inc"]
+    assert "$expr" in w.filter and w.filter["estado"] == "A"
+
+
+def test_inventario_message_with_a_booking_records_the_reservation_by_its_id():
+    msg = {"_id": "E1", "nombre": "Opera Boheme", "capacidad": 20, "estado": "A",
+           "idres": "R1", "email": "p@d.com", "canres": 3}
+    (write,) = d.on_inventario(msg).writes
+    assert write == d.InsertOne("reservas", {"_id": "R1", "evento": "Opera Boheme",
+                                             "estado": "A", "email": "p@d.com", "cantidad": 3})
+
+
+def test_echoes_are_ignored_without_loops():
+    sink_copy = {"_id": "E1", "nombre": "Opera", "capacidad": 20, "estado": "A"}
+    refund_echo = {**sink_copy, "idres": "R1", "email": "p@d.com", "canres": -1}
+    assert d.on_inventario(sink_copy).ignore is not None
+    assert d.on_inventario(refund_echo).ignore is not None
+    # the echo of the consumer's own insert into reservas (state A) refunds nothing
+    assert d.on_reservas({"_id": "R1", "evento": "Opera", "estado": "A", "email": "p@d.com",
+                          "cantidad": 3}, "fixed").ignore is not None
+
+
+def test_cancelled_event_cancels_its_active_reservations():
+    (write,) = d.on_inventario({"_id": "E1", "nombre": "Opera", "estado": "C"}).writes
+    assert write == d.UpdateMany("reservas", {"evento": "Opera", "estado": "A"},
+                                 {"$set": {"estado": "C"}})
+
+
+def test_refund_seed_is_a_plain_inc_and_fixed_is_guarded_by_the_reservation_id():
+    cancel = {"_id": "R1", "evento": "Opera", "estado": "X", "email": "p@d.com", "cantidad": 3}
+    (seed,) = d.on_reservas(cancel, "seed").writes
+    assert seed.update["$inc"] == {"capacidad": 3}
+    assert "reembolsos" not in seed.filter
+    (fixed,) = d.on_reservas(cancel, "fixed").writes
+    assert fixed.filter["reembolsos"] == {"$ne": "R1"}
+    assert fixed.update["$addToSet"] == {"reembolsos": "R1"}
+    assert fixed.update["$inc"] == {"vendidos": -3}
+    assert fixed.update["$set"]["canres"] == -1  # its own echo will be ignored
+
+
+def test_one_email_per_state_in_spanish():
+    base = {"_id": "R1", "evento": "Opera Boheme", "email": "p@d.com", "cantidad": 3}
+    subjects = {s: d.notification({**base, "estado": s}).subject for s in "AXC"}
+    assert "confirmada" in subjects["A"]
+    assert "cancelada" in subjects["X"]
+    assert "suspendido" in subjects["C"]
+    assert isinstance(d.notification({**base, "estado": "?"}), d.Ignore)
