@@ -15,7 +15,8 @@ TOPICS = ["boletia.inventario", "boletia.reservas"]
 def make_handler(db, design: str):
     def handle(topic: str, doc: dict) -> None:
         if topic == "boletia.inventario":
-            decision = decisions.on_inventario(doc)
+            decision = (decisions.on_inventario(doc) if design == "seed"
+                        else decisions.on_inventario_change(doc))
         else:
             decision = decisions.on_reservas(doc, design)
         for write in decision.writes:

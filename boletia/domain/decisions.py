@@ -77,21 +77,24 @@ def book(req: NewBooking, reserva_id: Any, design: str) -> FindAndModify:
     """Take the tickets and stamp the booking on the event in ONE atomic update.
 
     The change is published on boletia.inventario; the `inventario` consumer turns it into
-    the reservation document (its `_id` = `idres`).
+    the reservation document (its `_id` = the reservation id).
     """
-    stamp = {"idres": reserva_id, "email": req.email, "canres": req.cantidad}
     if design == "seed":
         return FindAndModify(
             "inventario",
             {"nombre": req.evento, "estado": ACTIVE, "capacidad": {"$gte": req.cantidad}},
-            {"$inc": {"capacidad": -req.cantidad}, "$set": stamp})
+            {"$inc": {"capacidad": -req.cantidad},
+             "$set": {"idres": reserva_id, "email": req.email, "canres": req.cantidad}})
     # fixed: count sold tickets up; `capacidad` stays the organisers' number (SPEC §5.4).
+    # The booking is stamped as ONE sub-document, so the change event's updateDescription
+    # carries all of it even when this customer's email or quantity equals the last one's.
     return FindAndModify(
         "inventario",
         {"nombre": req.evento, "estado": ACTIVE,
          "$expr": {"$lte": [{"$add": [{"$ifNull": ["$vendidos", 0]}, req.cantidad]},
                             "$capacidad"]}},
-        {"$inc": {"vendidos": req.cantidad}, "$set": stamp})
+        {"$inc": {"vendidos": req.cantidad},
+         "$set": {"reserva": {"id": reserva_id, "email": req.email, "cantidad": req.cantidad}}})
 
 
 def cancel_booking(reserva_id: Any) -> FindAndModify:
@@ -102,8 +105,12 @@ def cancel_booking(reserva_id: Any) -> FindAndModify:
 
 # ---------------------------------------------------------------- messages (consumer `inventario`)
 def on_inventario(doc: Doc) -> Decision:
-    """A change of an inventario document: a booking to record, an event cancelled, or an
-    echo (the sink's copy of an event, or our own refund) to acknowledge and ignore."""
+    """Seed: an inventario document as the source published it (`updateLookup`): a booking
+    to record, an event cancelled, or an echo (the sink's copy of an event, or our own
+    refund) to acknowledge and ignore.
+
+    The document is read when the connector gets to the change, not as the change left it:
+    two quick bookings can both arrive carrying the second one's fields (SPEC §5.3)."""
     estado = doc.get("estado")
     if estado == CANCELLED:
         return Decision([UpdateMany("reservas", {"evento": doc["nombre"], "estado": ACTIVE},
@@ -119,22 +126,55 @@ def on_inventario(doc: Doc) -> Decision:
         "email": doc["email"], "cantidad": cantidad})])
 
 
+def on_inventario_change(change: Doc) -> Decision:
+    """Fixed: a full change event of an inventario document.
+
+    What a booking wrote is read from `updateDescription.updatedFields`, which describes
+    exactly that write, never from `fullDocument`, which may already show later bookings
+    (SecantusDB serves post-images by lookup; see README). Only the event's name, which never
+    changes, is taken from `fullDocument`.
+    """
+    op = change.get("operationType")
+    if op is None:
+        return Decision(ignore=Ignore("not a change event (published by the seed's connector)"))
+    if op in ("insert", "replace"):
+        doc = change["fullDocument"]
+        if doc.get("estado") == CANCELLED:
+            return on_inventario(doc)
+        return Decision(ignore=Ignore(f"{op} of the event itself: no booking"))
+    if op != "update":
+        return Decision(ignore=Ignore(f"{op}: nothing to do"))
+    fields = change["updateDescription"]["updatedFields"]
+    nombre = (change.get("fullDocument") or {})["nombre"]
+    if fields.get("estado") == CANCELLED:
+        return on_inventario({"nombre": nombre, "estado": CANCELLED})
+    booking = fields.get("reserva")
+    if not isinstance(booking, dict) or not isinstance(booking.get("cantidad"), int) \
+            or booking["cantidad"] <= 0:
+        return Decision(ignore=Ignore("no booking in this change (sink copy or refund)"))
+    return Decision([InsertOne("reservas", {
+        "_id": booking["id"], "evento": nombre, "estado": ACTIVE,
+        "email": booking["email"], "cantidad": booking["cantidad"]})])
+
+
 def on_reservas(doc: Doc, design: str) -> Decision:
     """A change of a reservation: only a customer cancel (X) needs work — the refund."""
     if doc.get("estado") != CUSTOMER_CANCEL:
         return Decision(ignore=Ignore(f"reservation state {doc.get('estado')!r}: nothing to refund"))
-    echo = {"idres": doc["_id"], "email": doc["email"], "canres": -1}
     if design == "seed":
         # $inc is not idempotent: a redelivered X gives the tickets back twice (SPEC §5.2).
+        # canres -1 marks the echo of this write, so on_inventario ignores it.
         return Decision([FindAndModify(
             "inventario", {"nombre": doc["evento"], "estado": ACTIVE},
-            {"$inc": {"capacidad": doc["cantidad"]}, "$set": echo})])
+            {"$inc": {"capacidad": doc["cantidad"]},
+             "$set": {"idres": doc["_id"], "email": doc["email"], "canres": -1}})])
     # fixed: the refund records the reservation id in the same atomic update and only
-    # matches while that id is absent, so a redelivery finds nothing to do.
+    # matches while that id is absent, so a redelivery finds nothing to do. Its echo
+    # carries no `reserva`, so on_inventario_change ignores it.
     return Decision([FindAndModify(
-        "inventario", {"nombre": doc["evento"], "estado": ACTIVE, "reembolsos": {"$ne": doc["_id"]}},
-        {"$inc": {"vendidos": -doc["cantidad"]}, "$addToSet": {"reembolsos": doc["_id"]},
-         "$set": echo})])
+        "inventario",
+        {"nombre": doc["evento"], "estado": ACTIVE, "reembolsos": {"$ne": doc["_id"]}},
+        {"$inc": {"vendidos": -doc["cantidad"]}, "$addToSet": {"reembolsos": doc["_id"]}})])
 
 
 # ---------------------------------------------------------------- messages (consumer `notificaciones`)

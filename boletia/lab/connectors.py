@@ -29,10 +29,16 @@ def definitions(design: str, mongo_uri: str) -> list[dict]:
 
 def register(settings: config.Settings, design: str | None = None,
              timeout: float = 90.0) -> list[str]:
-    """PUT each connector's config (idempotent) and wait until it and its tasks run."""
+    """PUT each connector's config (idempotent), remove connectors the design does not have
+    (switching designs), and wait until each connector and its tasks run."""
     url = settings.connect_url
+    specs = definitions(design or config.design(), settings.mongo_uri)
+    wanted_names = {spec["name"] for spec in specs}
+    for name in requests.get(f"{url}/connectors", timeout=10).json():
+        if name not in wanted_names:
+            requests.delete(f"{url}/connectors/{name}", timeout=30).raise_for_status()
     names = []
-    for spec in definitions(design or config.design(), settings.mongo_uri):
+    for spec in specs:
         name = spec["name"]
         current = requests.get(f"{url}/connectors/{name}/config", timeout=10)
         wanted = {**spec["config"], "name": name}

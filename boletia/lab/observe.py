@@ -64,3 +64,32 @@ def find_message(topic: str, predicate: Callable[[dict], bool], timeout: float =
 
     found = [m for m in read_topic(topic, match, timeout, bootstrap) if match(m)]
     return found[0] if found else None
+
+
+CONSUMER_TOPICS = {"inventario": ["boletia.inventario", "boletia.reservas"],
+                   "notificaciones": ["boletia.reservas"]}
+
+
+def lag(group: str, bootstrap: str | None = None) -> dict[str, int]:
+    """Messages on the group's topics that it has not committed yet, per topic."""
+    from boletia.adapters import kafka
+
+    return kafka.lag(bootstrap or config.settings().kafka_bootstrap, group, CONSUMER_TOPICS[group])
+
+
+def wait_drained(groups=("inventario", "notificaciones"), quiet: float = 3.0,
+                 timeout: float = 90.0, bootstrap: str | None = None) -> bool:
+    """Wait until every group has committed everything on its topics and stayed so for
+    `quiet` seconds (Connect may still be publishing the last changes). True if drained."""
+    deadline = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < deadline:
+        pending = sum(sum(lag(g, bootstrap).values()) for g in groups)
+        if pending == 0:
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= quiet:
+                return True
+        else:
+            calm_since = None
+        time.sleep(0.5)
+    return False

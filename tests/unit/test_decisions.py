@@ -21,6 +21,32 @@ def test_fixed_booking_counts_sold_up_and_never_touches_capacity():
     assert w.update["$inc"] == {"vendidos": 3}
     assert "capacidad" not in w.update["$inc"]
     assert "$expr" in w.filter and w.filter["estado"] == "A"
+    assert w.update["$set"] == {"reserva": {"id": "R1", "email": "p@d.com", "cantidad": 3}}
+
+
+def _change(fields: dict, full: dict | None = None, op: str = "update") -> dict:
+    return {"operationType": op, "fullDocument": full or {"nombre": "Opera", "estado": "A"},
+            "updateDescription": {"updatedFields": fields, "removedFields": []}}
+
+
+def test_fixed_reads_the_booking_from_what_the_update_wrote_not_the_looked_up_document():
+    # the looked-up document already shows a LATER booking (R2); the change says R1
+    later = {"nombre": "Opera", "estado": "A",
+             "reserva": {"id": "R2", "email": "b@x.com", "cantidad": 1}}
+    change = _change({"vendidos": 4, "reserva": {"id": "R1", "email": "a@x.com", "cantidad": 3}},
+                     later)
+    (write,) = d.on_inventario_change(change).writes
+    assert write.document == {"_id": "R1", "evento": "Opera", "estado": "A",
+                              "email": "a@x.com", "cantidad": 3}
+
+
+def test_fixed_ignores_echoes_and_cancels_on_state_c():
+    assert d.on_inventario_change(_change({"vendidos": 2, "reembolsos": ["R1"]})).ignore
+    assert d.on_inventario_change(_change({}, op="insert")).ignore
+    assert d.on_inventario_change({"nombre": "Opera", "estado": "A"}).ignore  # seed format
+    (write,) = d.on_inventario_change(_change({"estado": "C"})).writes
+    assert write == d.UpdateMany("reservas", {"evento": "Opera", "estado": "A"},
+                                 {"$set": {"estado": "C"}})
 
 
 def test_inventario_message_with_a_booking_records_the_reservation_by_its_id():
@@ -56,7 +82,7 @@ def test_refund_seed_is_a_plain_inc_and_fixed_is_guarded_by_the_reservation_id()
     assert fixed.filter["reembolsos"] == {"$ne": "R1"}
     assert fixed.update["$addToSet"] == {"reembolsos": "R1"}
     assert fixed.update["$inc"] == {"vendidos": -3}
-    assert fixed.update["$set"]["canres"] == -1  # its own echo will be ignored
+    assert "reserva" not in fixed.update.get("$set", {})  # its own echo will be ignored
 
 
 def test_one_email_per_state_in_spanish():

@@ -1,0 +1,211 @@
+"""Boletia's services and consumers against the real lab (SPEC §3-§6)."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from bson import ObjectId
+
+from boletia.adapters import ses
+from boletia.lab import faults, observe
+from boletia.lab.client import Boletia
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(lab) -> Boletia:
+    return Boletia(token=lab.admin_token())
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+def _event(api: Boletia, capacidad: int, prefix: str = "Evento") -> str:
+    nombre = _name(prefix)
+    assert api.create_event(nombre, capacidad, "Prueba").ok
+    assert api.wait_available(nombre, capacidad) == capacidad, "event never reached inventario"
+    return nombre
+
+
+def _emails(to: str) -> list[str]:
+    return [m["subject"] for m in ses.sent_messages() if to in m["to"]]
+
+
+def test_seed_walkthrough(api, db):
+    nombre = _name("Opera Boheme")
+    created = api.create_event(nombre, 20, "Opera")
+    assert created.ok and created.body["Estado"] == "A" and created.body["Capacidad"] == 20
+    assert set(created.body) == {"Id", "Nombre", "Capacidad", "Categoria", "Estado"}
+    assert api.wait_available(nombre, 20) == 20
+    inv = api.inventory(nombre).body
+    assert inv["Id"] == created.body["Id"]  # the sink kept the same _id
+
+    email = f"pepe{uuid.uuid4().hex[:4]}@gmail.com"
+    booked = api.book(nombre, 3, email)
+    assert booked.ok and booked.body["Estado"] == "A" and booked.body["Cantidad"] == 3
+    rid = booked.body["Id"]
+    assert api.wait_available(nombre, 17) == 17
+    assert api.wait_reservation(rid).body == booked.body
+    assert api.reservations(nombre, email).body == [booked.body]
+
+    cancelled = api.cancel(rid)
+    assert cancelled.status == 200
+    assert cancelled.body == f"reserva Id: {rid} Cliente: {email} Evento: {nombre} cancelada"
+    assert api.wait_available(nombre, 20) == 20
+    assert api.reservation(rid).body["Estado"] == "X"
+    assert api.cancel(rid).status == 404  # already cancelled
+
+    other = api.book(nombre, 2, email).body["Id"]
+    assert api.wait_reservation(other).ok
+    assert api.cancel_event(nombre).body == f"Evento: {nombre} cancelado"
+    assert api.wait_reservation(other, "C").body["Estado"] == "C"
+    assert api.reservation(rid).body["Estado"] == "X"  # customer cancels stay X
+    assert api.book(nombre, 1, email).status == 404  # no bookings on a cancelled event
+
+    assert observe.wait_drained()
+    subjects = _emails(email)
+    assert sorted(subjects) == sorted([
+        f"Boletia: reserva confirmada para {nombre}", f"Boletia: reserva cancelada para {nombre}",
+        f"Boletia: reserva confirmada para {nombre}", f"Boletia: evento suspendido: {nombre}"])
+
+
+def test_consumer_crash_between_write_and_commit_is_harmless(lab, api, db):
+    nombre = _event(api, 10, "Crash")
+    email = f"crash{uuid.uuid4().hex[:4]}@x.com"
+    faults.arm("inventario", faults.CRASH, 1)
+    try:
+        rid = api.book(nombre, 4, email).body["Id"]
+        assert api.wait_for(lambda: lab.handle("inventario").state() == "stopped", 30), \
+            "the consumer did not crash at the armed point"
+        assert db.reservas.count_documents({"_id": ObjectId(rid)}) == 1  # written, not committed
+        lab.start("inventario")  # redelivers the booking: the unique _id absorbs it
+        assert observe.wait_drained(["inventario"])
+        assert db.reservas.count_documents({"evento": nombre}) == 1
+
+        faults.arm("inventario", faults.CRASH, 1)
+        assert api.cancel(rid).ok
+        assert api.wait_for(lambda: lab.handle("inventario").state() == "stopped", 30)
+        lab.start("inventario")  # redelivers the X: the guarded refund does nothing twice
+        assert observe.wait_drained(["inventario"])
+        assert api.inventory(nombre).body["Disponible"] == 10
+    finally:
+        faults.disarm("inventario")
+        if lab.handle("inventario").state() == "stopped":
+            lab.start("inventario")
+    assert "crashing after the write" in lab.logs("inventario", 400)
+
+
+def _race(api: Boletia, nombre: str, customers: int) -> list:
+    with ThreadPoolExecutor(max_workers=customers) as pool:
+        return list(pool.map(lambda i: api.book(nombre, 1, f"c{i}@race.com"), range(customers)))
+
+
+def _lost(db, answers) -> list[str]:
+    ids = [ObjectId(a.body["Id"]) for a in answers if a.ok]
+    found = {d["_id"] for d in db.reservas.find({"_id": {"$in": ids}}, {"_id": 1})}
+    return [str(i) for i in ids if i not in found]
+
+
+def test_fifty_concurrent_bookings_fixed_design(api, db):
+    nombre = _event(api, 30, "Carrera")
+    answers = _race(api, nombre, 50)
+    assert sum(a.ok for a in answers) == 30
+    assert all(a.status == 404 for a in answers if not a.ok)
+    assert observe.wait_drained()
+    assert _lost(db, answers) == []
+    assert db.reservas.count_documents({"evento": nombre}) == 30
+    assert api.inventory(nombre).body["Disponible"] == 0
+
+
+def test_seed_design_loses_reservations_under_concurrent_booking(lab, db):
+    """The test proves its own power: the seed design must be caught losing bookings."""
+    lab.set_design("seed")
+    try:
+        api = Boletia(token=lab.admin_token())
+        lost: list[str] = []
+        for _ in range(5):
+            nombre = _event(api, 50, "Semilla")
+            answers = _race(api, nombre, 50)
+            assert observe.wait_drained()
+            lost += _lost(db, answers)
+            if lost:
+                break
+        assert lost, "the seed design lost no reservation in 5 rounds of 50 concurrent bookings"
+    finally:
+        lab.set_design("fixed")
+
+
+BAD_BOOKINGS = [
+    (b"{not json", 400), (b"", 400), (b"[]", 400), (b'"texto"', 400),
+    (b'{"evento": "%s", "cantidad": "3", "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "cantidad": 0, "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "cantidad": -5, "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "cantidad": 100000000000, "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "cantidad": 1.5, "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "cantidad": NaN, "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "email": "a@b.co"}', 400),
+    (b'{"evento": {"$gt": ""}, "cantidad": 1, "email": "a@b.co"}', 400),
+    (b'{"evento": "%s", "cantidad": 1, "email": {"$ne": null}}', 400),
+    (b'{"evento": "%s", "cantidad": 1, "email": "' + b"a" * 5000 + b'@b.co"}', 413),
+    (b'{"evento": "no existe", "cantidad": 1, "email": "a@b.co"}', 404),
+    (b'{"evento": "%s", "cantidad": 11, "email": "a@b.co"}', 404),
+]
+
+
+def _snapshot(db) -> dict:
+    return {c: sorted(map(repr, db[c].find())) for c in ("eventos", "inventario", "reservas")}
+
+
+def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
+    nombre = _event(api, 10, "Malo")
+    assert observe.wait_drained()
+    before = _snapshot(db)
+    token = {"Authorization": f"Bearer {lab.admin_token()}"}
+    cases = []
+    for body, status in BAD_BOOKINGS:
+        body = body.replace(b"%s", nombre.encode()) if b"%s" in body else body
+        cases.append(("POST", f"{settings.reservas_url}/reservas", body, {}, status))
+    r, e = settings.reservas_url, settings.eventos_url
+    cases += [
+        ("GET", f"{r}/reservas/123", None, {}, 400),
+        ("GET", f"{r}/reservas/{'z' * 24}", None, {}, 400),
+        ("DELETE", f"{r}/reservas/not-an-id", None, {}, 400),
+        ("GET", f"{r}/reservas/{ObjectId()}", None, {}, 404),
+        ("DELETE", f"{r}/reservas/{ObjectId()}", None, {}, 404),
+        ("GET", f'{r}/reservas/eventos/{{"$ne": null}}', None, {}, 400),
+        ("GET", f"{r}/reservas/eventos/no%20existe", None, {}, 404),
+        ("GET", f"{r}/reservas/{nombre}/not-an-email", None, {}, 400),
+        ("PUT", f"{r}/reservas", b"{}", {}, 405),
+        ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": 5, "categoria": "c"}', {}, 401),
+        ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": 5, "categoria": "c"}',
+         {"Authorization": "Bearer wrong"}, 401),
+        ("POST", f"{e}/eventos", b"{bad", token, 400),
+        ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": "5", "categoria": "c"}', token, 400),
+        ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": -5, "categoria": "c"}', token, 400),
+        ("POST", f"{e}/eventos", b'{"nombre": {"$gt": ""}, "capacidad": 5, "categoria": "c"}',
+         token, 400),
+        ("POST", f"{e}/eventos", ('{"nombre": "%s", "capacidad": 5, "categoria": "c"}'
+                                  % nombre).encode(), token, 400),  # duplicate name
+        ("POST", f"{e}/eventos", b"x" * 10000, token, 413),
+        ("DELETE", f"{e}/eventos/no%20existe", None, token, 404),
+        ("GET", f'{e}/eventos/{{"$ne": null}}', None, token, 400),
+    ]
+    for method, url, body, headers, status in cases:
+        resp = requests.request(method, url, data=body, headers=headers, timeout=10)
+        assert resp.status_code == status, (method, url, body and body[:80], resp.text[:200])
+        assert resp.json()["error"], (method, url)
+    assert observe.wait_drained()
+    assert _snapshot(db) == before
+
+
+def test_openapi_and_docs_are_published(settings):
+    for base, path in ((settings.eventos_url, "/eventos"), (settings.reservas_url, "/reservas")):
+        doc = requests.get(f"{base}/openapi.json", timeout=10).json()
+        assert doc["openapi"].startswith("3.") and path in doc["paths"]
+        page = requests.get(f"{base}/docs/", timeout=10)
+        assert page.status_code == 200 and "swagger" in page.text.lower()
