@@ -152,6 +152,152 @@ def design(name: Annotated[str, typer.Argument(help="fixed | seed")],
         _fail(exc)
 
 
+@lab.command()
+def crash(consumer: str, times: Annotated[int, typer.Option(min=1)] = 1,
+          topic: Annotated[str | None, typer.Option(help="only messages of this topic")] = None,
+          runtime: RuntimeOpt = "local") -> None:
+    """Make a consumer crash after its next write(s), before committing: the message comes back."""
+    _fault(runtime, lambda rt: rt.crash_consumer(consumer, times, topic),
+           f"{consumer} will crash after its next {times} write(s), before the commit")
+
+
+@lab.command()
+def slow(consumer: str, seconds: Annotated[float, typer.Argument(min=0)],
+         runtime: RuntimeOpt = "local") -> None:
+    """Slow a consumer down: sleep SECONDS before each commit (0 = full speed)."""
+    _fault(runtime, lambda rt: rt.slow_consumer(consumer, seconds),
+           f"{consumer}: {seconds}s per message")
+
+
+@lab.command("fail-writes")
+def fail_writes(times: Annotated[int, typer.Argument(min=1)],
+                service: Annotated[str | None, typer.Option(
+                    help="only this service's writes (e.g. inventario)")] = None,
+                runtime: RuntimeOpt = "local") -> None:
+    """Make the next TIMES MongoDB writes fail (a fail point), optionally for one service."""
+    _fault(runtime, lambda rt: rt.fail_writes(times, service),
+           f"next {times} writes{' of ' + service if service else ''} will fail")
+
+
+@lab.command("clear-faults")
+def clear_faults(runtime: RuntimeOpt = "local") -> None:
+    """Disarm every fault (crash, slow, fail point)."""
+    _fault(runtime, lambda rt: rt.clear_faults(), "faults cleared")
+
+
+def _fault(runtime: str, action, done: str) -> None:
+    rt = _runtime(runtime)
+    try:
+        action(rt)
+    except (LabError, ValueError) as exc:
+        _fail(exc)
+    console.print(done)
+
+
+# ---------------------------------------------------------------- experiments
+@app.command("load")
+def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
+             customers: Annotated[int, typer.Option(min=1, max=200)] = 10,
+             operations: Annotated[int, typer.Option(min=1, max=10000)] = 10,
+             capacity: Annotated[int, typer.Option(min=1, max=1_000_000)] = 40,
+             cancel_ratio: Annotated[float, typer.Option(min=0, max=1)] = 0.25,
+             seed: int = 1,
+             out: Annotated[str | None, typer.Option(help="where to save the record")] = None) -> None:
+    """N concurrent customers booking and cancelling over M events; every answer recorded."""
+    from pathlib import Path
+
+    from boletia import config
+    from boletia.lab import load
+    from boletia.lab.client import Boletia
+    from boletia.services.http import admin_token
+
+    api = Boletia(token=admin_token())
+    try:
+        with console.status("creating events and running customers…"):
+            record = load.run(api, seed=seed, events=events, customers=customers,
+                              operations=operations, capacity=capacity, cancel_ratio=cancel_ratio)
+    except requests_errors() as exc:
+        _fail(LabError(f"the services do not answer ({exc}); is the lab up? `boletia lab up`"))
+    path = Path(out) if out else config.lab_dir() / "runs" / f"{record.prefix.replace(' ', '_')}.json"
+    record.save(path)
+    sys.stdout.write(json.dumps({**record.summary(), "record": str(path)}, indent=2) + "\n")
+
+
+def requests_errors():
+    import requests
+
+    return (requests.ConnectionError, requests.Timeout)
+
+
+@app.command()
+def check(run: Annotated[str | None, typer.Option(help="a record saved by `boletia load`")] = None,
+          design: Annotated[str | None, typer.Option(help="default: the lab's")] = None,
+          emails: Annotated[bool, typer.Option(help="also check one email per state")] = True) -> None:
+    """Judge the invariants; print a JSON report; exit 1 on any violation, 2 if it cannot judge."""
+    from pathlib import Path
+
+    from boletia.adapters import mongo, ses
+    from boletia.lab import checker, load, observe
+    from boletia.lab.local import LocalRuntime
+
+    rt = LocalRuntime()
+    record = None
+    if run:
+        if not Path(run).exists():
+            _fail(LabError(f"no record at {run}; `boletia load` prints where it saved one"))
+        record = load.Record.load(Path(run))
+    try:
+        observe.wait_drained(timeout=60)
+        lag = {g: observe.lag(g) for g in observe.CONSUMER_TOPICS}
+        with mongo.client(rt.settings.mongo_uri) as c:
+            report = checker.check(mongo.database(c), design or rt.design(),
+                                   bookings=record.bookings if record else None,
+                                   events=record.events if record else None,
+                                   emails=ses.sent_messages(rt.settings) if emails else None,
+                                   lag=lag)
+    except checker.CheckError as exc:
+        console.print(f"[bold red]cannot check:[/] {exc}")
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - lab down: say so, no traceback
+        _fail(LabError(f"cannot reach the lab ({type(exc).__name__}: {exc}); is it up?"))
+    sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+chaos = typer.Typer(no_args_is_help=True, help="Failure-injection scenarios with a verdict.")
+app.add_typer(chaos, name="chaos")
+
+
+@chaos.command("list")
+def chaos_list() -> None:
+    """Every scenario, one line each."""
+    from boletia.lab.chaos import SCENARIOS
+
+    for s in SCENARIOS.values():
+        shows = f"  [seed shows: {s.breaks_seed}]" if s.breaks_seed else ""
+        sys.stdout.write(f"{s.name:30s} {s.about}{shows}\n")
+
+
+@chaos.command("run")
+def chaos_run(name: str,
+              design: Annotated[str, typer.Option(help="fixed | seed")] = "fixed",
+              seed: int = 1) -> None:
+    """Load + fault + recovery + check; prints a JSON summary, exits 1 on violations."""
+    from boletia import config
+    from boletia.lab import chaos as chaos_mod
+
+    if design not in config.DESIGNS:
+        _fail(LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}"))
+    try:
+        summary = chaos_mod.run(name, design, seed, report=lambda m: console.print(f"  {m}"))
+    except (LabError, TimeoutError) as exc:
+        _fail(exc)
+    sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+    if not summary["ok"]:
+        raise typer.Exit(1)
+
+
 SERVICES = ("eventos", "reservas")
 CONSUMERS = ("inventario", "notificaciones")
 

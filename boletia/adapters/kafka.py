@@ -110,7 +110,8 @@ class AtLeastOnceConsumer:
     - `design="seed"` keeps the seed's behaviour: a failed message is skipped, uncommitted,
       and the next success commits past it.
 
-    `hooks` lets the lab inject faults between the handler's write and the commit.
+    The handler returns whether it wrote anything; `hooks` lets the lab inject faults
+    between that write and the commit.
     """
 
     def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
@@ -151,8 +152,9 @@ class AtLeastOnceConsumer:
 
     def _process_partition(self, tp, records, failures: dict) -> None:
         for record in records:
+            wrote = False
             try:
-                self.handler(record)
+                wrote = bool(self.handler(record))
             except PoisonMessage as exc:
                 self._dead_letter(record, str(exc))
             except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
@@ -171,7 +173,7 @@ class AtLeastOnceConsumer:
                 return  # the rest of this batch waits: nothing past N is committed
             failures.pop(tp, None)
             if self.hooks:
-                self.hooks.before_commit(record)
+                self.hooks.before_commit(record, wrote)
             self._commit(record)
             self.stats["processed"] += 1
 

@@ -80,9 +80,12 @@ def apply(db: Database, write) -> object:
 
 def fail_next_writes(c: MongoClient, times: int, app_name: str | None = None,
                      commands: tuple[str, ...] = ("insert", "update", "findAndModify"),
-                     error_code: int = 91) -> None:
+                     error_code: int = 1) -> None:
     """Make the next `times` write commands fail (SecantusDB/mongod `failCommand` fail point),
-    optionally only for clients that connected with `appname=app_name`."""
+    optionally only for clients that connected with `appname=app_name`.
+
+    Error code 1 (InternalError) carries no RetryableWriteError label, so the driver does not
+    retry it by itself: the consumer sees the failure, as it would a real outage."""
     data: dict = {"failCommands": list(commands), "errorCode": error_code}
     if app_name:
         data["appName"] = app_name

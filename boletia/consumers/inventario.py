@@ -13,14 +13,18 @@ TOPICS = ["boletia.inventario", "boletia.reservas"]
 
 
 def make_handler(db, design: str):
-    def handle(topic: str, doc: dict) -> None:
+    def handle(topic: str, doc: dict) -> bool:
+        """True when a write changed something (the point a crash fault waits for)."""
         if topic == "boletia.inventario":
             decision = (decisions.on_inventario(doc) if design == "seed"
                         else decisions.on_inventario_change(doc))
         else:
             decision = decisions.on_reservas(doc, design)
+        changed = False
         for write in decision.writes:
-            mongo.apply(db, write)
+            result = mongo.apply(db, write)
+            changed = changed or bool(result)
+        return changed
     return handle
 
 

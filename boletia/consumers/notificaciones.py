@@ -27,13 +27,14 @@ TOPICS = ["boletia.reservas"]
 def make_handler(db, mailer: Mailer, design: str):
     ledger = db[mongo.NOTIFICATIONS]
 
-    def handle(topic: str, doc: dict) -> None:
+    def handle(topic: str, doc: dict) -> bool:
+        """True when an email was sent (the point a crash fault waits for)."""
         email = decisions.notification(doc)
         if isinstance(email, decisions.Ignore):
-            return
+            return False
         if design == "seed":
             mailer.send(email.to, email.subject, email.body)
-            return
+            return True
         key = f"{email.reserva}:{email.estado}"
         try:
             # Count the attempt before sending; a state already sent matches nothing, and
@@ -46,10 +47,11 @@ def make_handler(db, mailer: Mailer, design: str):
                 upsert=True, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:
             ledger.update_one({"_id": key}, {"$inc": {"suprimidos": 1}})
-            return
+            return False
         message_id = mailer.send(email.to, email.subject, email.body)
         ledger.update_one({"_id": key}, {
             "$set": {"enviado": True, "message_id": message_id, "at": datetime.now(UTC)}})
+        return True
     return handle
 
 

@@ -32,16 +32,16 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run(group: str, topics: list[str], handle: Callable[[str, dict], None]) -> None:
+def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> None:
     """`handle(topic, document)` does the work; KeyError/TypeError there mean the message
     lacks what the design promises, so it is poison, not a reason to retry forever."""
     s = config.settings()
     design = config.design()
 
-    def handler(record) -> None:
+    def handler(record) -> bool:
         doc = decode(record)
         try:
-            handle(record.topic, doc)
+            return handle(record.topic, doc)
         except (KeyError, TypeError) as exc:
             raise PoisonMessage(f"{type(exc).__name__}: {exc}") from None
 

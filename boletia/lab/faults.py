@@ -4,8 +4,9 @@ A file is the simplest channel that works across processes, survives the consume
 crash, and needs no extra port: `chaos` (or a notebook) writes it, the consumer reads it
 before each commit.
 
-  <lab>/faults/<consumer>.crash-before-commit   N: exit abruptly after the handler's
-                                                database write and before the commit, N times
+  <lab>/faults/<consumer>.crash-before-commit   "N [topic]": exit abruptly after a message
+                                                whose handler wrote something (to MongoDB or
+                                                SES) and before its commit, N times
   <lab>/faults/<consumer>.delay                 seconds to sleep before each message
 """
 
@@ -26,10 +27,11 @@ def fault_file(consumer: str, fault: str, lab_dir: Path | None = None) -> Path:
     return (lab_dir or config.lab_dir()) / "faults" / f"{consumer}.{fault}"
 
 
-def arm(consumer: str, fault: str, value: float, lab_dir: Path | None = None) -> Path:
+def arm(consumer: str, fault: str, value: float, lab_dir: Path | None = None,
+        topic: str | None = None) -> Path:
     path = fault_file(consumer, fault, lab_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(str(value))
+    path.write_text(f"{value} {topic}" if topic else str(value))
     return path
 
 
@@ -38,11 +40,12 @@ def disarm(consumer: str, fault: str | None = None, lab_dir: Path | None = None)
         fault_file(consumer, f, lab_dir).unlink(missing_ok=True)
 
 
-def _read(path: Path) -> float:
+def _read(path: Path) -> tuple[float, str | None]:
     try:
-        return float(path.read_text().strip() or 0)
+        parts = path.read_text().split()
+        return (float(parts[0]) if parts else 0.0), (parts[1] if len(parts) > 1 else None)
     except (OSError, ValueError):
-        return 0.0
+        return 0.0, None
 
 
 class ConsumerHooks:
@@ -57,15 +60,17 @@ class ConsumerHooks:
             self.ready_file.parent.mkdir(parents=True, exist_ok=True)
             self.ready_file.write_text(str(os.getpid()))
 
-    def before_commit(self, record) -> None:
-        delay = _read(fault_file(self.consumer, DELAY, self.lab_dir))
+    def before_commit(self, record, wrote: bool) -> None:
+        delay, _ = _read(fault_file(self.consumer, DELAY, self.lab_dir))
         if delay > 0:
             time.sleep(delay)
+        if not wrote:
+            return
         crash = fault_file(self.consumer, CRASH, self.lab_dir)
-        left = _read(crash)
-        if left >= 1:
+        left, topic = _read(crash)
+        if left >= 1 and topic in (None, record.topic):
             if left > 1:
-                crash.write_text(str(int(left) - 1))
+                crash.write_text(f"{int(left) - 1} {topic or ''}".strip())
             else:
                 crash.unlink(missing_ok=True)
             self.log(f"fault: crashing after the write of {record.topic}[{record.partition}]"

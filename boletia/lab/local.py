@@ -356,6 +356,48 @@ class LocalRuntime:
         self.handle(component).stop()
         self._start_group([comp.name], report, [])
 
+    # ------------------------------------------------------------------ faults
+    def _consumer(self, name: str) -> str:
+        if self._component(name).kind != "consumer":
+            consumers = [c.name for c in self._components.values() if c.kind == "consumer"]
+            raise LabError(f"{name} is not a consumer; consumers: {', '.join(consumers)}")
+        return name
+
+    def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
+        """Make a consumer exit after its next `times` writes, before committing them."""
+        from boletia.lab import faults
+        self._running(self._consumer(consumer))
+        faults.arm(consumer, faults.CRASH, times, self.dir, topic)
+
+    def slow_consumer(self, consumer: str, seconds: float) -> None:
+        """Sleep `seconds` before each commit (0 = full speed again)."""
+        from boletia.lab import faults
+        self._running(self._consumer(consumer))
+        if seconds > 0:
+            faults.arm(consumer, faults.DELAY, seconds, self.dir)
+        else:
+            faults.disarm(consumer, faults.DELAY, self.dir)
+
+    def fail_writes(self, times: int, service: str | None = None) -> None:
+        """The next `times` write commands (insert, update, findAndModify) fail in MongoDB,
+        only for `service`'s connections when given (a SecantusDB `failCommand` fail point)."""
+        from boletia.adapters import mongo
+        if service is not None:
+            self._component(service)
+        self._running("mongo")
+        with mongo.client(self.settings.mongo_uri) as c:
+            mongo.fail_next_writes(c, times, app_name=service)
+
+    def clear_faults(self) -> None:
+        from boletia.adapters import mongo
+        from boletia.lab import faults
+        for name, comp in self._components.items():
+            if comp.kind == "consumer":
+                faults.disarm(name, lab_dir=self.dir)
+        if self.handle("mongo").state() == "running":
+            with mongo.client(self.settings.mongo_uri) as c:
+                mongo.clear_fail_points(c)
+
     def start(self, component: str, report: Report = _silent) -> None:
         """Start one stopped component (after a kill), leaving the others alone."""
         comp = self._component(component)
