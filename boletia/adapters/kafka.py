@@ -1,7 +1,8 @@
-"""Kafka: admin (brokers, topics, lag) with kafka-python."""
+"""Kafka with kafka-python: admin (brokers, topics, configs, lag) and the at-least-once consumer."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from kafka import KafkaAdminClient
@@ -127,9 +128,13 @@ class AtLeastOnceConsumer:
     def _open(self):
         from kafka import KafkaConsumer, KafkaProducer
 
+        # Static membership (KIP-345): a restarted instance takes its partitions back at
+        # once instead of waiting for the dead one's session to time out.
+        instance = os.environ.get("BOLETIA_INSTANCE", "1")
         self._consumer = KafkaConsumer(
             *self.topics, bootstrap_servers=self.bootstrap.split(","), group_id=self.group,
-            client_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
+            group_instance_id=f"{self.group}-{instance}", client_id=self.group,
+            enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=50, session_timeout_ms=10000, heartbeat_interval_ms=3000)
         self._producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all",
                                        retries=5)

@@ -92,15 +92,18 @@ def create_events(api: Boletia, record: Record, count: int, capacity: int,
 
 def customer(api: Boletia, record: Record, index: int, operations: int,
              cancel_ratio: float, max_tickets: int, stop: threading.Event | None = None,
-             pause: float = 0.0) -> None:
+             pause: float = 0.0, cancel_after: float = 1.0) -> None:
     rng = random.Random(record.seed * 100_003 + index)
     email = f"cliente{index}@{record.prefix.replace(' ', '-').lower()}.example"
-    mine: list[str] = []
+    mine: list[tuple[float, str]] = []  # (when booked, id)
     for _ in range(operations):
         if stop is not None and stop.is_set():
             return
-        if mine and rng.random() < cancel_ratio:
-            rid = mine.pop(rng.randrange(len(mine)))
+        # a customer cancels a booking made a while ago: the reservation is written
+        # asynchronously, and cancelling one that does not exist yet only teaches a 404
+        ripe = [i for i, (t, _) in enumerate(mine) if time.monotonic() - t >= cancel_after]
+        if ripe and rng.random() < cancel_ratio:
+            _, rid = mine.pop(ripe[rng.randrange(len(ripe))])
             a = _safe(api.cancel, rid)
             record.add(Op(time.time(), index, "cancel", "", a.status, rid,
                           error=None if a.ok else str(a.body)[:200]))
@@ -112,7 +115,7 @@ def customer(api: Boletia, record: Record, index: int, operations: int,
             record.add(Op(time.time(), index, "book", evento, a.status, rid, qty,
                           None if a.ok else str(a.body)[:200]))
             if rid:
-                mine.append(rid)
+                mine.append((time.monotonic(), rid))
         if pause:
             time.sleep(pause)
 

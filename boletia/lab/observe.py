@@ -93,3 +93,101 @@ def wait_drained(groups=("inventario", "notificaciones"), quiet: float = 3.0,
             calm_since = None
         time.sleep(0.5)
     return False
+
+
+# ---------------------------------------------------------------- what the notebooks show
+def quorum_status() -> str:
+    """The KRaft controller quorum, as Kafka's own `kafka-metadata-quorum` tool prints it."""
+    import subprocess
+
+    from boletia.lab import artifacts
+
+    out = subprocess.run(
+        [artifacts.java(), "-Dlog4j2.level=ERROR", "-cp", f"{artifacts.KAFKA_LIBS}/*",
+         "org.apache.kafka.tools.MetadataQuorumCommand",
+         "--bootstrap-server", config.settings().kafka_bootstrap, "describe", "--status"],
+        capture_output=True, text=True, timeout=60)
+    return out.stdout or out.stderr
+
+
+def connect_overview(url: str | None = None) -> dict:
+    """Connect's worker, and every connector with its type, state and tasks."""
+    import requests
+
+    url = url or config.settings().connect_url
+    worker = requests.get(url, timeout=10).json()
+    status = requests.get(f"{url}/connectors", params={"expand": "status"}, timeout=10).json()
+    connectors = {
+        name: {"type": v["status"]["type"], "state": v["status"]["connector"]["state"],
+               "worker": v["status"]["connector"]["worker_id"],
+               "tasks": [t["state"] for t in v["status"]["tasks"]]}
+        for name, v in sorted(status.items())}
+    return {"worker": worker, "connectors": connectors}
+
+
+class Sampler:
+    """Sample values (lag per group, availability per event…) in the background while an
+    experiment runs, for a plot afterwards.
+
+        with Sampler({"inventario": lambda: sum(lag("inventario").values())}) as s:
+            run_experiment()
+        s.plot()
+    """
+
+    def __init__(self, probes: dict[str, Callable[[], float]], every: float = 0.5):
+        import threading
+
+        self.probes, self.every = probes, every
+        self.t: list[float] = []
+        self.series: dict[str, list[float]] = {k: [] for k in probes}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        start = time.monotonic()
+        while not self._stop.is_set():
+            self.t.append(time.monotonic() - start)
+            for name, probe in self.probes.items():
+                try:
+                    self.series[name].append(float(probe()))
+                except Exception:  # noqa: BLE001 - a probe failing mid-fault is data too
+                    self.series[name].append(float("nan"))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        time.sleep(self.every)  # one sample after the experiment
+        self._stop.set()
+        self._thread.join()
+
+    def plot(self, title: str, ylabel: str, ax=None, step: bool = True):
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3.2))
+        for name, values in self.series.items():
+            xs = self.t[:len(values)]
+            if step:
+                ax.step(xs, values, label=name, where="post")
+            else:
+                ax.plot(xs, values, label=name)
+        ax.set_title(title)
+        ax.set_xlabel("seconds")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize=8)
+        return ax
+
+
+def topic_size(topic: str, bootstrap: str | None = None) -> int:
+    """How many messages a topic holds (sum of its partitions' end offsets)."""
+    consumer = KafkaConsumer(bootstrap_servers=(bootstrap or config.settings().kafka_bootstrap).split(","),
+                             group_id=None, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(parts).values())
+    finally:
+        consumer.close()

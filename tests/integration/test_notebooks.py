@@ -1,0 +1,34 @@
+"""Every lesson, headless: papermill executes it against the real lab (a failing cell fails
+the test), then nbval runs the executed notebook again and compares the outputs of the cells
+marked NBVAL_CHECK_OUTPUT (counts, states, verdicts). Cells whose output varies between runs
+(ids, times, plots) are not compared."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import papermill
+import pytest
+
+pytestmark = pytest.mark.integration
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+EXECUTED = NOTEBOOKS / "executed"
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")))
+def test_notebook(lab, notebook):
+    EXECUTED.mkdir(exist_ok=True)
+    out = EXECUTED / notebook
+    begun = time.monotonic()
+    papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out), parameters={"runtime": "local"},
+                               cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)
+    first = time.monotonic() - begun
+    check = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
+         "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
+        capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1200)
+    print(f"{notebook}: papermill {first:.0f}s, nbval {time.monotonic() - begun - first:.0f}s")
+    assert check.returncode == 0, check.stdout[-4000:] + check.stderr[-2000:]
