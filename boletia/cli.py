@@ -252,6 +252,7 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
         with mongo.client(rt.settings.mongo_uri) as c:
             report = checker.check(mongo.database(c), design or rt.design(),
                                    bookings=record.bookings if record else None,
+                                   uncertain=record.uncertain if record else None,
                                    events=record.events if record else None,
                                    emails=ses.sent_messages(rt.settings) if emails else None,
                                    lag=lag)

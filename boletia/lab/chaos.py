@@ -253,8 +253,9 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: LocalRuntime | None
         drained = observe.wait_drained(timeout=120)
         lag = {g: observe.lag(g) for g in observe.CONSUMER_TOPICS}
         verdict = checker.check(mongo.database(client), design, bookings=record.bookings,
-                                events=record.events, emails=ses.sent_messages(rt.settings),
-                                lag=lag)
+                                uncertain=record.uncertain, events=record.events,
+                                emails=ses.sent_messages(rt.settings), lag=lag,
+                                connectors=observe.connect_overview()["connectors"])
     finally:
         client.close()
     return {

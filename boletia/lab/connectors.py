@@ -46,6 +46,10 @@ def register(settings: config.Settings, design: str | None = None,
             r = requests.put(f"{url}/connectors/{name}/config", json=spec["config"], timeout=30)
             if not r.ok:
                 raise LabError(f"Connect refused connector {name}: {r.status_code} {r.text}")
+        if _failed(state(url, name)):
+            # a failed task stays failed until asked: restart it (and only what failed)
+            requests.post(f"{url}/connectors/{name}/restart",
+                          params={"includeTasks": "true", "onlyFailed": "true"}, timeout=30)
         wait_running(url, name, timeout)
         names.append(name)
     return names
@@ -56,16 +60,23 @@ def state(url: str, name: str) -> dict:
     return r.json() if r.ok else {}
 
 
-def wait_running(url: str, name: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
+def _failed(status: dict) -> list[dict]:
+    parts = [status.get("connector", {}), *status.get("tasks", [])]
+    return [p for p in parts if p.get("state") == "FAILED"]
+
+
+def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0) -> None:
+    """Wait for RUNNING; a FAILED state that lasts past `grace` seconds (a restart reports
+    the old state for a moment) is an error with the task's stack trace."""
+    begun = time.monotonic()
+    deadline = begun + timeout
     last: dict = {}
     while time.monotonic() < deadline:
         last = state(url, name)
         tasks = last.get("tasks", [])
-        failed = [t for t in tasks if t.get("state") == "FAILED"]
-        if failed or last.get("connector", {}).get("state") == "FAILED":
-            trace = (failed[0] if failed else last["connector"]).get("trace", "")
-            raise LabError(f"connector {name} FAILED:\n{trace[:2000]}")
+        failed = _failed(last)
+        if failed and time.monotonic() - begun > grace:
+            raise LabError(f"connector {name} FAILED:\n{failed[0].get('trace', '')[:2000]}")
         if (last.get("connector", {}).get("state") == "RUNNING" and tasks
                 and all(t.get("state") == "RUNNING" for t in tasks)):
             return

@@ -48,13 +48,19 @@ class Record:
         """Ids of every booking answered 200."""
         return [o.id for o in self.ops if o.op == "book" and o.status == 200 and o.id]
 
+    @property
+    def uncertain(self) -> list[str]:
+        """Ids of bookings whose outcome is unknown (503: the database did not confirm); a
+        reservation may exist for them or not, as in Jepsen's indeterminate operations."""
+        return [o.id for o in self.ops if o.op == "book" and o.status == 503 and o.id]
+
     def summary(self) -> dict:
         by = {}
         for o in self.ops:
             key = f"{o.op} {o.status}"
             by[key] = by.get(key, 0) + 1
         return {"events": len(self.events), "operations": len(self.ops), "answers": by,
-                "bookings_ok": len(self.bookings)}
+                "bookings_ok": len(self.bookings), "bookings_uncertain": len(self.uncertain)}
 
     def to_json(self) -> dict:
         return {"seed": self.seed, "prefix": self.prefix, "events": self.events,
@@ -111,10 +117,11 @@ def customer(api: Boletia, record: Record, index: int, operations: int,
             evento = rng.choice(record.events)
             qty = rng.randint(1, max_tickets)
             a = _safe(api.book, evento, qty, email)
-            rid = a.body.get("Id") if a.ok and isinstance(a.body, dict) else None
+            # a 503 still names the id the booking would have: its outcome is unknown
+            rid = a.body.get("Id") if isinstance(a.body, dict) else None
             record.add(Op(time.time(), index, "book", evento, a.status, rid, qty,
                           None if a.ok else str(a.body)[:200]))
-            if rid:
+            if rid and a.ok:
                 mine.append((time.monotonic(), rid))
         if pause:
             time.sleep(pause)

@@ -24,13 +24,13 @@ from boletia.domain.model import MAX_BODY_BYTES, InvalidRequest
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, **extra: Any):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.extra = status, message, extra
 
 
-def error(status: int, message: str) -> Response:
-    resp = jsonify({"error": message, "status": status})
+def error(status: int, message: str, **extra: Any) -> Response:
+    resp = jsonify({"error": message, "status": status, **extra})
     resp.status_code = status
     return resp
 
@@ -90,7 +90,7 @@ def create_app(name: str, openapi: dict) -> Flask:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error(exc.status, exc.message)
+        return error(exc.status, exc.message, **exc.extra)
 
     @app.errorhandler(InvalidRequest)
     def _invalid(exc: InvalidRequest):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bson import ObjectId
 from flask import Flask, Response, jsonify
+from pymongo.errors import PyMongoError
 
 from boletia import config
 from boletia.adapters import mongo
@@ -106,7 +107,16 @@ def create_app(db=None, design: str | None = None) -> Flask:
     def book():
         req = model.parse_booking(http.json_body())
         reserva_id = ObjectId()
-        if mongo.apply(db, decisions.book(req, reserva_id, design)) is None:
+        try:
+            taken = mongo.apply(db, decisions.book(req, reserva_id, design))
+        except PyMongoError:
+            # The write may have happened before the connection broke: say so, and give the
+            # id the booking would have, so the customer (and the checker) can look it up.
+            raise http.ApiError(
+                503, f"the database did not confirm the booking; it may or may not have been "
+                     f"made: check GET /reservas/{reserva_id} in a few seconds",
+                Id=str(reserva_id)) from None
+        if taken is None:
             raise http.ApiError(404, _why_not(db, req, design))
         return jsonify(model.reserva_json({"_id": reserva_id, "evento": req.evento,
                                            "estado": model.ACTIVE, "email": req.email,
