@@ -131,6 +131,21 @@ def restart(component: str, runtime: RuntimeOpt = "local") -> None:
     _verb("restart", component, runtime)
 
 
+@lab.command("bootstrap")
+def bootstrap_cmd() -> None:
+    """Collections, topics and connectors, from inside a container network (docker, kind)."""
+    from boletia import config
+    from boletia.lab import bootstrap
+
+    try:
+        bootstrap.bootstrap(config.settings(), config.design(),
+                            report=lambda m: console.print(f"  [green]✓[/] {m}"))
+    except (LabError, TimeoutError, ValueError) as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - a dependency not reachable: say which, no traceback
+        _fail(LabError(f"bootstrap failed: {type(exc).__name__}: {exc}"))
+
+
 @lab.command()
 def token(runtime: RuntimeOpt = "local") -> None:
     """Print the admin API's bearer token (for `Authorization: Bearer ...`)."""
@@ -305,13 +320,15 @@ CONSUMERS = ("inventario", "notificaciones")
 
 @app.command()
 def serve(service: Annotated[str, typer.Argument(help="eventos | reservas")],
-          port: Annotated[int | None, typer.Option(help="default 8070 / 8071")] = None) -> None:
+          port: Annotated[int | None, typer.Option(help="default 8070 / 8071")] = None,
+          host: Annotated[str, typer.Option(help="0.0.0.0 inside a container")] = "127.0.0.1",
+          ) -> None:
     """Run one HTTP service in the foreground."""
     if service not in SERVICES:
         _fail(LabError(f"unknown service {service!r}; choose one of: {', '.join(SERVICES)}"))
     import importlib
 
-    importlib.import_module(f"boletia.services.{service}").main(port)
+    importlib.import_module(f"boletia.services.{service}").main(port, host)
 
 
 @app.command()

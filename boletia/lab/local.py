@@ -22,7 +22,7 @@ from string import Template
 import requests
 
 from boletia import config
-from boletia.lab import artifacts
+from boletia.lab import artifacts, bootstrap
 from boletia.lab.processes import ProcessHandle, port_open, port_owner, tail
 from boletia.lab.runtime import ComponentStatus, LabError
 
@@ -271,17 +271,12 @@ class LocalRuntime:
         started: list[str] = []
         try:
             self._start_group(["mongo", "ses"], report, started)
-            from boletia.adapters import mongo
-            mongo.ensure_schema(mongo.client(self.settings.mongo_uri))
+            bootstrap.prepare_mongo(self.settings)
             self._start_group(["kafka-1", "kafka-2", "kafka-3"], report, started)
-            from boletia.adapters import kafka
-            kafka.wait_for_brokers(self.settings.kafka_bootstrap, 3)
-            kafka.ensure_topics(self.settings.kafka_bootstrap)
+            bootstrap.prepare_kafka(self.settings)
             report("topics boletia.* ready (RF 3, min.insync.replicas 2)")
             self._start_group(["connect"], report, started)
-            from boletia.lab import connectors
-            for name in connectors.register(self.settings, self.design()):
-                report(f"connector {name}: RUNNING ({self.design()} design)")
+            bootstrap.register_connectors(self.settings, self.design(), report)
             self._start_group(APPS, report, started)
         except BaseException:
             for name in reversed(started):
@@ -298,9 +293,7 @@ class LocalRuntime:
     def set_design(self, design: str, report: Report = _silent) -> None:
         """Switch a running lab: connectors reconfigured, services and consumers restarted."""
         self._write_design(design)
-        from boletia.lab import connectors
-        for name in connectors.register(self.settings, design):
-            report(f"connector {name}: RUNNING ({design} design)")
+        bootstrap.register_connectors(self.settings, design, report)
         for name in APPS:
             self.handle(name).stop()
         self._start_group(APPS, report, [])

@@ -53,8 +53,12 @@ def get_runtime(name: str = "local") -> Runtime:
         from boletia.lab.local import LocalRuntime
 
         return LocalRuntime()
-    if name in RUNTIMES:
-        raise LabError(
-            f"runtime {name!r} is not available yet on this build; use --runtime local"
-        )
+    if name == "docker":
+        from boletia.lab.docker import DockerRuntime
+
+        return DockerRuntime()
+    if name == "kind":
+        from boletia.lab.kind import KindRuntime
+
+        return KindRuntime()
     raise LabError(f"unknown runtime {name!r}; choose one of: {', '.join(RUNTIMES)}")

@@ -94,5 +94,5 @@ def create_app(db=None, token: str | None = None) -> Flask:
     return app
 
 
-def main(port: int | None = None) -> None:
-    http.serve(create_app(), port or config.settings().ports.eventos)
+def main(port: int | None = None, host: str = "127.0.0.1") -> None:
+    http.serve(create_app(), port or config.settings().ports.eventos, host)

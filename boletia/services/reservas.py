@@ -145,5 +145,5 @@ def _why_not(db, req: model.NewBooking, design: str) -> str:
             f"quedan {model.available(doc, design)}")
 
 
-def main(port: int | None = None) -> None:
-    http.serve(create_app(), port or config.settings().ports.reservas)
+def main(port: int | None = None, host: str = "127.0.0.1") -> None:
+    http.serve(create_app(), port or config.settings().ports.reservas, host)
