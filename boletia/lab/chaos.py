@@ -13,10 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import requests
-
 from boletia.adapters import mongo, ses
-from boletia.lab import checker, load, observe
+from boletia.lab import checker, connectors, load, observe
 from boletia.lab.client import Boletia
 from boletia.lab.local import LocalRuntime
 from boletia.lab.runtime import LabError
@@ -105,12 +103,16 @@ def db_write_failures(ctx: Context) -> None:
     ctx.during_load(inject, delay=0.8)
 
 
-def broker_kill(ctx: Context) -> None:
+def _kill_then_start(ctx: Context, component: str, what: str, after: float) -> None:
     def inject():
-        ctx.rt.kill("kafka-2")
-        ctx.fault("killed kafka-2 (1 of 3 brokers)")
-        ctx.restart_within("kafka-2", 5)
+        ctx.rt.kill(component)
+        ctx.fault(what)
+        ctx.restart_within(component, after)
     ctx.during_load(inject, delay=1.0)
+
+
+def broker_kill(ctx: Context) -> None:
+    _kill_then_start(ctx, "kafka-2", "killed kafka-2 (1 of 3 brokers)", 5)
 
 
 def connect_restart(ctx: Context) -> None:
@@ -118,42 +120,33 @@ def connect_restart(ctx: Context) -> None:
 
     def inject():
         lose_offsets = ctx.design == "seed"
+        sources = connectors.names(url, "source")
         if lose_offsets:
             # The seed's standalone worker kept source offsets in /tmp: a restart of its
             # container starts with none. Emulated by deleting them while the worker is down.
-            for name in _connectors(url, "source"):
-                requests.put(f"{url}/connectors/{name}/stop", timeout=30).raise_for_status()
-            _wait_until(lambda: all(observe_state(url, n) == "STOPPED"
-                                    for n in _connectors(url, "source")), 30)
+            for name in sources:
+                connectors.stop(url, name)
         ctx.rt.kill("connect")
         ctx.fault("killed connect" + (" (seed: source offsets on a temporary disk)"
                                       if lose_offsets else ""))
         time.sleep(4)  # changes made now must survive
         ctx.restart_within("connect", 0)
         if lose_offsets:
-            for name in _connectors(url, "source"):
-                requests.delete(f"{url}/connectors/{name}/offsets", timeout=30).raise_for_status()
-                requests.put(f"{url}/connectors/{name}/resume", timeout=30).raise_for_status()
+            for name in sources:
+                connectors.forget_offsets(url, name)
+                connectors.resume(url, name)
             ctx.fault("source offsets lost with the temporary disk")
     ctx.during_load(inject, delay=0.8)
 
 
 def mongo_restart(ctx: Context) -> None:
-    def inject():
-        ctx.rt.kill("mongo")
-        ctx.fault("killed mongo (SecantusDB)")
-        ctx.restart_within("mongo", 3)
-    ctx.during_load(inject, delay=1.0)
+    _kill_then_start(ctx, "mongo", "killed mongo (SecantusDB)", 3)
 
 
 def sink_replay(ctx: Context) -> None:
     ctx.load()
     observe.wait_drained()
-    url = ctx.rt.settings.connect_url
-    requests.put(f"{url}/connectors/mongo-sink/stop", timeout=30).raise_for_status()
-    _wait_until(lambda: observe_state(url, "mongo-sink") == "STOPPED", 30)
-    requests.delete(f"{url}/connectors/mongo-sink/offsets", timeout=30).raise_for_status()
-    requests.put(f"{url}/connectors/mongo-sink/resume", timeout=30).raise_for_status()
+    connectors.replay(ctx.rt.settings.connect_url, "mongo-sink")
     ctx.fault("sink offsets reset: boletia.eventos replayed into inventario")
     time.sleep(5)
 
@@ -196,16 +189,6 @@ SCENARIOS = {s.name: s for s in [
     Scenario("notification-redelivery", "notificaciones crashes after sending, before its "
              "commit", "duplicate emails (§5.6)", notification_redelivery),
 ]}
-
-
-def observe_state(url: str, name: str) -> str:
-    r = requests.get(f"{url}/connectors/{name}/status", timeout=10)
-    return r.json().get("connector", {}).get("state", "") if r.ok else ""
-
-
-def _connectors(url: str, kind: str) -> list[str]:
-    r = requests.get(f"{url}/connectors", params={"expand": "info"}, timeout=10)
-    return [n for n, v in r.json().items() if v["info"]["type"] == kind]
 
 
 def _armed(ctx: Context, consumer: str) -> bool:

@@ -82,3 +82,38 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
             return
         time.sleep(0.5)
     raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: {last}")
+
+
+def stop(url: str, name: str, timeout: float = 30.0) -> None:
+    """Stop a connector (its tasks shut down, its config and offsets stay)."""
+    requests.put(f"{url}/connectors/{name}/stop", timeout=30).raise_for_status()
+    deadline = time.monotonic() + timeout
+    while state(url, name).get("connector", {}).get("state") != "STOPPED":
+        if time.monotonic() > deadline:
+            raise LabError(f"connector {name} did not stop in {timeout:.0f}s")
+        time.sleep(0.3)
+
+
+def forget_offsets(url: str, name: str) -> None:
+    """Delete a STOPPED connector's offsets (KIP-875): a source starts again from the
+    change stream's current position, a sink re-reads its topics from the beginning."""
+    requests.delete(f"{url}/connectors/{name}/offsets", timeout=30).raise_for_status()
+
+
+def resume(url: str, name: str) -> None:
+    requests.put(f"{url}/connectors/{name}/resume", timeout=30).raise_for_status()
+
+
+def replay(url: str, name: str) -> None:
+    """Stop, forget offsets, resume: a sink replays its topics (as after a restart that
+    lost its commits)."""
+    stop(url, name)
+    forget_offsets(url, name)
+    resume(url, name)
+
+
+def names(url: str, kind: str | None = None) -> list[str]:
+    """Registered connectors, optionally only `source` or `sink` ones."""
+    r = requests.get(f"{url}/connectors", params={"expand": "info"}, timeout=10)
+    r.raise_for_status()
+    return [n for n, v in r.json().items() if kind is None or v["info"]["type"] == kind]
