@@ -50,5 +50,4 @@ if [ ! -f lab-infra/target/.fetched ] || [ lab-infra/pom.xml -nt lab-infra/targe
   mvn -B -q -f lab-infra/pom.xml package
   touch lab-infra/target/.fetched
 fi
-"$VENV/bin/python" -m ipykernel install --sys-prefix --name boletia --display-name "Boletia lab" >/dev/null 2>&1 || true
 echo "==> set-up done"
