@@ -11,10 +11,18 @@ from boletia.config import COLLECTIONS, DATABASE
 NOTIFICATIONS = "notificaciones"
 
 
-def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None) -> MongoClient:
-    """`app_name` lets a fail point target one service's connections only."""
+def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
+           retry_writes: bool = True) -> MongoClient:
+    """`app_name` lets a fail point target one service's connections only.
+
+    `retry_writes=False` for the HTTP services: the driver retries a write once after a
+    network error, and the server recognises the retry only while it remembers the first
+    attempt. SecantusDB keeps those records in memory, so after a crash a retried booking
+    ran twice (measured: 2 tickets taken for one reservation). The services answer 503
+    instead, naming what may or may not have happened.
+    """
     return MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True,
-                       appname=app_name or "boletia")
+                       appname=app_name or "boletia", retryWrites=retry_writes)
 
 
 def ping(uri: str) -> bool:

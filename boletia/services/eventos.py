@@ -7,7 +7,7 @@ Every path needs the admin bearer token, except /health, /openapi.json and /docs
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from boletia import config
 from boletia.adapters import mongo
@@ -51,7 +51,7 @@ PATHS = {
 
 def create_app(db=None, token: str | None = None) -> Flask:
     db = db if db is not None else mongo.database(
-        mongo.client(config.settings().mongo_uri, app_name="eventos"))
+        mongo.client(config.settings().mongo_uri, app_name="eventos", retry_writes=False))
     doc = http.openapi_doc("Boletia eventos (admin)", __doc__, PATHS, SCHEMAS, secured=True)
     app = http.create_app("eventos", doc)
     guard = http.require_token(token or http.admin_token())
@@ -79,6 +79,9 @@ def create_app(db=None, token: str | None = None) -> Flask:
         except DuplicateKeyError:
             raise http.ApiError(400, f"ya existe un evento llamado {write.document['nombre']!r}; "
                                      "choose another name") from None
+        except PyMongoError:
+            raise http.ApiError(503, "the database did not confirm the event; it may or may not "
+                                     f"exist: check GET /eventos/{write.document['nombre']}") from None
         return jsonify(model.evento_json(document))
 
     @app.delete("/eventos/<path:nombre>")

@@ -71,7 +71,7 @@ PATHS = {
 
 def create_app(db=None, design: str | None = None) -> Flask:
     db = db if db is not None else mongo.database(
-        mongo.client(config.settings().mongo_uri, app_name="reservas"))
+        mongo.client(config.settings().mongo_uri, app_name="reservas", retry_writes=False))
     design = design or config.design()
     app = http.create_app("reservas", http.openapi_doc(
         "Boletia reservas (public)", "Inventory, bookings and cancellations.", PATHS, SCHEMAS))
