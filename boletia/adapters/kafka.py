@@ -104,7 +104,8 @@ class PoisonMessage(Exception):
 class AtLeastOnceConsumer:
     """The seed's pcKafka consumer, done right (SPEC §4, §5.1).
 
-    - An offset is committed only after the handler succeeded on that message.
+    - An offset is committed only after the handler succeeded on that message (once per
+      partition batch, at the last message done).
     - A failing message is retried: seek back to it, back off, and never commit past it
       (the seed moved on, and committing N+1 silently dropped N).
     - A poison message goes to the dead-letter topic with the reason, then is committed.
@@ -156,31 +157,38 @@ class AtLeastOnceConsumer:
         self.log(f"dead-lettered {record.topic}[{record.partition}]@{record.offset}: {reason}")
 
     def _process_partition(self, tp, records, failures: dict) -> None:
-        for record in records:
-            wrote = False
-            try:
-                wrote = bool(self.handler(record))
-            except PoisonMessage as exc:
-                self._dead_letter(record, str(exc))
-            except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
-                if self.design == "seed":
-                    self.stats["skipped"] += 1
-                    self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset}, "
-                             f"moving on (seed): {exc!r}")
-                    continue
-                failures[tp] = failures.get(tp, 0) + 1
-                self.stats["retried"] += 1
-                delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
-                self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset} "
-                         f"(attempt {failures[tp]}), retrying in {delay:.1f}s: {exc!r}")
-                self._consumer.seek(tp, record.offset)
-                time.sleep(delay)
-                return  # the rest of this batch waits: nothing past N is committed
-            failures.pop(tp, None)
-            if self.hooks:
-                self.hooks.before_commit(record, wrote)
-            self._commit(record)
-            self.stats["processed"] += 1
+        """Process one partition's batch in order; commit once, at the last message that was
+        done (never past a failed one, in the fixed design)."""
+        done = None
+        try:
+            for record in records:
+                wrote = False
+                try:
+                    wrote = bool(self.handler(record))
+                except PoisonMessage as exc:
+                    self._dead_letter(record, str(exc))
+                except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
+                    if self.design == "seed":
+                        self.stats["skipped"] += 1
+                        self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset}, "
+                                 f"moving on (seed): {exc!r}")
+                        continue
+                    failures[tp] = failures.get(tp, 0) + 1
+                    self.stats["retried"] += 1
+                    delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
+                    self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset} "
+                             f"(attempt {failures[tp]}), retrying in {delay:.1f}s: {exc!r}")
+                    self._consumer.seek(tp, record.offset)
+                    time.sleep(delay)
+                    return  # the rest of this batch waits: nothing past N is committed
+                failures.pop(tp, None)
+                if self.hooks:
+                    self.hooks.before_commit(record, wrote)
+                done = record
+                self.stats["processed"] += 1
+        finally:
+            if done is not None:
+                self._commit(done)
 
     def run(self, stop) -> None:
         """Consume until `stop` (a threading.Event) is set; then close cleanly."""
