@@ -17,7 +17,7 @@ from boletia.lab.local import LocalRuntime
 def lab():
     rt = LocalRuntime()
     was_running = all(s.state == "running" for s in rt.status())
-    rt.up(report=lambda m: print(f"[lab] {m}", flush=True))
+    rt.up(report=lambda m: print(f"[lab] {m}", flush=True), design="fixed")
     yield rt
     if not was_running:
         rt.down(purge=True)
