@@ -266,8 +266,12 @@ class LocalRuntime:
         artifacts.java()
         artifacts.ensure_jars(report)
         self.dir.mkdir(parents=True, exist_ok=True)
+        previous = self.design()
         if design is not None or not (self.dir / "design").exists():
-            self._write_design(design or self.design())
+            self._write_design(design or previous)
+        if self.design() != previous:  # running services and consumers read it at start
+            for name in APPS:
+                self.handle(name).stop()
         started: list[str] = []
         try:
             self._start_group(["mongo", "ses"], report, started)
