@@ -17,7 +17,7 @@ lab: setup
 
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=25
 
 lint: setup
 	$(BIN)/ruff check boletia tests benchmarks
