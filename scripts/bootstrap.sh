@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every set-up step the lab needs on a fresh clone, idempotent: Java 17+ and Maven (from
-# Debian's packages when missing and we are root), a virtualenv with the boletia package,
-# and the Kafka / Connect / MongoDB-connector jars from Maven Central.
+# Debian's packages when missing and we are root) and a virtualenv with the boletia package.
+# The jars (Kafka, Connect, the MongoDB connector) are fetched from Maven Central by the first
+# `boletia lab up`, which shows the download's progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,15 +40,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-  echo "==> installing the boletia package and its dependencies into $VENV"
+  echo "==> installing the boletia package and its dependencies into $VENV (a minute or two)"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -e '.[lab,dev]'
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi
 
-if [ ! -f lab-infra/target/.fetched ] || [ lab-infra/pom.xml -nt lab-infra/target/.fetched ]; then
-  echo "==> fetching Kafka, Kafka Connect and the MongoDB connector from Maven Central"
-  mvn -B -q -f lab-infra/pom.xml package
-  touch lab-infra/target/.fetched
-fi
 echo "==> set-up done"
