@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -22,7 +24,8 @@ from string import Template
 import requests
 
 from boletia import config
-from boletia.lab import artifacts, bootstrap
+from boletia.adapters import mongo
+from boletia.lab import artifacts, bootstrap, faults
 from boletia.lab.processes import ProcessHandle, port_open, port_owner, tail
 from boletia.lab.runtime import ComponentStatus, LabError
 
@@ -177,8 +180,6 @@ class LocalRuntime:
         return props
 
     def _run_java_tool(self, args: list[str], name: str) -> None:
-        import subprocess
-
         cmd = [artifacts.java(), f"-Dlog4j2.configurationFile={TEMPLATES / 'log4j2.properties'}",
                "-cp", f"{artifacts.KAFKA_LIBS}/*", *args]
         out = subprocess.run(cmd, capture_output=True, text=True)
@@ -198,7 +199,6 @@ class LocalRuntime:
             return False
         try:
             if comp.kind == "mongo":
-                from boletia.adapters import mongo
                 return mongo.ping(self.settings.mongo_uri)
             if comp.kind == "ses":
                 return requests.get(f"{self.settings.ses_url}/moto-api/", timeout=2).ok
@@ -344,11 +344,9 @@ class LocalRuntime:
         self._running(component).kill()
 
     def pause(self, component: str) -> None:
-        import signal
         self._running(component).signal(signal.SIGSTOP)
 
     def resume(self, component: str) -> None:
-        import signal
         self._running(component).signal(signal.SIGCONT)
 
     def restart(self, component: str, report: Report = _silent) -> None:
@@ -365,13 +363,11 @@ class LocalRuntime:
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
         """Make a consumer exit after its next `times` writes, before committing them."""
-        from boletia.lab import faults
         self._running(self._consumer(consumer))
         faults.arm(consumer, faults.CRASH, times, self.dir, topic)
 
     def slow_consumer(self, consumer: str, seconds: float) -> None:
         """Sleep `seconds` before each commit (0 = full speed again)."""
-        from boletia.lab import faults
         self._running(self._consumer(consumer))
         if seconds > 0:
             faults.arm(consumer, faults.DELAY, seconds, self.dir)
@@ -381,7 +377,6 @@ class LocalRuntime:
     def fail_writes(self, times: int, service: str | None = None) -> None:
         """The next `times` write commands (insert, update, findAndModify) fail in MongoDB,
         only for `service`'s connections when given (a SecantusDB `failCommand` fail point)."""
-        from boletia.adapters import mongo
         if service is not None:
             self._component(service)
         self._running("mongo")
@@ -389,8 +384,6 @@ class LocalRuntime:
             mongo.fail_next_writes(c, times, app_name=service)
 
     def clear_faults(self) -> None:
-        from boletia.adapters import mongo
-        from boletia.lab import faults
         for name, comp in self._components.items():
             if comp.kind == "consumer":
                 faults.disarm(name, lab_dir=self.dir)
