@@ -221,6 +221,8 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
     """N concurrent customers booking and cancelling over M events; every answer recorded."""
     from pathlib import Path
 
+    import requests
+
     from boletia import config
     from boletia.lab import load
     from boletia.lab.client import Boletia
@@ -231,17 +233,13 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
         with console.status("creating events and running customers…"):
             record = load.run(api, seed=seed, events=events, customers=customers,
                               operations=operations, capacity=capacity, cancel_ratio=cancel_ratio)
-    except requests_errors() as exc:
+    except (requests.ConnectionError, requests.Timeout) as exc:
         _fail(LabError(f"the services do not answer ({exc}); is the lab up? `boletia lab up`"))
+    except LabError as exc:
+        _fail(exc)
     path = Path(out) if out else config.lab_dir() / "runs" / f"{record.prefix.replace(' ', '_')}.json"
     record.save(path)
     sys.stdout.write(json.dumps({**record.summary(), "record": str(path)}, indent=2) + "\n")
-
-
-def requests_errors():
-    import requests
-
-    return (requests.ConnectionError, requests.Timeout)
 
 
 @app.command()

@@ -91,6 +91,12 @@ def create_events(api: Boletia, record: Record, count: int, capacity: int,
                       None if a.ok else str(a.body)[:200]))
         if a.ok:
             record.events.append(nombre)
+    if not record.events:
+        from boletia.lab.runtime import LabError
+
+        failed = next(o for o in record.ops if o.op == "create" and o.status != 200)
+        raise LabError(f"no event could be created (eventos answered {failed.status}: "
+                       f"{failed.error}); is the lab up and the admin token right?")
     if wait:
         for nombre in record.events:
             api.wait_available(nombre, capacity, timeout=60)
