@@ -46,10 +46,13 @@ def register(settings: config.Settings, design: str | None = None,
             r = requests.put(f"{url}/connectors/{name}/config", json=spec["config"], timeout=30)
             if not r.ok:
                 raise LabError(f"Connect refused connector {name}: {r.status_code} {r.text}")
-        if _failed(state(url, name)):
+        status = state(url, name)
+        if _failed(status):
             # a failed task stays failed until asked: restart it (and only what failed)
             requests.post(f"{url}/connectors/{name}/restart",
                           params={"includeTasks": "true", "onlyFailed": "true"}, timeout=30)
+        if status.get("connector", {}).get("state") in ("STOPPED", "PAUSED"):
+            resume(url, name)  # left stopped by an experiment that did not finish
         wait_running(url, name, timeout)
         names.append(name)
     return names
@@ -106,10 +109,13 @@ def resume(url: str, name: str) -> None:
 
 def replay(url: str, name: str) -> None:
     """Stop, forget offsets, resume: a sink replays its topics (as after a restart that
-    lost its commits)."""
+    lost its commits). Returns once the connector and its tasks run again."""
     stop(url, name)
-    forget_offsets(url, name)
-    resume(url, name)
+    try:
+        forget_offsets(url, name)
+    finally:
+        resume(url, name)
+    wait_running(url, name)
 
 
 def names(url: str, kind: str | None = None) -> list[str]:
