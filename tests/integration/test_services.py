@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def api(lab) -> Boletia:
+    lab.up(design="fixed")  # heals what an earlier module may have left (a stopped connector)
     return Boletia(token=lab.admin_token())
 
 
