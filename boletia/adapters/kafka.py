@@ -208,21 +208,14 @@ class AtLeastOnceConsumer:
             self._producer.close()
 
 
-class LagReader:
-    """Reads one consumer group's lag; keep it open to sample lag repeatedly without a new
-    connection (and metadata fetch) per sample."""
+def lag(bootstrap: str, group: str, topics: list[str]) -> dict[str, int]:
+    """Per topic: end offset minus the group's committed offset (all of it if none)."""
+    from kafka import KafkaConsumer, TopicPartition
 
-    def __init__(self, bootstrap: str, group: str):
-        from kafka import KafkaConsumer
-
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group,
-                                       enable_auto_commit=False)
-
-    def read(self, topics: list[str]) -> dict[str, int]:
-        """Per topic: end offset minus the group's committed offset (all of it if none)."""
-        from kafka import TopicPartition
-
-        consumer, out = self._consumer, {}
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group,
+                             enable_auto_commit=False)
+    try:
+        out = {}
         for topic in topics:
             parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
             ends = consumer.end_offsets(parts)
@@ -233,15 +226,5 @@ class LagReader:
                 total += ends[tp] - (committed if committed is not None else begins[tp])
             out[topic] = total
         return out
-
-    def close(self) -> None:
-        self._consumer.close(autocommit=False)
-
-
-def lag(bootstrap: str, group: str, topics: list[str]) -> dict[str, int]:
-    """Per topic: end offset minus the group's committed offset (all of it if none)."""
-    reader = LagReader(bootstrap, group)
-    try:
-        return reader.read(topics)
     finally:
-        reader.close()
+        consumer.close(autocommit=False)

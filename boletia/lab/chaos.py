@@ -90,7 +90,7 @@ def consumer_crash(ctx: Context) -> None:
         ctx.during_load(lambda t=topic, n=times: (
             ctx.rt.crash_consumer("inventario", n, t),
             ctx.fault(f"armed crash-before-commit x{n} on {t}")), delay=1.5)
-        ctx.api.wait_for(lambda: not _armed(ctx, "inventario"), 30)
+        _wait_until(lambda: not _armed(ctx, "inventario"), 30)
     time.sleep(2)
     stop.set()
     watcher.join()
@@ -164,7 +164,7 @@ def notification_redelivery(ctx: Context) -> None:
     ctx.during_load(lambda: (ctx.rt.crash_consumer("notificaciones", 3),
                              ctx.fault("armed crash after sending, before commit, x3")),
                     delay=1.0)
-    ctx.api.wait_for(lambda: not _armed(ctx, "notificaciones"), 30)
+    _wait_until(lambda: not _armed(ctx, "notificaciones"), 30)
     time.sleep(2)
     stop.set()
     watcher.join()
@@ -194,6 +194,15 @@ SCENARIOS = {s.name: s for s in [
 def _armed(ctx: Context, consumer: str) -> bool:
     from boletia.lab import faults
     return faults.fault_file(consumer, faults.CRASH, ctx.rt.dir).exists()
+
+
+def _wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
 
 
 def run(name: str, design: str = "fixed", seed: int = 1, rt: LocalRuntime | None = None,

@@ -81,26 +81,18 @@ def wait_drained(groups=("inventario", "notificaciones"), quiet: float = 3.0,
                  timeout: float = 90.0, bootstrap: str | None = None) -> bool:
     """Wait until every group has committed everything on its topics and stayed so for
     `quiet` seconds (Connect may still be publishing the last changes). True if drained."""
-    from boletia.adapters import kafka
-
-    bootstrap = bootstrap or config.settings().kafka_bootstrap
-    readers = {g: kafka.LagReader(bootstrap, g) for g in groups}
-    try:
-        deadline = time.monotonic() + timeout
-        calm_since = None
-        while time.monotonic() < deadline:
-            pending = sum(sum(r.read(CONSUMER_TOPICS[g]).values()) for g, r in readers.items())
-            if pending == 0:
-                calm_since = calm_since or time.monotonic()
-                if time.monotonic() - calm_since >= quiet:
-                    return True
-            else:
-                calm_since = None
-            time.sleep(0.5)
-        return False
-    finally:
-        for reader in readers.values():
-            reader.close()
+    deadline = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < deadline:
+        pending = sum(sum(lag(g, bootstrap).values()) for g in groups)
+        if pending == 0:
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= quiet:
+                return True
+        else:
+            calm_since = None
+        time.sleep(0.5)
+    return False
 
 
 # ---------------------------------------------------------------- what the notebooks show
