@@ -122,7 +122,8 @@ class AtLeastOnceConsumer:
         self.group, self.topics, self.handler = group, topics, handler
         self.bootstrap, self.design, self.dead_letter = bootstrap, design, dead_letter
         self.max_backoff, self.hooks, self.log = max_backoff, hooks, log
-        self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0}
+        self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0,
+                      "commit_failures": 0}
         self._consumer = None
         self._producer = None
 
@@ -141,11 +142,36 @@ class AtLeastOnceConsumer:
                                        retries=5)
 
     def _commit(self, record) -> None:
+        """Commit up to `record`. A refused commit (the group rebalanced, the coordinator
+        moved with a dying broker) is not a reason to die: the messages were processed, and a
+        later commit or a redelivery to whoever owns the partition now covers them."""
         from kafka import TopicPartition
         from kafka.structs import OffsetAndMetadata
 
         tp = TopicPartition(record.topic, record.partition)
-        self._consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)})
+        try:
+            self._consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)})
+        except KafkaError as exc:
+            self.stats["commit_failures"] += 1
+            self.log(f"commit of {record.topic}[{record.partition}]@{record.offset} failed, "
+                     f"going on (at worst the message comes back, and handling it is "
+                     f"idempotent): {exc!r}")
+
+    def _handle(self, record) -> bool:
+        """The handler's verdict; poison goes to the dead-letter topic (a failure to publish
+        it there raises, and the message is retried like any other failure)."""
+        try:
+            return bool(self.handler(record))
+        except PoisonMessage as exc:
+            self._dead_letter(record, str(exc))
+            return False
+
+    def _seek(self, tp, offset: int) -> None:
+        try:
+            self._consumer.seek(tp, offset)
+        except (ValueError, KafkaError) as exc:  # ValueError: "Unassigned partition"
+            # the partition was revoked meanwhile: its new owner starts from the last commit
+            self.log(f"could not seek {tp.topic}[{tp.partition}] back to {offset}: {exc!r}")
 
     def _dead_letter(self, record, reason: str) -> None:
         headers = [("reason", reason.encode()[:1000]), ("topic", record.topic.encode()),
@@ -162,11 +188,8 @@ class AtLeastOnceConsumer:
         done = None
         try:
             for record in records:
-                wrote = False
                 try:
-                    wrote = bool(self.handler(record))
-                except PoisonMessage as exc:
-                    self._dead_letter(record, str(exc))
+                    wrote = self._handle(record)
                 except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
                     if self.design == "seed":
                         self.stats["skipped"] += 1
@@ -178,7 +201,7 @@ class AtLeastOnceConsumer:
                     delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
                     self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset} "
                              f"(attempt {failures[tp]}), retrying in {delay:.1f}s: {exc!r}")
-                    self._consumer.seek(tp, record.offset)
+                    self._seek(tp, record.offset)
                     time.sleep(delay)
                     return  # the rest of this batch waits: nothing past N is committed
                 failures.pop(tp, None)
@@ -196,7 +219,12 @@ class AtLeastOnceConsumer:
         failures: dict = {}
         try:
             while not stop.is_set():
-                batches = self._consumer.poll(timeout_ms=500)
+                try:
+                    batches = self._consumer.poll(timeout_ms=500)
+                except KafkaError as exc:  # a broker or the coordinator is away: wait, ask again
+                    self.log(f"poll failed, retrying in 1 s: {exc!r}")
+                    time.sleep(1)
+                    continue
                 if self.hooks:
                     self.hooks.polled(self._consumer)
                 for tp, records in batches.items():

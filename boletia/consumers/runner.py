@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 
 from bson import json_util
@@ -48,8 +49,20 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> N
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
-                                   hooks=ConsumerHooks(group, log=log), log=log)
     log(f"{group}: consuming {', '.join(topics)} (design={design})")
-    consumer.run(stop)
+    failures = 0
+    while not stop.is_set():
+        consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
+                                       hooks=ConsumerHooks(group, log=log), log=log)
+        try:
+            consumer.run(stop)
+        except Exception:  # noqa: BLE001 - see below
+            # An error outside any one message (the client library, the network) is not a
+            # reason to stop consuming: a fresh consumer starts again from the last commit,
+            # so nothing is lost, and the traceback stays in the log for whoever reads it.
+            failures += 1
+            delay = min(30.0, 2.0 ** failures)
+            log(f"{group}: the consumer failed (#{failures}), reopening it in {delay:.0f}s:\n"
+                f"{traceback.format_exc()}")
+            stop.wait(delay)
     log(f"{group}: stopped; {consumer.stats}")

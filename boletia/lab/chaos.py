@@ -196,6 +196,13 @@ def _armed(ctx: Context, consumer: str) -> bool:
     return faults.fault_file(consumer, faults.CRASH, ctx.rt.dir).exists()
 
 
+def _log_tail(rt: LocalRuntime, component: str, lines: int = 15) -> str:
+    try:
+        return rt.logs(component, lines)
+    except LabError as exc:
+        return str(exc)
+
+
 def _wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -214,8 +221,10 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: LocalRuntime | None
     rt = rt or LocalRuntime()
     not_running = [s.name for s in rt.status() if s.state != "running"]
     if not_running:
+        last_words = "".join(f"\n--- last lines of {n}'s log:\n{_log_tail(rt, n)}"
+                             for n in not_running)
         raise LabError(f"the lab is not fully running ({', '.join(not_running)}): "
-                       "run `boletia lab up` first")
+                       f"run `boletia lab up` first{last_words}")
     if rt.design() != design:
         report(f"switching the lab to the {design} design")
         rt.set_design(design)

@@ -95,6 +95,9 @@ def test_a_fault_on_a_stopped_component_is_refused(lab):
             lab.pause("notificaciones")
         with pytest.raises(LabError, match="is not running"):
             lab.crash_consumer("notificaciones")
+        with pytest.raises(LabError, match=r"not fully running \(notificaciones\)[\s\S]*"
+                                           r"last lines of notificaciones's log"):
+            chaos.run("broker-kill", "fixed", rt=lab)
     finally:
         lab.start("notificaciones")
 

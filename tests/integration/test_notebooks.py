@@ -23,12 +23,27 @@ def test_notebook(lab, notebook):
     EXECUTED.mkdir(exist_ok=True)
     out = EXECUTED / notebook
     begun = time.monotonic()
-    papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out), parameters={"runtime": "local"},
-                               cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)
+    try:
+        papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out),
+                                   parameters={"runtime": "local"}, cwd=str(NOTEBOOKS),
+                                   kernel_name="python3", progress_bar=False)
+    except papermill.PapermillExecutionError as exc:
+        pytest.fail(f"{exc}\n{evidence(lab)}")
     first = time.monotonic() - begun
     check = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
          "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
         capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1200)
     print(f"{notebook}: papermill {first:.0f}s, nbval {time.monotonic() - begun - first:.0f}s")
-    assert check.returncode == 0, check.stdout[-4000:] + check.stderr[-2000:]
+    assert check.returncode == 0, check.stdout[-4000:] + check.stderr[-2000:] + evidence(lab)
+
+
+def evidence(lab) -> str:
+    """What a failed lesson leaves to read: each component's state, and the end of the log
+    of every consumer and of anything that is not running."""
+    states = {c.name: c.state for c in lab.status()}
+    show = [n for n, state in states.items() if state != "running"]
+    show += [n for n in ("inventario", "notificaciones") if n not in show]
+    logs = "".join(f"\n--- {n} ({states[n]}), last lines of its log:\n{lab.logs(n, 40)}"
+                   for n in show)
+    return f"\ncomponent states: {states}{logs}"

@@ -1,0 +1,192 @@
+"""The at-least-once loop's decisions: what is committed, retried, skipped or survived.
+
+Kafka itself is exercised by the integration tests; here a scripted stand-in for the
+kafka-python consumer only replays what it returned and raised, so each rule of the loop
+is checked on its own: no I/O.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import namedtuple
+
+import pytest
+from kafka import TopicPartition
+from kafka.errors import CommitFailedError, CoordinatorNotAvailableError, KafkaTimeoutError
+
+from boletia.adapters import kafka as adapter
+from boletia.adapters.kafka import AtLeastOnceConsumer, PoisonMessage
+
+Record = namedtuple("Record", "topic partition offset key value")
+TP = TopicPartition("boletia.reservas", 0)
+
+
+def records(*offsets: int, tp: TopicPartition = TP) -> list[Record]:
+    return [Record(tp.topic, tp.partition, o, b"k", f"m{o}".encode()) for o in offsets]
+
+
+class ScriptedConsumer:
+    """Each poll returns (or raises) the next scripted step; the run stops after the last."""
+
+    def __init__(self, steps, stop: threading.Event, commit_errors=()):
+        self.steps, self.stop = list(steps), stop
+        self.commit_errors = list(commit_errors)
+        self.commits: list[tuple[str, int, int]] = []
+        self.seeks: list[tuple[str, int, int]] = []
+
+    def poll(self, timeout_ms=0):
+        if not self.steps:
+            self.stop.set()
+            return {}
+        step = self.steps.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    def commit(self, offsets):
+        if self.commit_errors:
+            raise self.commit_errors.pop(0)
+        for tp, meta in offsets.items():
+            self.commits.append((tp.topic, tp.partition, meta.offset))
+
+    def seek(self, tp, offset):
+        self.seeks.append((tp.topic, tp.partition, offset))
+
+    def assignment(self):
+        return {TP}
+
+    def close(self, autocommit=False):
+        pass
+
+
+class Producer:
+    def __init__(self, fail: bool = False):
+        self.fail, self.sent = fail, []
+
+    def send(self, topic, key=None, value=None, headers=None):
+        if self.fail:
+            raise KafkaTimeoutError("dead-letter topic unavailable")
+        self.sent.append((topic, value, dict(headers)))
+        return self
+
+    def get(self, timeout=None):
+        return None
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr(adapter.time, "sleep", lambda s: None)
+
+
+def consume(steps, handler, design="fixed", commit_errors=(), producer=None):
+    stop = threading.Event()
+    kafka_consumer = ScriptedConsumer(steps, stop, commit_errors)
+    c = AtLeastOnceConsumer("g", [TP.topic], handler, "localhost:1", design=design,
+                            log=lambda m: None)
+    c._open = lambda: None
+    c._consumer, c._producer = kafka_consumer, producer or Producer()
+    c.run(stop)
+    return c, kafka_consumer
+
+
+def test_commits_once_per_batch_at_the_last_message_done():
+    seen = []
+    c, k = consume([{TP: records(0, 1, 2)}], lambda r: seen.append(r.offset) or True)
+    assert seen == [0, 1, 2]
+    assert k.commits == [(TP.topic, 0, 3)]
+    assert c.stats["processed"] == 3
+
+
+def test_fixed_design_retries_a_failed_message_and_never_commits_past_it():
+    attempts = {}
+
+    def handler(r):
+        attempts[r.offset] = attempts.get(r.offset, 0) + 1
+        if r.offset == 1 and attempts[1] == 1:
+            raise RuntimeError("write failed")
+        return True
+
+    c, k = consume([{TP: records(0, 1, 2)}, {TP: records(1, 2)}], handler)
+    assert k.seeks == [(TP.topic, 0, 1)]          # back to the failed message
+    assert k.commits == [(TP.topic, 0, 1), (TP.topic, 0, 3)]  # 0 done, then 1 and 2
+    assert attempts == {0: 1, 1: 2, 2: 1}
+    assert c.stats["retried"] == 1
+
+
+def test_seed_design_moves_on_and_its_next_commit_skips_the_failed_message():
+    def handler(r):
+        if r.offset == 1:
+            raise RuntimeError("write failed")
+        return True
+
+    c, k = consume([{TP: records(0, 1, 2)}], handler, design="seed")
+    assert k.seeks == []
+    assert k.commits == [(TP.topic, 0, 3)]  # offset 1 is committed without being done
+    assert c.stats["skipped"] == 1
+
+
+def test_a_refused_commit_does_not_stop_the_consumer():
+    # a broker dies and the group coordinator moves: the commit is refused, the next works
+    seen = []
+    c, k = consume([{TP: records(0, 1)}, {TP: records(2)}],
+                   lambda r: seen.append(r.offset) or True,
+                   commit_errors=[CommitFailedError("group rebalanced")])
+    assert seen == [0, 1, 2]
+    assert k.commits == [(TP.topic, 0, 3)]  # the later commit covers the refused one
+    assert c.stats["commit_failures"] == 1
+
+
+def test_a_failed_poll_is_retried():
+    seen = []
+    c, k = consume([CoordinatorNotAvailableError(), KafkaTimeoutError("coordinator away"),
+                    {TP: records(0)}], lambda r: seen.append(r.offset) or True)
+    assert seen == [0] and k.commits == [(TP.topic, 0, 1)]
+
+
+def test_poison_goes_to_the_dead_letter_topic_with_its_reason_and_is_committed():
+    def handler(r):
+        raise PoisonMessage("not extended JSON")
+
+    producer = Producer()
+    c, k = consume([{TP: records(0)}], handler, producer=producer)
+    (topic, value, headers), = producer.sent
+    assert topic == adapter.DEAD_LETTER_TOPIC and value == b"m0"
+    assert headers["reason"] == b"not extended JSON" and headers["offset"] == b"0"
+    assert k.commits == [(TP.topic, 0, 1)]
+
+
+def test_poison_that_cannot_be_dead_lettered_is_retried_not_dropped():
+    def handler(r):
+        raise PoisonMessage("not extended JSON")
+
+    c, k = consume([{TP: records(0)}], handler, producer=Producer(fail=True))
+    assert k.commits == [] and k.seeks == [(TP.topic, 0, 0)]
+    assert c.stats["retried"] == 1 and c.stats["dead_lettered"] == 0
+
+
+def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypatch):
+    from boletia.consumers import runner
+
+    opened, logged = [], []
+
+    class Failing:
+        def __init__(self, group, topics, handler, bootstrap, design, hooks, log):
+            self.stats = {"processed": 0}
+            opened.append(self)
+
+        def run(self, stop):
+            if len(opened) == 1:
+                raise RuntimeError("client library fell over")
+            stop.set()
+
+    monkeypatch.setattr(runner, "AtLeastOnceConsumer", Failing)
+    monkeypatch.setattr(runner.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(runner, "log", logged.append)
+    monkeypatch.setattr(threading.Event, "wait", lambda self, t=None: True)
+    runner.run("g", [TP.topic], lambda topic, doc: True)
+    assert len(opened) == 2
+    assert any("failed (#1), reopening" in m and "client library fell over" in m for m in logged)
+    assert logged[-1].startswith("g: stopped")
