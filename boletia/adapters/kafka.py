@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 import time
 
 from kafka import KafkaAdminClient
@@ -93,6 +94,25 @@ def partitions(bootstrap: str, topics: list[str]) -> list[dict]:
                          "leader": p["leader_id"], "replicas": p["replica_nodes"],
                          "isr": p["isr_nodes"]})
     return rows
+
+
+def java_string_hash(s: str) -> int:
+    """Java's `String.hashCode()` (over UTF-16 code units), as a signed 32-bit int."""
+    data = s.encode("utf-16-be")
+    h = 0
+    for unit in struct.unpack(f">{len(data) // 2}H", data):
+        h = (31 * h + unit) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def group_coordinator(bootstrap: str, group: str) -> int:
+    """The broker id coordinating a consumer group: the leader of the `__consumer_offsets`
+    partition the group's id hashes to (Kafka's own rule, `abs(groupId.hashCode()) % n`).
+    Its loss is the harshest one-broker fault for a consumer: commits and heartbeats go there."""
+    rows = partitions(bootstrap, ["__consumer_offsets"])
+    if not rows:
+        raise RuntimeError("topic __consumer_offsets does not exist yet: no group has committed")
+    return rows[(java_string_hash(group) & 0x7FFFFFFF) % len(rows)]["leader"]
 
 
 # ---------------------------------------------------------------- at-least-once consumer

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from boletia.adapters import mongo, ses
+from boletia.adapters import kafka, mongo, ses
 from boletia.lab import checker, connectors, load, observe
 from boletia.lab.client import Boletia
 from boletia.lab.local import LocalRuntime
@@ -112,7 +112,10 @@ def _kill_then_start(ctx: Context, component: str, what: str, after: float) -> N
 
 
 def broker_kill(ctx: Context) -> None:
-    _kill_then_start(ctx, "kafka-2", "killed kafka-2 (1 of 3 brokers)", 5)
+    # the broker that coordinates group notificaciones: its commits and heartbeats go there
+    broker = f"kafka-{kafka.group_coordinator(ctx.rt.settings.kafka_bootstrap, 'notificaciones')}"
+    _kill_then_start(ctx, broker, f"killed {broker} (1 of 3 brokers, coordinator of group "
+                                  "notificaciones)", 5)
 
 
 def connect_restart(ctx: Context) -> None:
@@ -175,7 +178,8 @@ SCENARIOS = {s.name: s for s in [
              "commit; the message comes back", "double refund (§5.2)", consumer_crash),
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
              "commit skips a failed message (§5.1)", db_write_failures),
-    Scenario("broker-kill", "one of 3 brokers killed during load, restarted 5 s later", "",
+    Scenario("broker-kill", "the broker coordinating the consumer group killed during load, "
+             "restarted 5 s later", "",
              broker_kill),
     Scenario("connect-restart", "Connect killed during load, restarted 4 s later",
              "source offsets on a temporary disk (§5.5)", connect_restart),

@@ -97,10 +97,30 @@ def stop(url: str, name: str, timeout: float = 30.0) -> None:
         time.sleep(0.3)
 
 
-def forget_offsets(url: str, name: str) -> None:
+def forget_offsets(url: str, name: str, timeout: float = 90.0) -> None:
     """Delete a STOPPED connector's offsets (KIP-875): a source starts again from the
-    change stream's current position, a sink re-reads its topics from the beginning."""
-    requests.delete(f"{url}/connectors/{name}/offsets", timeout=30).raise_for_status()
+    change stream's current position, a sink re-reads its topics from the beginning.
+
+    A sink's offsets live in its consumer group, which Kafka refuses to reset while it has
+    members. After a killed worker its dead consumer stays a member until its session times
+    out (45 s by default): Connect answers 500 "can be safely retried", so we retry."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = requests.delete(f"{url}/connectors/{name}/offsets", timeout=30)
+        if r.ok:
+            return
+        message = _message(r)
+        if "safely retried" not in message or time.monotonic() > deadline:
+            raise LabError(f"Connect refused to reset the offsets of {name} "
+                           f"({r.status_code}): {message}")
+        time.sleep(2)
+
+
+def _message(r: requests.Response) -> str:
+    try:
+        return str(r.json().get("message", r.text))
+    except ValueError:
+        return r.text
 
 
 def resume(url: str, name: str) -> None:

@@ -190,3 +190,11 @@ def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypat
     assert len(opened) == 2
     assert any("failed (#1), reopening" in m and "client library fell over" in m for m in logged)
     assert logged[-1].startswith("g: stopped")
+
+
+def test_group_ids_hash_like_java_so_the_coordinator_is_found_where_kafka_puts_it():
+    # values printed by Java 17's String.hashCode(); the last has a surrogate pair
+    assert adapter.java_string_hash("notificaciones") == 301573194
+    assert adapter.java_string_hash("inventario") == 1785508721
+    assert adapter.java_string_hash("") == 0
+    assert adapter.java_string_hash("Ñandú 🎟") == -1680505809
