@@ -12,7 +12,7 @@ setup:
 lab: setup
 	$(BIN)/boletia lab up
 	@echo
-	@echo "Lab is up. Open the notebooks with:  $(BIN)/jupyter lab notebooks/"
+	@echo "Lab is up. Open the notebooks with:  $(BIN)/boletia notebooks"
 	@echo "Stop it with:                        $(BIN)/boletia lab down"
 
 test: setup

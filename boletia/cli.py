@@ -316,6 +316,27 @@ SERVICES = ("eventos", "reservas")
 CONSUMERS = ("inventario", "notificaciones")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def notebooks(ctx: typer.Context,
+              port: Annotated[int, typer.Option(help="JupyterLab's port")] = 8888) -> None:
+    """Open the lessons in JupyterLab (loopback only; further options go to `jupyter lab`)."""
+    import os
+    import shutil
+
+    from boletia import config
+
+    jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or shutil.which("jupyter")
+    if jupyter is None:
+        _fail(LabError("jupyter is not installed in this environment: run `make lab` "
+                       "(or `pip install -e '.[lab]'`)"))
+    args = [jupyter, "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
+            f"--ServerApp.root_dir={config.REPO_ROOT / 'notebooks'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Jupyter refuses root without it; a container or a CI box is often root.
+        args.append("--allow-root")
+    os.execv(jupyter, [*args, *ctx.args])
+
+
 @app.command()
 def serve(service: Annotated[str, typer.Argument(help="eventos | reservas")],
           port: Annotated[int | None, typer.Option(help="default 8070 / 8071")] = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 
@@ -54,13 +55,15 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> N
     while not stop.is_set():
         consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
                                        hooks=ConsumerHooks(group, log=log), log=log)
+        opened = time.monotonic()
         try:
             consumer.run(stop)
         except Exception:  # noqa: BLE001 - see below
             # An error outside any one message (the client library, the network) is not a
             # reason to stop consuming: a fresh consumer starts again from the last commit,
             # so nothing is lost, and the traceback stays in the log for whoever reads it.
-            failures += 1
+            # The back-off grows only while failures follow each other closely.
+            failures = 1 if time.monotonic() - opened > 60 else failures + 1
             delay = min(30.0, 2.0 ** failures)
             log(f"{group}: the consumer failed (#{failures}), reopening it in {delay:.0f}s:\n"
                 f"{traceback.format_exc()}")
