@@ -19,6 +19,7 @@ import time
 
 from boletia.lab import chaos
 from boletia.lab.local import LocalRuntime
+from boletia.lab.runtime import LabError
 
 
 def main() -> None:
@@ -30,13 +31,19 @@ def main() -> None:
     parser.add_argument("--json", help="also write every summary to this file")
     args = parser.parse_args()
 
+    unknown = [n for n in args.only if n not in chaos.SCENARIOS]
+    if unknown:
+        raise SystemExit(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(chaos.SCENARIOS)}")
     rt = LocalRuntime()
     results = []
     begun = time.monotonic()
     try:
         for name in args.only:
             for design in args.designs.split(","):
-                r = chaos.run(name, design, seed=args.seed, rt=rt)
+                try:
+                    r = chaos.run(name, design, seed=args.seed, rt=rt)
+                except LabError as exc:  # e.g. the lab is not up, or an unknown design
+                    raise SystemExit(f"error: {exc}") from None
                 results.append(r)
                 print(f"{name:30s} {design:5s} {r['seconds']:6.1f}s  "
                       f"bookings ok {r['operations']['bookings_ok']:3d}  "

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from boletia.lab.runtime import RUNTIMES, LabError, get_runtime
+from boletia.lab.runtime import CONSUMERS, RUNTIMES, SERVICES, LabError, get_runtime
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Boletia lab: ticket selling on Kafka, Kafka Connect and MongoDB.")
@@ -261,7 +261,7 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
         record = load.Record.load(Path(run))
     try:
         observe.wait_drained(timeout=60)
-        lag = {g: observe.lag(g) for g in observe.CONSUMER_TOPICS}
+        lag = observe.lags()
         with mongo.client(rt.settings.mongo_uri) as c:
             report = checker.check(mongo.database(c), design or rt.design(),
                                    bookings=record.bookings if record else None,
@@ -312,8 +312,6 @@ def chaos_run(name: str,
         raise typer.Exit(1)
 
 
-SERVICES = ("eventos", "reservas")
-CONSUMERS = ("inventario", "notificaciones")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -247,7 +247,7 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: LocalRuntime | None
             if comp.state != "running":
                 rt.start(comp.name)
         drained = observe.wait_drained(timeout=120)
-        lag = {g: observe.lag(g) for g in observe.CONSUMER_TOPICS}
+        lag = observe.lags()
         verdict = checker.check(mongo.database(client), design, bookings=record.bookings,
                                 uncertain=record.uncertain, events=record.events,
                                 emails=ses.sent_messages(rt.settings), lag=lag,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 from boletia import config
-from boletia.lab.runtime import ComponentStatus, LabError
+from boletia.lab.processes import Runner, run_command
+from boletia.lab.runtime import APPS, ComponentStatus, LabError
 
 COMPOSE_FILE = config.REPO_ROOT / "lab-infra" / "compose.yaml"
 PROJECT = "boletia"
@@ -33,19 +32,13 @@ COMPONENTS = {  # component: (kind, host ports, connection)
     "notificaciones": ("consumer", [], "group notificaciones"),
     "jupyter": ("notebooks", [8888], "http://127.0.0.1:8888"),
 }
-APPS = ["eventos", "reservas", "inventario", "notificaciones"]
-Runner = Callable[[list[str]], subprocess.CompletedProcess]
-
-
-def _run(cmd: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 class DockerRuntime:
     name = "docker"
 
     def __init__(self, run: Runner | None = None, env_file: Path | None = None):
-        self.run = run or _run
+        self.run = run or run_command
         self.env_file = env_file
 
     # ------------------------------------------------------------------ plumbing
@@ -56,7 +49,7 @@ class DockerRuntime:
         return self._check(cmd)
 
     def _check(self, cmd: list[str]) -> str:
-        if self.run is _run and shutil.which("docker") is None:
+        if self.run is run_command and shutil.which("docker") is None:
             raise LabError("the docker runtime needs Docker (the `docker` command was not found); "
                            "use --runtime local on this machine")
         out = self.run(cmd)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from collections.abc import Callable
 
 from boletia import config
-from boletia.lab.runtime import ComponentStatus, LabError
+from boletia.lab.processes import Runner, run_command
+from boletia.lab.runtime import APPS, ComponentStatus, LabError
 
 DEPLOY = config.REPO_ROOT / "k8s" / "deploy.sh"
 CLUSTER = "boletia"
@@ -28,22 +27,16 @@ COMPONENTS = {
     "inventario": ("boletia", "deployment/inventario", "consumer"),
     "notificaciones": ("boletia", "deployment/notificaciones", "consumer"),
 }
-APPS = ["eventos", "reservas", "inventario", "notificaciones"]
-Runner = Callable[[list[str]], subprocess.CompletedProcess]
-
-
-def _run(cmd: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 class KindRuntime:
     name = "kind"
 
     def __init__(self, run: Runner | None = None):
-        self.run = run or _run
+        self.run = run or run_command
 
     def _check(self, cmd: list[str]) -> str:
-        if self.run is _run and shutil.which(cmd[0]) is None:
+        if self.run is run_command and shutil.which(cmd[0]) is None:
             raise LabError(f"the kind runtime needs `{cmd[0]}` (not found); install docker, kind "
                            "and kubectl, or use --runtime local")
         out = self.run(cmd)

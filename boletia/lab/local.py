@@ -27,11 +27,10 @@ from boletia import config
 from boletia.adapters import mongo
 from boletia.lab import artifacts, bootstrap, faults
 from boletia.lab.processes import ProcessHandle, port_open, port_owner, tail
-from boletia.lab.runtime import ComponentStatus, LabError
+from boletia.lab.runtime import APPS, ComponentStatus, LabError
 
 TEMPLATES = config.REPO_ROOT / "lab-infra" / "templates"
 Report = Callable[[str], None]
-APPS = ["eventos", "reservas", "inventario", "notificaciones"]
 
 
 @dataclass

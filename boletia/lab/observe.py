@@ -77,6 +77,11 @@ def lag(group: str, bootstrap: str | None = None) -> dict[str, int]:
     return kafka.lag(bootstrap or config.settings().kafka_bootstrap, group, CONSUMER_TOPICS[group])
 
 
+def lags(bootstrap: str | None = None) -> dict[str, dict[str, int]]:
+    """Every consumer group's lag, group -> topic -> messages: what the checker judges."""
+    return {g: lag(g, bootstrap) for g in CONSUMER_TOPICS}
+
+
 def wait_drained(groups=("inventario", "notificaciones"), quiet: float = 3.0,
                  timeout: float = 90.0, bootstrap: str | None = None) -> bool:
     """Wait until every group has committed everything on its topics and stayed so for

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 RUNTIMES = ("local", "docker", "kind")
+SERVICES = ("eventos", "reservas")
+CONSUMERS = ("inventario", "notificaciones")
+APPS = [*SERVICES, *CONSUMERS]  # what every runtime restarts when the design changes
 
 
 class LabError(Exception):
