@@ -103,7 +103,8 @@ def forget_offsets(url: str, name: str, timeout: float = 90.0) -> None:
 
     A sink's offsets live in its consumer group, which Kafka refuses to reset while it has
     members. After a killed worker its dead consumer stays a member until its session times
-    out (45 s by default): Connect answers 500 "can be safely retried", so we retry."""
+    out (10 s in this lab's workers, 45 s by Kafka's default): Connect answers 500 "can be
+    safely retried", so we retry."""
     deadline = time.monotonic() + timeout
     while True:
         r = requests.delete(f"{url}/connectors/{name}/offsets", timeout=30)

@@ -123,3 +123,27 @@ def test_every_runtime_is_reachable_by_name():
     assert get_runtime("kind").name == "kind"
     with pytest.raises(LabError, match="unknown runtime"):
         get_runtime("podman")
+
+
+def _worker_settings(text: str) -> dict[str, str]:
+    lines = (line.strip() for line in text.splitlines())
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {k: v for k, v in pairs}
+
+
+def test_every_runtime_configures_connect_workers_alike():
+    """Three copies of the worker config (local template, compose image, Kubernetes
+    ConfigMap) differ only in addresses and paths, never in behaviour."""
+    import yaml
+
+    local = _worker_settings((ROOT / "lab-infra/templates/connect-distributed.properties").read_text())
+    compose = _worker_settings((ROOT / "connect/connect-distributed.properties").read_text())
+    config_map = next(d for d in yaml.safe_load_all((ROOT / "k8s/connect.yaml").read_text())
+                      if d["kind"] == "ConfigMap")
+    k8s = _worker_settings(config_map["data"]["connect-distributed.properties"])
+    where = {"bootstrap.servers", "listeners", "plugin.path",
+             "rest.advertised.host.name", "rest.advertised.port"}
+    for other in (compose, k8s):
+        assert {k: v for k, v in other.items() if k not in where} == \
+            {k: v for k, v in local.items() if k not in where}
+    assert local["consumer.session.timeout.ms"] == "10000"
