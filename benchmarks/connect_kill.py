@@ -29,10 +29,13 @@ def one_run(rt: LocalRuntime, db) -> tuple[float, float, float]:
                                       "categoria": "Bench", "estado": "A"}).inserted_id
     rt.start("connect")
     up = time.perf_counter() - start
-    observe.find_message("boletia.eventos", lambda d: d.get("_id") == event_id, 120)
+    if observe.find_message("boletia.eventos", lambda d: d.get("_id") == event_id, 120) is None:
+        raise SystemExit("the source did not publish the event in 120 s: see `boletia lab logs connect`")
     published = time.perf_counter() - start
     deadline = time.monotonic() + 180
-    while not db.inventario.find_one({"_id": event_id}) and time.monotonic() < deadline:
+    while not db.inventario.find_one({"_id": event_id}):
+        if time.monotonic() > deadline:
+            raise SystemExit("the sink did not write the event in 180 s: see `boletia lab logs connect`")
         time.sleep(0.2)
     written = time.perf_counter() - start
     db.eventos.update_one({"_id": event_id}, {"$set": {"estado": "X"}})  # cancelled, as organisers do

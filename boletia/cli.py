@@ -312,8 +312,6 @@ def chaos_run(name: str,
         raise typer.Exit(1)
 
 
-
-
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def notebooks(ctx: typer.Context,
               port: Annotated[int, typer.Option(help="JupyterLab's port")] = 8888) -> None:

@@ -51,7 +51,7 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> N
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     log(f"{group}: consuming {', '.join(topics)} (design={design})")
-    failures = 0
+    failures, consumer = 0, None
     while not stop.is_set():
         consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
                                        hooks=ConsumerHooks(group, log=log), log=log)
@@ -68,4 +68,4 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> N
             log(f"{group}: the consumer failed (#{failures}), reopening it in {delay:.0f}s:\n"
                 f"{traceback.format_exc()}")
             stop.wait(delay)
-    log(f"{group}: stopped; {consumer.stats}")
+    log(f"{group}: stopped; {consumer.stats if consumer else 'never opened'}")

@@ -11,6 +11,7 @@ from bson import json_util
 from kafka import KafkaConsumer, TopicPartition
 
 from boletia import config
+from boletia.lab.runtime import CONSUMERS
 
 
 @dataclass
@@ -82,7 +83,7 @@ def lags(bootstrap: str | None = None) -> dict[str, dict[str, int]]:
     return {g: lag(g, bootstrap) for g in CONSUMER_TOPICS}
 
 
-def wait_drained(groups=("inventario", "notificaciones"), quiet: float = 3.0,
+def wait_drained(groups=CONSUMERS, quiet: float = 3.0,
                  timeout: float = 90.0, bootstrap: str | None = None) -> bool:
     """Wait until every group has committed everything on its topics and stayed so for
     `quiet` seconds (Connect may still be publishing the last changes). True if drained."""

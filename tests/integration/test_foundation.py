@@ -11,6 +11,7 @@ from kafka import KafkaProducer
 
 from boletia.adapters import kafka as kafka_adapter
 from boletia.lab import observe
+from boletia.lab.runtime import CONSUMERS
 
 pytestmark = pytest.mark.integration
 
@@ -59,11 +60,9 @@ def test_topics_are_replicated_three_times_with_min_isr_two(lab, settings):
 def test_group_coordinator_is_where_kafka_says(lab, settings):
     """The chaos scenario broker-kill aims at the group's coordinator; our rule must agree
     with the brokers' own FindCoordinator answer."""
-    from kafka import KafkaAdminClient
-
-    a = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    a = kafka_adapter.admin(settings.kafka_bootstrap)
     try:
-        for group in ("inventario", "notificaciones"):
+        for group in CONSUMERS:
             told = a._manager.run(a._find_coordinator_id, group)  # kafka-python 3.0's own lookup
             assert kafka_adapter.group_coordinator(settings.kafka_bootstrap, group) == told
     finally:
@@ -132,9 +131,7 @@ def test_one_broker_down_acks_all_still_works_and_broker_rejoins_isr(lab, settin
 
 def _sink_group(settings) -> str:
     """What Kafka says of the sink's consumer group, for a failure message."""
-    from kafka import KafkaAdminClient
-
-    a = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    a = kafka_adapter.admin(settings.kafka_bootstrap)
     try:
         g = a.describe_groups(["connect-mongo-sink"])["connect-mongo-sink"]
         return f"group connect-mongo-sink {g['group_state']} with {len(g['members'])} member(s)"
@@ -174,11 +171,13 @@ def test_sink_replay_waits_for_the_group_to_empty(lab, db, settings):
                               enable_auto_commit=False, session_timeout_ms=10000)
     try:
         assert _wait(lambda: lingering.poll(timeout_ms=500) is not None and lingering.assignment(), 30)
-        threading.Timer(8.0, lingering.close).start()
+        leave = threading.Timer(8.0, lingering.close)
+        leave.start()
         started = time.monotonic()
         connectors.replay(settings.connect_url, "mongo-sink")
         waited = time.monotonic() - started
     finally:
+        leave.cancel()
         lingering.close()
         connectors.resume(settings.connect_url, "mongo-sink")
     assert waited >= 7.0, f"the replay did not wait for the member to leave ({waited:.1f}s)"

@@ -13,6 +13,8 @@ from pathlib import Path
 import papermill
 import pytest
 
+from boletia.lab.runtime import CONSUMERS
+
 pytestmark = pytest.mark.integration
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXECUTED = NOTEBOOKS / "executed"
@@ -43,7 +45,7 @@ def evidence(lab) -> str:
     of every consumer and of anything that is not running."""
     states = {c.name: c.state for c in lab.status()}
     show = [n for n, state in states.items() if state != "running"]
-    show += [n for n in ("inventario", "notificaciones") if n not in show]
+    show += [n for n in CONSUMERS if n not in show]
     logs = "".join(f"\n--- {n} ({states[n]}), last lines of its log:\n{lab.logs(n, 40)}"
                    for n in show)
     return f"\ncomponent states: {states}{logs}"
