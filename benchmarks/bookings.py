@@ -22,8 +22,8 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from boletia.adapters import mongo
-from boletia.lab.client import Boletia
-from boletia.lab.local import LocalRuntime
+from boletia.lab.notebook.client import Boletia
+from boletia.lab.runtimes.local import LocalRuntime
 
 
 def pct(values: list[float], q: float) -> float:

@@ -17,9 +17,9 @@ import json
 import statistics
 import time
 
-from boletia.lab import chaos
-from boletia.lab.local import LocalRuntime
-from boletia.lab.runtime import LabError
+from boletia.lab.errors import LabError
+from boletia.lab.experiments import chaos
+from boletia.lab.runtimes.local import LocalRuntime
 
 
 def main() -> None:

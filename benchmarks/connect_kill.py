@@ -17,8 +17,8 @@ import time
 import uuid
 
 from boletia.adapters import mongo
-from boletia.lab import observe
-from boletia.lab.local import LocalRuntime
+from boletia.lab.notebook import observe
+from boletia.lab.runtimes.local import LocalRuntime
 
 
 def one_run(rt: LocalRuntime, db) -> tuple[float, float, float]:

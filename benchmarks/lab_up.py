@@ -18,8 +18,8 @@ from pathlib import Path
 
 import psutil
 
-from boletia.lab import artifacts
-from boletia.lab.local import LocalRuntime
+from boletia.lab.runtimes.local import LocalRuntime
+from boletia.lab.setup import jars
 
 
 def rss_mb(pid: int | None) -> float:
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    artifacts.ensure_jars()
+    jars.ensure_jars()
     running = LocalRuntime()
     if any(s.state != "stopped" for s in running.status()):
         raise SystemExit("stop the lab first (boletia lab down): the benchmark needs its ports")
@@ -68,7 +68,7 @@ def main() -> None:
     for name, mb in memory.items():
         print(f"  {name:10s} {mb:7.0f}")
     print(f"  {'total':10s} {sum(memory.values()):7.0f}")
-    print("versions:", artifacts.versions())
+    print("versions:", jars.versions())
 
 
 if __name__ == "__main__":

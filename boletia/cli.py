@@ -10,7 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from boletia.lab.runtime import CONSUMERS, RUNTIMES, SERVICES, LabError, get_runtime
+from boletia.lab.components import CONSUMERS, SERVICES
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.factory import get_runtime
+from boletia.lab.runtimes.port import RUNTIMES
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Boletia lab: ticket selling on Kafka, Kafka Connect and MongoDB.")
@@ -135,7 +138,7 @@ def restart(component: str, runtime: RuntimeOpt = "local") -> None:
 def bootstrap_cmd() -> None:
     """Collections, topics and connectors, from inside a container network (docker, kind)."""
     from boletia import config
-    from boletia.lab import bootstrap
+    from boletia.lab.setup import bootstrap
 
     try:
         bootstrap.bootstrap(config.settings(), config.design(),
@@ -224,8 +227,8 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
     import requests
 
     from boletia import config
-    from boletia.lab import load
-    from boletia.lab.client import Boletia
+    from boletia.lab.experiments import load
+    from boletia.lab.notebook.client import Boletia
     from boletia.services.http import admin_token
 
     api = Boletia(token=admin_token())
@@ -250,8 +253,9 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
     from pathlib import Path
 
     from boletia.adapters import mongo, ses
-    from boletia.lab import checker, load, observe
-    from boletia.lab.local import LocalRuntime
+    from boletia.lab.experiments import checker, load
+    from boletia.lab.notebook import observe
+    from boletia.lab.runtimes.local import LocalRuntime
 
     rt = LocalRuntime()
     record = None
@@ -286,7 +290,7 @@ app.add_typer(chaos, name="chaos")
 @chaos.command("list")
 def chaos_list() -> None:
     """Every scenario, one line each."""
-    from boletia.lab.chaos import SCENARIOS
+    from boletia.lab.experiments.chaos import SCENARIOS
 
     for s in SCENARIOS.values():
         shows = f"  [seed shows: {s.breaks_seed}]" if s.breaks_seed else ""
@@ -299,7 +303,7 @@ def chaos_run(name: str,
               seed: int = 1) -> None:
     """Load + fault + recovery + check; prints a JSON summary, exits 1 on violations."""
     from boletia import config
-    from boletia.lab import chaos as chaos_mod
+    from boletia.lab.experiments import chaos as chaos_mod
 
     if design not in config.DESIGNS:
         _fail(LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}"))
@@ -353,7 +357,11 @@ def consume(consumer: Annotated[str, typer.Argument(help="inventario | notificac
         _fail(LabError(f"unknown consumer {consumer!r}; choose one of: {', '.join(CONSUMERS)}"))
     import importlib
 
-    importlib.import_module(f"boletia.consumers.{consumer}").main()
+    from boletia.lab.hooks import ConsumerHooks
+
+    # The product's consumer knows nothing of the lab: its readiness and fault hooks are plugged in here.
+    importlib.import_module(f"boletia.consumers.{consumer}").main(
+        hooks=ConsumerHooks(consumer, log=lambda m: print(m, file=sys.stderr, flush=True)))
 
 
 def main() -> None:

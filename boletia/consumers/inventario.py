@@ -28,6 +28,7 @@ def make_handler(db, design: str):
     return handle
 
 
-def main() -> None:
+def main(hooks=None) -> None:
     client = mongo.client(config.settings().mongo_uri, app_name=GROUP)
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), config.design()))
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), config.design()),
+               hooks=hooks)

@@ -55,7 +55,8 @@ def make_handler(db, mailer: Mailer, design: str):
     return handle
 
 
-def main() -> None:
+def main(hooks=None) -> None:
     s = config.settings()
     client = mongo.client(s.mongo_uri, app_name=GROUP)
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), config.design()))
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), config.design()),
+               hooks=hooks)

@@ -14,7 +14,6 @@ from bson.errors import InvalidBSON
 
 from boletia import config
 from boletia.adapters.kafka import AtLeastOnceConsumer, PoisonMessage
-from boletia.lab.faults import ConsumerHooks
 
 
 def decode(record) -> dict:
@@ -34,9 +33,10 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> None:
+def run(group: str, topics: list[str], handle: Callable[[str, dict], bool], hooks=None) -> None:
     """`handle(topic, document)` does the work; KeyError/TypeError there mean the message
-    lacks what the design promises, so it is poison, not a reason to retry forever."""
+    lacks what the design promises, so it is poison, not a reason to retry forever.
+    `hooks` (readiness, injected faults) come from whoever starts the consumer: the lab."""
     s = config.settings()
     design = config.design()
 
@@ -54,7 +54,7 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], bool]) -> N
     failures, consumer = 0, None
     while not stop.is_set():
         consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
-                                       hooks=ConsumerHooks(group, log=log), log=log)
+                                       hooks=hooks, log=log)
         opened = time.monotonic()
         try:
             consumer.run(stop)

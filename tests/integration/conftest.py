@@ -10,7 +10,7 @@ from pymongo import MongoClient
 
 from boletia import config
 from boletia.adapters import mongo
-from boletia.lab.local import LocalRuntime
+from boletia.lab.runtimes.local import LocalRuntime
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from boletia.lab import chaos
+from boletia.lab.experiments import chaos
 
 pytestmark = pytest.mark.integration
 
@@ -43,14 +43,14 @@ def test_seed_design_is_caught(runtime, name):
 
 
 def test_unknown_scenario_is_refused(runtime):
-    from boletia.lab.runtime import LabError
+    from boletia.lab.errors import LabError
 
     with pytest.raises(LabError, match="unknown scenario"):
         chaos.run("earthquake", "fixed", rt=runtime)
 
 
 def test_checker_refuses_an_empty_or_foreign_database(lab, mongo_client):
-    from boletia.lab import checker
+    from boletia.lab.experiments import checker
 
     foreign = mongo_client["not_boletia"]
     foreign.things.insert_one({"x": 1})
@@ -87,7 +87,7 @@ def test_cli_faults_refuse_what_does_not_exist(lab):
 
 
 def test_a_fault_on_a_stopped_component_is_refused(lab):
-    from boletia.lab.runtime import LabError
+    from boletia.lab.errors import LabError
 
     lab.kill("notificaciones")
     try:

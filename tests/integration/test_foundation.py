@@ -10,8 +10,8 @@ import requests
 from kafka import KafkaProducer
 
 from boletia.adapters import kafka as kafka_adapter
-from boletia.lab import observe
-from boletia.lab.runtime import CONSUMERS
+from boletia.lab.components import CONSUMERS
+from boletia.lab.notebook import observe
 
 pytestmark = pytest.mark.integration
 
@@ -163,7 +163,7 @@ def test_sink_replay_waits_for_the_group_to_empty(lab, db, settings):
 
     from kafka import KafkaConsumer
 
-    from boletia.lab import connectors
+    from boletia.lab.setup import connectors
 
     connectors.stop(settings.connect_url, "mongo-sink")
     lingering = KafkaConsumer("boletia.eventos", group_id="connect-mongo-sink",

@@ -73,7 +73,7 @@ def test_jupyterlab_serves_the_lessons_and_its_kernel_reaches_the_lab(lab, jupyt
         client.start_channels()
         client.wait_for_ready(timeout=60)
         out = []
-        code = ("from boletia.lab.runtime import get_runtime\n"
+        code = ("from boletia.lab.runtimes.factory import get_runtime\n"
                 "import json\n"
                 "print(json.dumps({s.name: s.state for s in get_runtime('local').status()}))")
         reply = client.execute_interactive(

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from boletia import config
-from boletia.lab.local import LocalRuntime
-from boletia.lab.processes import port_open
-from boletia.lab.runtime import LabError
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.local import LocalRuntime
+from boletia.lab.runtimes.local.processes import port_open
 
 pytestmark = pytest.mark.integration
 BOLETIA = str(Path(sys.executable).parent / "boletia")

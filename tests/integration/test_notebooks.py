@@ -13,7 +13,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from boletia.lab.runtime import CONSUMERS
+from boletia.lab.components import CONSUMERS
 
 pytestmark = pytest.mark.integration
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

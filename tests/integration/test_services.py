@@ -11,8 +11,9 @@ import requests
 from bson import ObjectId
 
 from boletia.adapters import ses
-from boletia.lab import faults, observe
-from boletia.lab.client import Boletia
+from boletia.lab import hooks as faults
+from boletia.lab.notebook import observe
+from boletia.lab.notebook.client import Boletia
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from boletia.lab.docker import COMPOSE_FILE, DockerRuntime
-from boletia.lab.kind import KindRuntime
-from boletia.lab.runtime import LabError, get_runtime
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.docker import COMPOSE_FILE, DockerRuntime
+from boletia.lab.runtimes.factory import get_runtime
+from boletia.lab.runtimes.kind import KindRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -10,13 +10,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 RUNTIMES = ("local", "docker", "kind")
-SERVICES = ("eventos", "reservas")
-CONSUMERS = ("inventario", "notificaciones")
-APPS = [*SERVICES, *CONSUMERS]  # what every runtime restarts when the design changes
-
-
-class LabError(Exception):
-    """A failure the student can act on: the message says what happened and what to do."""
 
 
 @dataclass
@@ -49,19 +42,3 @@ class Runtime(Protocol):
     def resume(self, component: str) -> None: ...
     def restart(self, component: str) -> None: ...
     def start(self, component: str) -> None: ...
-
-
-def get_runtime(name: str = "local") -> Runtime:
-    if name == "local":
-        from boletia.lab.local import LocalRuntime
-
-        return LocalRuntime()
-    if name == "docker":
-        from boletia.lab.docker import DockerRuntime
-
-        return DockerRuntime()
-    if name == "kind":
-        from boletia.lab.kind import KindRuntime
-
-        return KindRuntime()
-    raise LabError(f"unknown runtime {name!r}; choose one of: {', '.join(RUNTIMES)}")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from boletia import config
 from boletia.adapters import kafka, mongo
-from boletia.lab import connectors
+from boletia.lab.setup import connectors
 
 
 def prepare_mongo(settings: config.Settings) -> None:

@@ -13,7 +13,7 @@ from string import Template
 import requests
 
 from boletia import config
-from boletia.lab.runtime import LabError
+from boletia.lab.errors import LabError
 
 CONNECT_DIR = config.REPO_ROOT / "connect"
 

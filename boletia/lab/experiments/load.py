@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from boletia.lab.client import Boletia
+from boletia.lab.notebook.client import Boletia
 
 
 @dataclass
@@ -92,7 +92,7 @@ def create_events(api: Boletia, record: Record, count: int, capacity: int,
         if a.ok:
             record.events.append(nombre)
     if not record.events:
-        from boletia.lab.runtime import LabError
+        from boletia.lab.errors import LabError
 
         failed = next(o for o in record.ops if o.op == "create" and o.status != 200)
         raise LabError(f"no event could be created (eventos answered {failed.status}: "
@@ -135,7 +135,7 @@ def customer(api: Boletia, record: Record, index: int, operations: int,
 
 def _safe(call, *args):
     """A request that fails at the network level (service down) is recorded, not raised."""
-    from boletia.lab.client import Answer
+    from boletia.lab.notebook.client import Answer
 
     try:
         return call(*args)

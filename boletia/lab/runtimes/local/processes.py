@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -148,11 +147,3 @@ def tail(path: Path, lines: int = 30) -> str:
     except OSError:
         return ""
     return "\n".join(data.splitlines()[-lines:])
-
-
-Runner = Callable[[list[str]], subprocess.CompletedProcess]
-
-
-def run_command(cmd: list[str]) -> subprocess.CompletedProcess:
-    """The container runtimes' way to call docker, kubectl and kind (tests pass a recorder)."""
-    return subprocess.run(cmd, capture_output=True, text=True)

@@ -25,9 +25,12 @@ import requests
 
 from boletia import config
 from boletia.adapters import mongo
-from boletia.lab import artifacts, bootstrap, faults
-from boletia.lab.processes import ProcessHandle, port_open, port_owner, tail
-from boletia.lab.runtime import APPS, ComponentStatus, LabError
+from boletia.lab import hooks
+from boletia.lab.components import APPS
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, tail
+from boletia.lab.runtimes.port import ComponentStatus
+from boletia.lab.setup import bootstrap, jars
 
 TEMPLATES = config.REPO_ROOT / "lab-infra" / "templates"
 Report = Callable[[str], None]
@@ -144,10 +147,10 @@ class LocalRuntime:
         raise LabError(f"no command for component kind {comp.kind!r}")
 
     def _java(self, main: str, props: Path, heap: str) -> list[str]:
-        return [artifacts.java(), "-Xms128m", f"-Xmx{heap}", "-XX:+UseG1GC",
+        return [jars.java(), "-Xms128m", f"-Xmx{heap}", "-XX:+UseG1GC",
                 "-Djava.awt.headless=true",
                 f"-Dlog4j2.configurationFile={TEMPLATES / 'log4j2.properties'}",
-                "-cp", f"{artifacts.KAFKA_LIBS}/*", main, str(props)]
+                "-cp", f"{jars.KAFKA_LIBS}/*", main, str(props)]
 
     def _render(self, template: str, target: Path, **values: object) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -179,8 +182,8 @@ class LocalRuntime:
         return props
 
     def _run_java_tool(self, args: list[str], name: str) -> None:
-        cmd = [artifacts.java(), f"-Dlog4j2.configurationFile={TEMPLATES / 'log4j2.properties'}",
-               "-cp", f"{artifacts.KAFKA_LIBS}/*", *args]
+        cmd = [jars.java(), f"-Dlog4j2.configurationFile={TEMPLATES / 'log4j2.properties'}",
+               "-cp", f"{jars.KAFKA_LIBS}/*", *args]
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
             raise LabError(f"{name}: formatting Kafka storage failed:\n{out.stdout}{out.stderr}")
@@ -190,7 +193,7 @@ class LocalRuntime:
         return self._render(
             "connect-distributed.properties", self.dir / "connect" / "connect.properties",
             bootstrap=s.kafka_bootstrap, host=s.host, port=s.ports.connect,
-            plugin_path=artifacts.PLUGIN_PATH)
+            plugin_path=jars.PLUGIN_PATH)
 
     # ------------------------------------------------------------------ health
     def _healthy(self, comp: Component) -> bool:
@@ -262,8 +265,8 @@ class LocalRuntime:
             report(f"{comp.name}: up in {time.monotonic() - begun:.1f}s (pid {self.handle(comp.name).pid})")
 
     def up(self, report: Report = _silent, design: str | None = None) -> list[ComponentStatus]:
-        artifacts.java()
-        artifacts.ensure_jars(report)
+        jars.java()
+        jars.ensure_jars(report)
         self.dir.mkdir(parents=True, exist_ok=True)
         previous = self.design()
         if design is not None or not (self.dir / "design").exists():
@@ -363,15 +366,15 @@ class LocalRuntime:
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
         """Make a consumer exit after its next `times` writes, before committing them."""
         self._running(self._consumer(consumer))
-        faults.arm(consumer, faults.CRASH, times, self.dir, topic)
+        hooks.arm(consumer, hooks.CRASH, times, self.dir, topic)
 
     def slow_consumer(self, consumer: str, seconds: float) -> None:
         """Sleep `seconds` before each commit (0 = full speed again)."""
         self._running(self._consumer(consumer))
         if seconds > 0:
-            faults.arm(consumer, faults.DELAY, seconds, self.dir)
+            hooks.arm(consumer, hooks.DELAY, seconds, self.dir)
         else:
-            faults.disarm(consumer, faults.DELAY, self.dir)
+            hooks.disarm(consumer, hooks.DELAY, self.dir)
 
     def fail_writes(self, times: int, service: str | None = None) -> None:
         """The next `times` write commands (insert, update, findAndModify) fail in MongoDB,
@@ -385,7 +388,7 @@ class LocalRuntime:
     def clear_faults(self) -> None:
         for name, comp in self._components.items():
             if comp.kind == "consumer":
-                faults.disarm(name, lab_dir=self.dir)
+                hooks.disarm(name, lab_dir=self.dir)
         if self.handle("mongo").state() == "running":
             with mongo.client(self.settings.mongo_uri) as c:
                 mongo.clear_fail_points(c)

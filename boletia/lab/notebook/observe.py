@@ -11,7 +11,7 @@ from bson import json_util
 from kafka import KafkaConsumer, TopicPartition
 
 from boletia import config
-from boletia.lab.runtime import CONSUMERS
+from boletia.lab.components import CONSUMERS
 
 
 @dataclass
@@ -106,10 +106,10 @@ def quorum_status() -> str:
     """The KRaft controller quorum, as Kafka's own `kafka-metadata-quorum` tool prints it."""
     import subprocess
 
-    from boletia.lab import artifacts
+    from boletia.lab.setup import jars
 
     out = subprocess.run(
-        [artifacts.java(), "-Dlog4j2.level=ERROR", "-cp", f"{artifacts.KAFKA_LIBS}/*",
+        [jars.java(), "-Dlog4j2.level=ERROR", "-cp", f"{jars.KAFKA_LIBS}/*",
          "org.apache.kafka.tools.MetadataQuorumCommand",
          "--bootstrap-server", config.settings().kafka_bootstrap, "describe", "--status"],
         capture_output=True, text=True, timeout=60)

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable
 
 from boletia.config import REPO_ROOT
-from boletia.lab.runtime import LabError
+from boletia.lab.errors import LabError
 
 POM = REPO_ROOT / "lab-infra" / "pom.xml"
 TARGET = REPO_ROOT / "lab-infra" / "target"

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from boletia.adapters import kafka, mongo, ses
-from boletia.lab import checker, connectors, load, observe
-from boletia.lab.client import Boletia
-from boletia.lab.local import LocalRuntime
-from boletia.lab.runtime import LabError
+from boletia.lab.errors import LabError
+from boletia.lab.experiments import checker, load
+from boletia.lab.notebook import observe
+from boletia.lab.notebook.client import Boletia
+from boletia.lab.runtimes.local import LocalRuntime
+from boletia.lab.setup import connectors
 
 
 @dataclass
@@ -196,8 +198,8 @@ SCENARIOS = {s.name: s for s in [
 
 
 def _armed(ctx: Context, consumer: str) -> bool:
-    from boletia.lab import faults
-    return faults.fault_file(consumer, faults.CRASH, ctx.rt.dir).exists()
+    from boletia.lab import hooks
+    return hooks.fault_file(consumer, hooks.CRASH, ctx.rt.dir).exists()
 
 
 def _log_tail(rt: LocalRuntime, component: str, lines: int = 15) -> str:

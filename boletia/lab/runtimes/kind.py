@@ -11,8 +11,10 @@ import json
 import shutil
 
 from boletia import config
-from boletia.lab.processes import Runner, run_command
-from boletia.lab.runtime import APPS, ComponentStatus, LabError
+from boletia.lab.components import APPS
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.port import ComponentStatus
+from boletia.lab.runtimes.shell import Runner, run_command
 
 DEPLOY = config.REPO_ROOT / "k8s" / "deploy.sh"
 CLUSTER = "boletia"

@@ -12,8 +12,10 @@ import shutil
 from pathlib import Path
 
 from boletia import config
-from boletia.lab.processes import Runner, run_command
-from boletia.lab.runtime import APPS, ComponentStatus, LabError
+from boletia.lab.components import APPS
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.port import ComponentStatus
+from boletia.lab.runtimes.shell import Runner, run_command
 
 COMPOSE_FILE = config.REPO_ROOT / "lab-infra" / "compose.yaml"
 PROJECT = "boletia"

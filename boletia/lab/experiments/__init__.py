@@ -1,0 +1,1 @@
+"""Experiments on a running lab: load, chaos scenarios, and the invariant checker."""

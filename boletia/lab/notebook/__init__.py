@@ -1,0 +1,1 @@
+"""What the lessons use to talk to the lab and look inside it."""

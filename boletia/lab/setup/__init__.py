@@ -1,0 +1,1 @@
+"""What every runtime does once its processes run: jars, collections, topics, connectors."""
