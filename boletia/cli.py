@@ -248,37 +248,30 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
 @app.command()
 def check(run: Annotated[str | None, typer.Option(help="a record saved by `boletia load`")] = None,
           design: Annotated[str | None, typer.Option(help="default: the lab's")] = None,
-          emails: Annotated[bool, typer.Option(help="also check one email per state")] = True) -> None:
-    """Judge the invariants; print a JSON report; exit 1 on any violation, 2 if it cannot judge."""
+          runtime: RuntimeOpt = "local") -> None:
+    """Drain the pipeline with a canary, then judge every invariant; print a JSON report.
+    Exit 0 clean, 1 violated, 2 when it cannot judge."""
     from pathlib import Path
 
-    from boletia.adapters import mongo, ses
     from boletia.lab.experiments import checker, load
-    from boletia.lab.notebook import observe
-    from boletia.lab.runtimes.local import LocalRuntime
+    from boletia.lab.experiments.verdict import check_lab
 
-    rt = LocalRuntime()
+    rt = _runtime(runtime)
     record = None
     if run:
         if not Path(run).exists():
             _fail(LabError(f"no record at {run}; `boletia load` prints where it saved one"))
         record = load.Record.load(Path(run))
     try:
-        observe.wait_drained(timeout=60)
-        lag = observe.lags()
-        with mongo.client(rt.settings.mongo_uri) as c:
-            report = checker.check(mongo.database(c), design or rt.design(),
-                                   bookings=record.bookings if record else None,
-                                   uncertain=record.uncertain if record else None,
-                                   events=record.events if record else None,
-                                   emails=ses.sent_messages(rt.settings) if emails else None,
-                                   lag=lag)
+        with console.status("sending a canary through the pipeline, then checking…"):
+            report = check_lab(rt, record, design)
     except checker.CheckError as exc:
         console.print(f"[bold red]cannot check:[/] {exc}")
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - lab down: say so, no traceback
         _fail(LabError(f"cannot reach the lab ({type(exc).__name__}: {exc}); is it up?"))
     sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+    console.print(report.summary())
     if not report.ok:
         raise typer.Exit(1)
 
@@ -301,7 +294,8 @@ def chaos_list() -> None:
 def chaos_run(name: str,
               design: Annotated[str, typer.Option(help="fixed | seed")] = "fixed",
               seed: int = 1) -> None:
-    """Load + fault + recovery + check; prints a JSON summary, exits 1 on violations."""
+    """Load + fault + recovery + proof + check; prints a JSON summary.
+    Exit 0 clean, 1 violated, 2 inconclusive (the fault did not fire, or a wait timed out)."""
     from boletia import config
     from boletia.lab.experiments import chaos as chaos_mod
 
@@ -312,8 +306,10 @@ def chaos_run(name: str,
     except (LabError, TimeoutError) as exc:
         _fail(exc)
     sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
-    if not summary["ok"]:
-        raise typer.Exit(1)
+    console.print(f"verdict: {summary['verdict']}"
+                  + (f" ({summary['inconclusive']})" if summary["inconclusive"] else ""))
+    if summary["verdict"] != "clean":
+        raise typer.Exit(1 if summary["verdict"] == "violated" else 2)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -357,11 +353,11 @@ def consume(consumer: Annotated[str, typer.Argument(help="inventario | notificac
         _fail(LabError(f"unknown consumer {consumer!r}; choose one of: {', '.join(CONSUMERS)}"))
     import importlib
 
+    from boletia.consumers.runner import log
     from boletia.lab.hooks import ConsumerHooks
 
     # The product's consumer knows nothing of the lab: its readiness and fault hooks are plugged in here.
-    importlib.import_module(f"boletia.consumers.{consumer}").main(
-        hooks=ConsumerHooks(consumer, log=lambda m: print(m, file=sys.stderr, flush=True)))
+    importlib.import_module(f"boletia.consumers.{consumer}").main(hooks=ConsumerHooks(consumer, log=log))
 
 
 def main() -> None:

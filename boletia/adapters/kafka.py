@@ -10,6 +10,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from boletia.adapters.errors import PermanentFailure
 from boletia.config import DEAD_LETTER_TOPIC, HEARTBEAT_TOPIC, TOPICS
 
 REPLICATION = 3
@@ -116,9 +117,20 @@ def group_coordinator(bootstrap: str, group: str) -> int:
 
 
 # ---------------------------------------------------------------- at-least-once consumer
-class PoisonMessage(Exception):
-    """A message no retry can fix (undecodable, or missing what the handler needs): it goes
-    to the dead-letter topic with the reason instead of blocking its partition forever."""
+# What a handler reports about one message. ALREADY_DONE is a redelivery meeting its own
+# earlier work (a duplicate _id, a guard that no longer matches): the proof of idempotency.
+WROTE, IGNORED, ALREADY_DONE = "wrote", "ignored", "already-done"
+
+
+def _outcome(value) -> str:
+    if value in (WROTE, IGNORED, ALREADY_DONE):
+        return value
+    return WROTE if value else IGNORED
+
+
+def where(record) -> str:
+    """`topic[partition]@offset`: how every log line of the loop names a message."""
+    return f"{record.topic}[{record.partition}]@{record.offset}"
 
 
 class AtLeastOnceConsumer:
@@ -132,8 +144,11 @@ class AtLeastOnceConsumer:
     - `design="seed"` keeps the seed's behaviour: a failed message is skipped, uncommitted,
       and the next success commits past it.
 
-    The handler returns whether it wrote anything; `hooks` lets the lab inject faults
-    between that write and the commit.
+    The handler returns WROTE, IGNORED or ALREADY_DONE (a bool means WROTE or IGNORED);
+    `hooks` lets the lab inject faults between that write and the commit. Every decision
+    the loop takes is one log line that starts with its name (`retry`, `dead-letter`,
+    `already-done`, `skipped`, `commit-failed`) followed by `topic[partition]@offset`, so a
+    student and the lab's scenarios read the same evidence.
     """
 
     def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
@@ -143,7 +158,7 @@ class AtLeastOnceConsumer:
         self.bootstrap, self.design, self.dead_letter = bootstrap, design, dead_letter
         self.max_backoff, self.hooks, self.log = max_backoff, hooks, log
         self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0,
-                      "commit_failures": 0}
+                      "commit_failures": 0, "already_done": 0}
         self._consumer = None
         self._producer = None
 
@@ -173,18 +188,22 @@ class AtLeastOnceConsumer:
             self._consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)})
         except KafkaError as exc:
             self.stats["commit_failures"] += 1
-            self.log(f"commit of {record.topic}[{record.partition}]@{record.offset} failed, "
-                     f"going on (at worst the message comes back, and handling it is "
-                     f"idempotent): {exc!r}")
+            self.log(f"commit-failed {where(record)}: going on (at worst the message comes "
+                     f"back, and handling it is idempotent): {exc!r}")
 
-    def _handle(self, record) -> bool:
-        """The handler's verdict; poison goes to the dead-letter topic (a failure to publish
+    def _handle(self, record) -> str:
+        """The handler's outcome; poison goes to the dead-letter topic (a failure to publish
         it there raises, and the message is retried like any other failure)."""
         try:
-            return bool(self.handler(record))
-        except PoisonMessage as exc:
+            outcome = _outcome(self.handler(record))
+        except PermanentFailure as exc:
             self._dead_letter(record, str(exc))
-            return False
+            return IGNORED
+        if outcome == ALREADY_DONE:
+            self.stats["already_done"] += 1
+            self.log(f"already-done {where(record)}: nothing left to change (its work was "
+                     "done before: a redelivery), committing")
+        return outcome
 
     def _seek(self, tp, offset: int) -> None:
         try:
@@ -200,7 +219,7 @@ class AtLeastOnceConsumer:
         self._producer.send(self.dead_letter, key=record.key, value=record.value,
                             headers=headers).get(timeout=30)
         self.stats["dead_lettered"] += 1
-        self.log(f"dead-lettered {record.topic}[{record.partition}]@{record.offset}: {reason}")
+        self.log(f"dead-letter {where(record)}: {reason}")
 
     def _process_partition(self, tp, records, failures: dict) -> None:
         """Process one partition's batch in order; commit once, at the last message that was
@@ -209,24 +228,24 @@ class AtLeastOnceConsumer:
         try:
             for record in records:
                 try:
-                    wrote = self._handle(record)
+                    outcome = self._handle(record)
                 except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
                     if self.design == "seed":
                         self.stats["skipped"] += 1
-                        self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset}, "
-                                 f"moving on (seed): {exc!r}")
+                        self.log(f"skipped {where(record)}: the handler failed, moving on "
+                                 f"(seed): {exc!r}")
                         continue
                     failures[tp] = failures.get(tp, 0) + 1
                     self.stats["retried"] += 1
                     delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
-                    self.log(f"handler failed on {tp.topic}[{tp.partition}]@{record.offset} "
-                             f"(attempt {failures[tp]}), retrying in {delay:.1f}s: {exc!r}")
+                    self.log(f"retry {where(record)}: attempt {failures[tp]} failed, again in "
+                             f"{delay:.1f}s: {exc!r}")
                     self._seek(tp, record.offset)
                     time.sleep(delay)
                     return  # the rest of this batch waits: nothing past N is committed
                 failures.pop(tp, None)
                 if self.hooks:
-                    self.hooks.before_commit(record, wrote)
+                    self.hooks.before_commit(record, outcome == WROTE)
                 done = record
                 self.stats["processed"] += 1
         finally:
@@ -256,23 +275,69 @@ class AtLeastOnceConsumer:
             self._producer.close()
 
 
+class LagProbe:
+    """The lag of several consumer groups, sampled through ONE long-lived admin client (two
+    requests a sample, a few milliseconds): end offsets minus each group's committed offsets,
+    per topic. A group with no commit on a partition lags by everything the partition holds."""
+
+    def __init__(self, bootstrap: str, groups: dict[str, tuple[str, ...]]):
+        from kafka import TopicPartition
+
+        self.groups = groups
+        self._admin = admin(bootstrap)
+        topics = sorted({t for ts in groups.values() for t in ts})
+        described = self._admin.describe_topics(topics)
+        self._partitions = [TopicPartition(t["name"], p["partition_index"])
+                            for t in described for p in t["partitions"]]
+
+    def sample(self, attempts: int = 5) -> dict[str, dict[str, int]]:
+        """group -> topic -> messages not yet committed. A retriable error (a coordinator or
+        a leader that moved with a restarted broker) is retried with a short back-off."""
+        for attempt in range(attempts):
+            try:
+                return self._sample()
+            except KafkaError as exc:
+                if not getattr(exc, "retriable", False) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def _sample(self) -> dict[str, dict[str, int]]:
+        from kafka.admin import OffsetSpec
+
+        ends = self._admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in self._partitions})
+        begins = None
+        committed = self._admin.list_group_offsets(list(self.groups))
+        out: dict[str, dict[str, int]] = {}
+        for group, topics in self.groups.items():
+            mine = committed.get(group, {})
+            per_topic = dict.fromkeys(topics, 0)
+            for tp in self._partitions:
+                if tp.topic not in per_topic:
+                    continue
+                done = mine.get(tp)
+                if done is None or done.offset < 0:
+                    if begins is None:
+                        begins = self._admin.list_partition_offsets(
+                            {p: OffsetSpec.EARLIEST for p in self._partitions})
+                    start = begins[tp].offset
+                else:
+                    start = done.offset
+                per_topic[tp.topic] += max(0, ends[tp].offset - start)
+            out[group] = per_topic
+        return out
+
+    def close(self) -> None:
+        self._admin.close()
+
+    def __enter__(self) -> LagProbe:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def lag(bootstrap: str, group: str, topics: list[str]) -> dict[str, int]:
     """Per topic: end offset minus the group's committed offset (all of it if none)."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group,
-                             enable_auto_commit=False)
-    try:
-        out = {}
-        for topic in topics:
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-            ends = consumer.end_offsets(parts)
-            begins = consumer.beginning_offsets(parts)
-            total = 0
-            for tp in parts:
-                committed = consumer.committed(tp)
-                total += ends[tp] - (committed if committed is not None else begins[tp])
-            out[topic] = total
-        return out
-    finally:
-        consumer.close(autocommit=False)
+    with LagProbe(bootstrap, {group: tuple(topics)}) as probe:
+        return probe.sample()[group]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, MongoClient
+from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from boletia.config import COLLECTIONS, DATABASE
+from boletia.domain import decisions as d
 
 NOTIFICATIONS = "notificaciones"
+REFUNDS = "reembolsos"
 
 
 def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
@@ -45,7 +47,7 @@ def ensure_schema(c: MongoClient) -> None:
     """
     db = database(c)
     existing = set(db.list_collection_names())
-    for name in (*COLLECTIONS, NOTIFICATIONS):
+    for name in (*COLLECTIONS, NOTIFICATIONS, REFUNDS):
         if name not in existing:
             db.create_collection(name, changeStreamPreAndPostImages={"enabled": True})
         else:
@@ -58,32 +60,51 @@ def ensure_schema(c: MongoClient) -> None:
         [("reserva", ASCENDING), ("estado", ASCENDING)], unique=True, name="una_por_estado")
 
 
-def apply(db: Database, write) -> object:
+class _NothingToDo(Exception):
+    """Aborts a transaction whose FindAndModify matched nothing."""
+
+
+def apply(db: Database, write, session=None) -> object:
     """Carry out one write decided by boletia.domain.decisions.
 
     FindAndModify -> the document after the update, or None when the filter matched nothing.
     UpdateMany    -> the number of documents changed.
     InsertOne     -> True, or False when the `_id` exists already (the work was done before:
                      a redelivered message is acknowledged, not inserted twice).
+    Transaction   -> True when every write happened, False when none did (an InsertOne met
+                     its `_id`, or a FindAndModify matched nothing).
     """
-    from pymongo import ReturnDocument
-    from pymongo.errors import DuplicateKeyError
-
-    from boletia.domain import decisions as d
-
+    if isinstance(write, d.Transaction):
+        return _transaction(db, write)
     coll = db[write.collection]
     if isinstance(write, d.FindAndModify):
         return coll.find_one_and_update(write.filter, write.update,
-                                        return_document=ReturnDocument.AFTER)
+                                        return_document=ReturnDocument.AFTER, session=session)
     if isinstance(write, d.UpdateMany):
-        return coll.update_many(write.filter, write.update).modified_count
+        return coll.update_many(write.filter, write.update, session=session).modified_count
     if isinstance(write, d.InsertOne):
         try:
-            coll.insert_one(dict(write.document))
+            coll.insert_one(dict(write.document), session=session)
             return True
         except DuplicateKeyError:
+            if session is not None:
+                raise  # inside a transaction: abort it
             return False
     raise TypeError(f"not a write: {write!r}")
+
+
+def _transaction(db: Database, txn) -> bool:
+    def body(session) -> None:
+        for w in txn.writes:
+            if apply(db, w, session) is None:
+                raise _NothingToDo
+    # with_transaction retries a transient conflict (a booking touching the same event)
+    with db.client.start_session() as session:
+        try:
+            session.with_transaction(body)
+        except (DuplicateKeyError, _NothingToDo):
+            return False
+    return True
 
 
 def fail_next_writes(c: MongoClient, times: int, app_name: str | None = None,

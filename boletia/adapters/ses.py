@@ -1,31 +1,95 @@
-"""SES through boto3, against the lab's SES-protocol endpoint (a moto server locally)."""
+"""SES through boto3, against the lab's SES-protocol endpoint (a moto server locally).
+
+Failures are classified here, at the boundary, by what boto3 raised:
+
+- `Refused`: SES answered that this message can never be sent (a bad address, a rejected
+  message). Permanent: the consumer dead-letters it and moves on. Not sent.
+- `Unreachable`: the request never reached SES (connection refused or timed out), or SES
+  answered an error of its own (5xx, throttling). Transient: retried. Not sent.
+- `Uncertain`: the request went out and no answer came back (read timeout, connection cut).
+  Transient: retried, and SES may have sent it: the one case a duplicate email is possible.
+"""
 
 from __future__ import annotations
 
 import boto3
 import requests
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from boletia import config
+from boletia.adapters.errors import PermanentFailure
+
+# The codes that name something wrong with this one message; any other error (throttling,
+# credentials, a server fault) is not the message's fault and is retried.
+REFUSED_CODES = {"InvalidParameterValue", "MessageRejected"}
+
+
+class Refused(PermanentFailure):
+    """SES will never send this message."""
+
+
+class Unreachable(Exception):
+    """SES did not take the request; retry later. Nothing was sent."""
+
+
+class Uncertain(Exception):
+    """The request went out and no answer came back: SES may or may not have sent it."""
 
 
 class Mailer:
     def __init__(self, settings: config.Settings | None = None):
         self.settings = settings or config.settings()
-        self.client = boto3.client("ses", endpoint_url=self.settings.ses_url,
-                                   region_name=self.settings.aws_region)
+        self.client = boto3.client(
+            "ses", endpoint_url=self.settings.ses_url, region_name=self.settings.aws_region,
+            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}))
         self._verified = False
 
+    def _verify_sender(self) -> None:
+        # SES only sends from verified identities; the lab verifies its own sender (again
+        # after an SES restart, which forgets identities).
+        self.client.verify_email_identity(EmailAddress=self.settings.sender)
+        self._verified = True
+
     def send(self, to: str, subject: str, body: str) -> str:
-        """Send one email; returns SES's MessageId."""
-        if not self._verified:
-            # SES only sends from verified identities; the lab verifies its own sender.
-            self.client.verify_email_identity(EmailAddress=self.settings.sender)
-            self._verified = True
+        """Send one email; returns SES's MessageId, or raises Refused/Unreachable/Uncertain."""
+        try:
+            if not self._verified:
+                self._verify_sender()
+            try:
+                return self._send(to, subject, body)
+            except ClientError as exc:
+                if "not verified" in str(exc) and self.settings.sender in str(exc):
+                    self._verify_sender()
+                    return self._send(to, subject, body)
+                raise
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code in REFUSED_CODES and status < 500:
+                raise Refused(f"SES refused the email to {to!r}: {code}: "
+                              f"{exc.response['Error'].get('Message', '')}") from None
+            raise Unreachable(f"SES answered {status} {code}: {exc}") from None
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            raise Unreachable(f"SES at {self.settings.ses_url} did not answer: {exc}") from None
+        except (ReadTimeoutError, ConnectionClosedError) as exc:
+            raise Uncertain(f"SES took the request and gave no answer: {exc}") from None
+
+    def _send(self, to: str, subject: str, body: str) -> str:
         answer = self.client.send_email(
             Source=self.settings.sender, Destination={"ToAddresses": [to]},
             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                      "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
-        return answer["MessageId"]
+        message_id = answer.get("MessageId")
+        if not message_id:
+            raise Uncertain(f"SES answered without a MessageId: {answer}")
+        return message_id
 
 
 def sent_messages(settings: config.Settings | None = None) -> list[dict]:

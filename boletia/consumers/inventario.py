@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from boletia import config
 from boletia.adapters import mongo
+from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
 from boletia.consumers import runner
 from boletia.domain import decisions
 
@@ -13,18 +14,18 @@ TOPICS = ["boletia.inventario", "boletia.reservas"]
 
 
 def make_handler(db, design: str):
-    def handle(topic: str, doc: dict) -> bool:
-        """True when a write changed something (the point a crash fault waits for)."""
+    def handle(topic: str, doc: dict) -> str:
+        """WROTE when a write changed something (the point a crash fault waits for),
+        ALREADY_DONE when the writes found their work done (a redelivery)."""
         if topic == "boletia.inventario":
             decision = (decisions.on_inventario(doc) if design == "seed"
                         else decisions.on_inventario_change(doc))
         else:
             decision = decisions.on_reservas(doc, design)
-        changed = False
-        for write in decision.writes:
-            result = mongo.apply(db, write)
-            changed = changed or bool(result)
-        return changed
+        if not decision.writes:
+            return IGNORED
+        changed = [bool(mongo.apply(db, write)) for write in decision.writes]
+        return WROTE if any(changed) else ALREADY_DONE
     return handle
 
 

@@ -4,7 +4,8 @@ Fixed design (SPEC §5.6): a ledger in collection `notificaciones` keyed by rese
 state. A state whose email was sent is never sent again (`suprimidos` counts the redeliveries
 stopped); a redelivery that finds a send started but not confirmed (a crash between SES and
 the ledger) sends again, and `intentos` > 1 records the possible duplicate: at-least-once
-cannot promise better, but it can tell.
+cannot promise better, but it can tell. An attempt SES certainly did not send (refused, or
+never reached) counts in `rechazados`, so it explains no duplicate.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from boletia import config
-from boletia.adapters import mongo
+from boletia.adapters import mongo, ses
+from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
 from boletia.adapters.ses import Mailer
 from boletia.consumers import runner
 from boletia.domain import decisions
@@ -27,14 +29,15 @@ TOPICS = ["boletia.reservas"]
 def make_handler(db, mailer: Mailer, design: str):
     ledger = db[mongo.NOTIFICATIONS]
 
-    def handle(topic: str, doc: dict) -> bool:
-        """True when an email was sent (the point a crash fault waits for)."""
+    def handle(topic: str, doc: dict) -> str:
+        """WROTE when an email was sent (the point a crash fault waits for), ALREADY_DONE
+        when the ledger says this state's email went out before."""
         email = decisions.notification(doc)
         if isinstance(email, decisions.Ignore):
-            return False
+            return IGNORED
         if design == "seed":
             mailer.send(email.to, email.subject, email.body)
-            return True
+            return WROTE
         key = f"{email.reserva}:{email.estado}"
         try:
             # Count the attempt before sending; a state already sent matches nothing, and
@@ -47,11 +50,16 @@ def make_handler(db, mailer: Mailer, design: str):
                 upsert=True, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:
             ledger.update_one({"_id": key}, {"$inc": {"suprimidos": 1}})
-            return False
-        message_id = mailer.send(email.to, email.subject, email.body)
+            return ALREADY_DONE
+        try:
+            message_id = mailer.send(email.to, email.subject, email.body)
+        except (ses.Refused, ses.Unreachable):
+            # certainly not sent: this attempt cannot explain a duplicate later
+            ledger.update_one({"_id": key}, {"$inc": {"rechazados": 1}})
+            raise
         ledger.update_one({"_id": key}, {
             "$set": {"enviado": True, "message_id": message_id, "at": datetime.now(UTC)}})
-        return True
+        return WROTE
     return handle
 
 

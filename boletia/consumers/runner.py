@@ -8,29 +8,33 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 
 from bson import json_util
 from bson.errors import InvalidBSON
 
 from boletia import config
-from boletia.adapters.kafka import AtLeastOnceConsumer, PoisonMessage
+from boletia.adapters.kafka import AtLeastOnceConsumer, PermanentFailure
 
 
 def decode(record) -> dict:
     """The source connector's value: the full document as (relaxed) extended JSON."""
     if record.value is None:
-        raise PoisonMessage("empty value (tombstone): nothing to process")
+        raise PermanentFailure("empty value (tombstone): nothing to process")
     try:
         doc = json_util.loads(record.value)
     except (ValueError, InvalidBSON, UnicodeDecodeError) as exc:
-        raise PoisonMessage(f"not extended JSON: {exc}") from None
+        raise PermanentFailure(f"not extended JSON: {exc}") from None
     if not isinstance(doc, dict):
-        raise PoisonMessage(f"not a document: {type(doc).__name__}")
+        raise PermanentFailure(f"not a document: {type(doc).__name__}")
     return doc
 
 
 def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    """One line, stamped with the time: students read these, and the lab's scenarios read
+    them back as evidence (boletia.lab.experiments.evidence)."""
+    stamp = datetime.now().astimezone().isoformat(timespec="milliseconds")
+    print(f"{stamp} {msg}", file=sys.stderr, flush=True)
 
 
 def run(group: str, topics: list[str], handle: Callable[[str, dict], bool], hooks=None) -> None:
@@ -40,12 +44,12 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], bool], hook
     s = config.settings()
     design = config.design()
 
-    def handler(record) -> bool:
+    def handler(record) -> str:
         doc = decode(record)
         try:
             return handle(record.topic, doc)
         except (KeyError, TypeError) as exc:
-            raise PoisonMessage(f"{type(exc).__name__}: {exc}") from None
+            raise PermanentFailure(f"{type(exc).__name__}: {exc}") from None
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

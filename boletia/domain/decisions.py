@@ -7,12 +7,14 @@ this file, and every difference is named after the failure mode of SPEC §5 it p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from boletia.domain.model import ACTIVE, CANCELLED, CUSTOMER_CANCEL, NewBooking, NewEvent
 
 Doc = dict[str, Any]
+REFUNDS = "reembolsos"  # fixed design: one document per refunded reservation
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,15 @@ class Ignore:
     reason: str
 
 
-Write = FindAndModify | UpdateMany | InsertOne
+@dataclass(frozen=True)
+class Transaction:
+    """Writes made all together or not at all (one multi-document transaction). Every
+    FindAndModify must match and every InsertOne must be new, or nothing is written: the
+    work was done before, or there is nothing to do."""
+    writes: tuple[FindAndModify | InsertOne, ...]
+
+
+Write = FindAndModify | UpdateMany | InsertOne | Transaction
 
 
 @dataclass(frozen=True)
@@ -168,13 +178,15 @@ def on_reservas(doc: Doc, design: str) -> Decision:
             "inventario", {"nombre": doc["evento"], "estado": ACTIVE},
             {"$inc": {"capacidad": doc["cantidad"]},
              "$set": {"idres": doc["_id"], "email": doc["email"], "canres": -1}})])
-    # fixed: the refund records the reservation id in the same atomic update and only
-    # matches while that id is absent, so a redelivery finds nothing to do. Its echo
-    # carries no `reserva`, so on_inventario_change ignores it.
-    return Decision([FindAndModify(
-        "inventario",
-        {"nombre": doc["evento"], "estado": ACTIVE, "reembolsos": {"$ne": doc["_id"]}},
-        {"$inc": {"vendidos": -doc["cantidad"]}, "$addToSet": {"reembolsos": doc["_id"]}})])
+    # fixed: one refund document per reservation (its _id is the reservation's), written in
+    # the same transaction as the inventory update: a redelivery collides with that _id and
+    # changes nothing (SPEC §5.2). Nothing grows with the number of refunds, and the echo of
+    # the update carries no `reserva`, so on_inventario_change ignores it.
+    return Decision([Transaction((
+        InsertOne(REFUNDS, {"_id": doc["_id"], "evento": doc["evento"], "cantidad": doc["cantidad"]}),
+        FindAndModify("inventario", {"nombre": doc["evento"], "estado": ACTIVE},
+                      {"$inc": {"vendidos": -doc["cantidad"]}}),
+    ))])
 
 
 # ---------------------------------------------------------------- messages (consumer `notificaciones`)
@@ -191,6 +203,29 @@ BODIES = {
     CANCELLED: ("Hola:\n\nLos organizadores suspendieron el evento {evento}. Tu reserva {id} de "
                 "{cantidad} boleto(s) queda cancelada y te devolveremos el importe.\n\nBoletia"),
 }
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A template read backwards: each `{field}` becomes a named group."""
+    parts = re.split(r"\{(\w+)\}", template)
+    rx = "".join(re.escape(p) if i % 2 == 0 else
+                 {"id": r"(?P<id>[0-9a-f]{24})", "cantidad": r"(?P<cantidad>\d+)"}.get(p, f"(?P<{p}>.+?)")
+                 for i, p in enumerate(parts))
+    return re.compile(rx + r"\Z", re.S)
+
+
+_READ_BACK = {estado: (_pattern(SUBJECTS[estado]), _pattern(BODIES[estado])) for estado in SUBJECTS}
+
+
+def read_notification(subject: str, body: str) -> dict | None:
+    """What an email this module wrote says: {reserva, estado, evento, cantidad}, or None
+    for an email that is not one of Boletia's. The checker judges emails with it."""
+    for estado, (subject_rx, body_rx) in _READ_BACK.items():
+        s, b = subject_rx.match(subject or ""), body_rx.match(body or "")
+        if s and b and s["evento"] == b["evento"]:
+            return {"reserva": b["id"], "estado": estado, "evento": b["evento"],
+                    "cantidad": int(b["cantidad"])}
+    return None
 
 
 def notification(doc: Doc) -> SendEmail | Ignore:

@@ -14,5 +14,11 @@ CONSUMER_TOPICS: dict[str, tuple[str, ...]] = {
     "inventario": ("boletia.inventario", "boletia.reservas"),
     "notificaciones": ("boletia.reservas",),
 }
+# Connect's sink reads like a consumer group of its own (`connect-<connector name>`): a
+# pipeline is drained only when it has caught up too.
+SINK_CONNECTOR = "mongo-sink"
+SINK_GROUP = f"connect-{SINK_CONNECTOR}"
+LAG_GROUPS: dict[str, tuple[str, ...]] = {**CONSUMER_TOPICS, SINK_GROUP: ("boletia.eventos",)}
+
 assert set(CONSUMER_TOPICS) == set(CONSUMERS) and all(
     t in TOPICS for topics in CONSUMER_TOPICS.values() for t in topics)

@@ -73,6 +73,6 @@ class ConsumerHooks:
                 crash.write_text(f"{int(left) - 1} {topic or ''}".strip())
             else:
                 crash.unlink(missing_ok=True)
-            self.log(f"fault: crashing after the write of {record.topic}[{record.partition}]"
-                     f"@{record.offset}, before its commit")
+            self.log(f"crash {record.topic}[{record.partition}]@{record.offset}: fault fired "
+                     "after the write, before its commit")
             os._exit(CRASH_EXIT_CODE)

@@ -15,7 +15,7 @@ from kafka import TopicPartition
 from kafka.errors import CommitFailedError, CoordinatorNotAvailableError, KafkaTimeoutError
 
 from boletia.adapters import kafka as adapter
-from boletia.adapters.kafka import AtLeastOnceConsumer, PoisonMessage
+from boletia.adapters.kafka import AtLeastOnceConsumer, PermanentFailure
 
 Record = namedtuple("Record", "topic partition offset key value")
 TP = TopicPartition("boletia.reservas", 0)
@@ -148,7 +148,7 @@ def test_a_failed_poll_is_retried():
 
 def test_poison_goes_to_the_dead_letter_topic_with_its_reason_and_is_committed():
     def handler(r):
-        raise PoisonMessage("not extended JSON")
+        raise PermanentFailure("not extended JSON")
 
     producer = Producer()
     c, k = consume([{TP: records(0)}], handler, producer=producer)
@@ -160,7 +160,7 @@ def test_poison_goes_to_the_dead_letter_topic_with_its_reason_and_is_committed()
 
 def test_poison_that_cannot_be_dead_lettered_is_retried_not_dropped():
     def handler(r):
-        raise PoisonMessage("not extended JSON")
+        raise PermanentFailure("not extended JSON")
 
     c, k = consume([{TP: records(0)}], handler, producer=Producer(fail=True))
     assert k.commits == [] and k.seeks == [(TP.topic, 0, 0)]

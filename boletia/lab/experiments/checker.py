@@ -1,40 +1,151 @@
-"""The invariant checker: after any experiment, prove nothing was lost (SPEC §5, last part).
+"""The invariant checker: after any experiment, prove nothing was lost (docs/failure-modes.md).
 
-It judges the state of MongoDB, the consumers' progress and the emails the SES endpoint
-accepted, against the list of bookings the load generator saw succeed:
+Two halves. `judge(state, history, design)` is pure: it compares what the lab holds (a
+`State`: the collections, the emails SES accepted, the dead letters, whether the pipeline
+drained) with what clients were told (a `History`: every request and its answer) and names
+every violation with example ids. `snapshot(...)` does the I/O that fills a `State`, after
+`drain.drain` has proved the pipeline empty by sending a canary through it.
 
-- consumer lag is drained first (judging a half-processed state proves nothing), and every
-  connector still runs (a failed source silently stops the whole flow);
-- tickets are conserved, per active event: capacity = available + tickets in active
-  reservations, and available is never negative;
-- every successful booking has exactly one reservation, and no reservation exists without
-  its booking (a booking answered 503 "not confirmed" may or may not exist: Jepsen's
-  indeterminate operation);
-- every reservation state got exactly one email; a duplicate is counted and, where the
-  notification ledger recorded a retried send, explained rather than hidden.
+What the history implies, per booking the API answered 200 (or could not confirm: 503 or
+no answer, Jepsen's indeterminate operation):
+
+- exactly one reservation, with the booking's event, email and quantity; its state is X if
+  the customer's cancel was answered 200, else C if the organisers' cancel was, else A
+  (an unconfirmed cancel allows either);
+- no reservation exists that no booking made;
+- per event: an active event conserves its tickets (capacity = available + tickets held by
+  active reservations, never oversold); a cancelled event holds no active reservation and
+  its sold count is what its reservations and refunds explain;
+- per reservation: one email for each state it had (A, then X or C), to its address, naming
+  its event and quantity; no email for a state it never had or a reservation that does not
+  exist; a duplicate only where the notification ledger recorded a send whose confirmation
+  was lost (a crash between SES and the ledger), never for an attempt SES refused;
+- nothing dead-lettered that the experiment did not expect; every connector and component
+  still running; every consumer group, the sink's included, caught up.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from boletia.domain import model
+from boletia.domain import decisions, model
 
-EMAIL_STATE = (("confirmada", model.ACTIVE), ("cancelada", model.CUSTOMER_CANCEL),
-               ("suspendido", model.CANCELLED))
-RESERVA_ID = re.compile(r"reserva ([0-9a-f]{24})")
+SENTINEL = "__sonda__"  # the canary event `drain` sends through the pipeline; never judged
+
+KINDS: dict[str, str] = {
+    "pipeline-drained": "messages still in flight, or the canary did not come out the other end",
+    "connectors-running": "a connector or one of its tasks is not RUNNING",
+    "components-running": "a component stopped during the run without the experiment stopping it",
+    "inventory-exists": "an event the sink never copied into inventario",
+    "state-propagated": "eventos and inventario disagree on an event's state",
+    "tickets-conserved": "tickets appeared or vanished: capacity != available + tickets held",
+    "no-oversell": "more tickets sold than the event has (available < 0)",
+    "sold-matches-reservations": "vendidos != tickets booked - tickets refunded (fixed design)",
+    "cancel-propagated": "an active reservation on a cancelled event",
+    "booking-has-reservation": "a booking answered 200 has no reservation",
+    "reservation-has-booking": "a reservation that no booking made",
+    "reservation-matches-booking": "a reservation whose event, email or quantity is not its booking's",
+    "reservation-state": "a reservation in a state its history does not allow",
+    "refund-matches-cancel": "a refund without a customer cancel, or a customer cancel on an "
+                             "active event without its refund (fixed design)",
+    "email-missing": "a state the reservation had got no email",
+    "email-duplicate": "a state got more than one email, not explained by the ledger",
+    "email-without-reservation": "an email about a reservation that does not exist",
+    "email-wrong-state": "an email for a state the reservation never had",
+    "email-matches-reservation": "an email to another address, or naming another event or quantity",
+    "dead-lettered": "a message went to the dead-letter topic and the experiment did not expect it",
+}
+
+OK, REFUSED, UNCERTAIN = "ok", "refused", "uncertain"
 
 
 class CheckError(Exception):
     """The checker cannot judge (empty or foreign database): not a verdict."""
 
 
+def outcome(status: int) -> str:
+    """200: done. 4xx: refused, nothing changed. Anything else (503, no answer): unknown."""
+    if status == 200:
+        return OK
+    return REFUSED if 400 <= status < 500 else UNCERTAIN
+
+
+# ---------------------------------------------------------------- what clients were told
+@dataclass(frozen=True)
+class Booking:
+    id: str
+    evento: str
+    email: str
+    cantidad: int
+    status: int
+
+
+@dataclass
+class History:
+    """Every request of a run and its answer, as the checker needs them."""
+
+    events: list[str]
+    bookings: dict[str, Booking] = field(default_factory=dict)      # answered 200 or unknown
+    cancels: dict[str, list[int]] = field(default_factory=dict)     # reservation id -> statuses
+    event_cancels: dict[str, list[int]] = field(default_factory=dict)  # event -> statuses
+    since: float = 0.0  # epoch seconds when the run began
+
+    @classmethod
+    def from_record(cls, record) -> History:
+        """From a `load.Record` (the load generator's list of operations)."""
+        h = cls(events=list(record.events), since=record.started)
+        for op in record.ops:
+            if op.op == "book" and op.id and outcome(op.status) != REFUSED:
+                h.bookings[op.id] = Booking(op.id, op.evento, op.email or "", op.cantidad or 0,
+                                            op.status)
+            elif op.op == "cancel" and op.id:
+                h.cancels.setdefault(op.id, []).append(op.status)
+            elif op.op == "cancel-event":
+                h.event_cancels.setdefault(op.evento, []).append(op.status)
+        return h
+
+    def allowed_states(self, booking: Booking) -> set[str]:
+        """The reservation states this booking's history allows."""
+        by_organisers = _strongest(self.event_cancels.get(booking.evento, []))
+        base = ({model.CANCELLED} if by_organisers == OK else
+                {model.ACTIVE, model.CANCELLED} if by_organisers == UNCERTAIN else {model.ACTIVE})
+        by_customer = _strongest(self.cancels.get(booking.id, []))
+        if by_customer == OK:
+            return {model.CUSTOMER_CANCEL}
+        if by_customer == UNCERTAIN:
+            return base | {model.CUSTOMER_CANCEL}
+        return base
+
+
+def _strongest(statuses: list[int]) -> str | None:
+    outcomes = {outcome(s) for s in statuses}
+    for o in (OK, UNCERTAIN, REFUSED):
+        if o in outcomes:
+            return o
+    return None
+
+
+# ---------------------------------------------------------------- what the lab holds
+@dataclass
+class State:
+    eventos: list[dict]
+    inventario: list[dict]
+    reservas: list[dict]
+    ledger: list[dict] = field(default_factory=list)     # notificaciones (fixed design)
+    refunds: list[dict] = field(default_factory=list)    # reembolsos (fixed design)
+    emails: list[dict] = field(default_factory=list)     # {to: [..], subject, body} as SES took them
+    dead_letters: list[dict] = field(default_factory=list)  # {where, reason, document}
+    drain: dict | None = None      # {drained, stage, lag, seconds}: see drain.drain
+    connectors: dict | None = None  # name -> {state, tasks: [..]}
+    stopped: dict[str, str] = field(default_factory=dict)  # component -> last lines of its log
+
+
+# ---------------------------------------------------------------- the verdict
 @dataclass
 class Violation:
-    invariant: str
+    kind: str
     subject: str
     detail: str
 
@@ -42,134 +153,265 @@ class Violation:
 @dataclass
 class Report:
     design: str
-    events: int = 0
-    reservations: int = 0
-    bookings_checked: int = 0
-    uncertain_bookings: int = 0  # answered 503: may or may not exist
-    emails: int = 0
-    drained: bool = True
-    lag: dict[str, Any] = field(default_factory=dict)
+    checked: dict[str, Any] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
     explained_duplicates: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
+    expected_dead_letters: int = 0
+    drain: dict | None = None
 
     @property
     def ok(self) -> bool:
         return not self.violations
 
-    def add(self, invariant: str, subject: str, detail: str) -> None:
-        self.violations.append(Violation(invariant, subject, detail))
-        self.counts[invariant] = self.counts.get(invariant, 0) + 1
+    @property
+    def verdict(self) -> str:
+        return "clean" if self.ok else "violated"
+
+    def add(self, kind: str, subject: str, detail: str) -> None:
+        assert kind in KINDS, kind
+        self.violations.append(Violation(kind, str(subject), detail))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(v.kind for v in self.violations))
+
+    def examples(self, per_kind: int = 3) -> dict[str, list[str]]:
+        """A few `subject: detail` lines per violated invariant."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for v in self.violations:
+            if len(out[v.kind]) < per_kind:
+                out[v.kind].append(f"{v.subject}: {v.detail}")
+        return dict(out)
 
     def as_dict(self) -> dict:
-        d = asdict(self)
-        d["ok"] = self.ok
-        return d
+        return {"verdict": self.verdict, "ok": self.ok, "design": self.design,
+                "checked": self.checked, "violations": self.counts,
+                "examples": self.examples(), "explained_duplicates": self.explained_duplicates,
+                "expected_dead_letters": self.expected_dead_letters, "drain": self.drain,
+                "all_violations": [asdict(v) for v in self.violations]}
+
+    def summary(self) -> str:
+        """One line a student reads: the verdict and, per kind, the count and one example."""
+        if self.ok:
+            return f"clean: {self.checked}"
+        parts = [f"{k} ×{n} (e.g. {self.examples(1)[k][0]})" for k, n in self.counts.items()]
+        return "violated: " + "; ".join(parts)
 
 
-def email_state(subject: str) -> str | None:
-    for word, state in EMAIL_STATE:
-        if word in (subject or ""):
-            return state
-    return None
+def judge(state: State, history: History | None, design: str,
+          expected_dead_letters: set[str] = frozenset()) -> Report:
+    """The verdict on `state`, given what `history` says clients were told (None: no record,
+    so the per-booking checks are skipped). `expected_dead_letters`: ids (reservation or
+    document) the experiment dead-lettered on purpose."""
+    report = Report(design=design, drain=state.drain)
+    scope = set(history.events) if history else {e["nombre"] for e in state.eventos}
+    scope.discard(SENTINEL)
+    eventos = {e["nombre"]: e for e in state.eventos if e["nombre"] in scope}
+    inventario = {i["nombre"]: i for i in state.inventario if i["nombre"] in scope}
+    reservas = {str(r["_id"]): r for r in state.reservas if r["evento"] in scope}
+    refunds = {str(r["_id"]): r for r in state.refunds if r.get("evento") in scope}
+
+    _liveness(state, report)
+    _tickets(design, eventos, inventario, reservas, refunds, report)
+    if history is not None:
+        _bookings(history, reservas, report)
+    emails = _emails(state, design, scope, reservas, report)
+    _dead_letters(state, scope, reservas, expected_dead_letters, report)
+    report.checked = {"events": len(eventos), "reservations": len(reservas),
+                      "bookings": len(history.bookings) if history else "no record",
+                      "uncertain": sum(outcome(b.status) == UNCERTAIN
+                                       for b in history.bookings.values()) if history else 0,
+                      "emails": emails, "refunds": len(refunds),
+                      "dead_letters": len(state.dead_letters)}
+    return report
 
 
-def check(db, design: str, bookings: list[str] | None = None, events: list[str] | None = None,
-          uncertain: list[str] | None = None,
-          emails: list[dict] | None = None, lag: dict | None = None,
-          check_emails: bool = True, connectors: dict | None = None) -> Report:
-    """Judge the state. `bookings`: ids of every booking answered 200 (None = not known, the
-    per-booking checks are skipped); `events`: names in scope (None = every event)."""
+def _liveness(state: State, report: Report) -> None:
+    drain = state.drain
+    if drain is not None and not drain.get("drained"):
+        report.add("pipeline-drained", drain.get("stage") or "lag", str(drain.get("detail") or
+                                                                        drain.get("lag")))
+    for name, info in (state.connectors or {}).items():
+        if info["state"] != "RUNNING" or any(t != "RUNNING" for t in info["tasks"]):
+            report.add("connectors-running", name,
+                       f"connector {info['state']}, tasks {info['tasks']}")
+    for name, log in state.stopped.items():
+        report.add("components-running", name, f"not running; its log ends with:\n{log}")
+
+
+def _held(reservas: dict, nombre: str, states: set[str]) -> int:
+    return sum(r["cantidad"] for r in reservas.values()
+               if r["evento"] == nombre and r["estado"] in states)
+
+
+def _tickets(design, eventos, inventario, reservas, refunds, report) -> None:
+    refunded = Counter()
+    for r in refunds.values():
+        refunded[r["evento"]] += r["cantidad"]
+        res = reservas.get(str(r["_id"]))
+        if res is None or res["estado"] != model.CUSTOMER_CANCEL:
+            report.add("refund-matches-cancel", r["_id"],
+                       f"refund of {r['cantidad']} for a reservation in state "
+                       f"{res['estado'] if res else 'nonexistent'}")
+    all_states = {model.ACTIVE, model.CANCELLED, model.CUSTOMER_CANCEL}
+    for nombre, evento in eventos.items():
+        inv = inventario.get(nombre)
+        if inv is None:
+            report.add("inventory-exists", nombre, "the sink never copied the event into inventario")
+            continue
+        capacity = evento["capacidad"]
+        if evento["estado"] != inv["estado"]:
+            report.add("state-propagated", nombre,
+                       f"eventos says {evento['estado']}, inventario {inv['estado']}")
+        if design != "seed":
+            booked = _held(reservas, nombre, all_states)
+            if inv.get("vendidos", 0) != booked - refunded[nombre]:
+                report.add("sold-matches-reservations", nombre,
+                           f"vendidos {inv.get('vendidos', 0)} != booked {booked} - refunded "
+                           f"{refunded[nombre]}")
+        available = model.available(inv, design)
+        if available < 0:
+            report.add("no-oversell", nombre, f"available is {available}")
+        active = _held(reservas, nombre, {model.ACTIVE})
+        if inv["estado"] == model.ACTIVE and evento["estado"] == model.ACTIVE:
+            if capacity != available + active:
+                report.add("tickets-conserved", nombre,
+                           f"capacity {capacity} != available {available} + held {active} "
+                           f"({available + active - capacity:+d} tickets)")
+            if design != "seed":
+                for rid, r in reservas.items():
+                    if (r["evento"] == nombre and r["estado"] == model.CUSTOMER_CANCEL
+                            and rid not in refunds):
+                        report.add("refund-matches-cancel", rid,
+                                   "cancelled by its customer on an active event, never refunded")
+            continue
+        if active:
+            report.add("cancel-propagated", nombre,
+                       f"{active} tickets still in active reservations of a cancelled event")
+        if design == "seed":
+            # seed: the refund of an X may or may not have happened before the cancel; any
+            # value outside that range is tickets appearing or vanishing
+            top = capacity - _held(reservas, nombre, {model.CANCELLED, model.ACTIVE})
+            low = top - _held(reservas, nombre, {model.CUSTOMER_CANCEL})
+            if not low <= available <= top:
+                report.add("tickets-conserved", nombre,
+                           f"cancelled event: available {available} outside [{low}, {top}]")
+
+
+def _bookings(history: History, reservas: dict, report: Report) -> None:
+    for rid, booking in history.bookings.items():
+        r = reservas.get(rid)
+        if r is None:
+            if outcome(booking.status) == OK:
+                report.add("booking-has-reservation", rid,
+                           f"booking of {booking.cantidad} for {booking.evento!r} answered 200, "
+                           "no reservation")
+            continue
+        wrong = [f"{k} {r[k]!r} (booked {v!r})" for k, v in
+                 (("evento", booking.evento), ("email", booking.email), ("cantidad", booking.cantidad))
+                 if r[k] != v]
+        if wrong:
+            report.add("reservation-matches-booking", rid, ", ".join(wrong))
+        allowed = history.allowed_states(booking)
+        if r["estado"] not in allowed:
+            report.add("reservation-state", rid,
+                       f"state {r['estado']}, history allows {'/'.join(sorted(allowed))}")
+    for rid, r in reservas.items():
+        if rid not in history.bookings:
+            report.add("reservation-has-booking", rid,
+                       f"reservation of {r['cantidad']} for {r['evento']!r} ({r['email']}) "
+                       "that no booking made")
+
+
+def _states_had(r: dict) -> set[str]:
+    return {model.ACTIVE, r["estado"]}
+
+
+def _emails(state: State, design: str, scope: set, reservas: dict, report: Report) -> int:
+    sent: dict[tuple[str, str], int] = Counter()
+    judged = 0
+    for m in state.emails:
+        info = decisions.read_notification(m.get("subject"), m.get("body"))
+        if info is None or info["evento"] not in scope:
+            continue
+        judged += 1
+        rid, estado = info["reserva"], info["estado"]
+        sent[(rid, estado)] += 1
+        r = reservas.get(rid)
+        if r is None:
+            report.add("email-without-reservation", f"{rid}:{estado}",
+                       f"email to {m.get('to')} about a reservation that does not exist")
+            continue
+        if estado not in _states_had(r):
+            report.add("email-wrong-state", f"{rid}:{estado}",
+                       f"email for state {estado}; the reservation is {r['estado']}")
+        wrong = [f"{k} {got!r} (reservation: {want!r})" for k, got, want in
+                 (("to", m.get("to"), [r["email"]]), ("evento", info["evento"], r["evento"]),
+                  ("cantidad", info["cantidad"], r["cantidad"])) if got != want]
+        if wrong:
+            report.add("email-matches-reservation", f"{rid}:{estado}", ", ".join(wrong))
+    ledger = {d["_id"]: d for d in state.ledger} if design != "seed" else {}
+    for rid, r in reservas.items():
+        for estado in sorted(_states_had(r)):
+            count = sent[(rid, estado)]
+            if count == 0:
+                report.add("email-missing", f"{rid}:{estado}", f"no email to {r['email']}")
+            elif count > 1:
+                entry = ledger.get(f"{rid}:{estado}", {})
+                # sends SES may have accepted: attempts minus the ones it refused
+                possible = entry.get("intentos", 0) - entry.get("rechazados", 0)
+                if possible >= count:
+                    report.explained_duplicates += count - 1
+                else:
+                    report.add("email-duplicate", f"{rid}:{estado}",
+                               f"{count} emails; the ledger explains {max(possible, 1)}")
+    return judged
+
+
+def _dead_letters(state: State, scope: set, reservas: dict, expected: set[str],
+                  report: Report) -> None:
+    for dl in state.dead_letters:
+        doc = dl.get("document") or {}
+        full = doc.get("fullDocument") if isinstance(doc.get("fullDocument"), dict) else doc
+        names = {full.get("evento"), full.get("nombre")}
+        ident = str(full.get("_id", ""))
+        if not (names & scope or ident in reservas):
+            continue
+        if ident in expected:
+            report.expected_dead_letters += 1
+            continue
+        report.add("dead-lettered", dl.get("where", "?"), f"{dl.get('reason')} (document {ident})")
+
+
+# ---------------------------------------------------------------- the I/O half
+def snapshot(db, settings, events: list[str] | None = None, since: float | None = None,
+             drain: dict | None = None, connectors: dict | None = None,
+             stopped: dict[str, str] | None = None, emails: list[dict] | None = None) -> State:
+    """Read what `judge` needs from the lab: collections (scoped to `events`), the emails SES
+    accepted (unless given), the dead letters published after `since` (epoch seconds)."""
+    from boletia.adapters import ses
+    from boletia.lab.notebook import observe
+
     names = set(db.list_collection_names())
     if not {"eventos", "inventario", "reservas"} <= names:
         raise CheckError(f"database {db.name!r} has no eventos/inventario/reservas collections: "
                          "is this Boletia's database? Start the lab and run some load first")
-    scope = {"nombre": {"$in": list(events)}} if events is not None else {}
-    eventos = {e["nombre"]: e for e in db.eventos.find(scope)}
+    scope = {"nombre": {"$in": list(events)}} if events is not None else {
+        "nombre": {"$ne": SENTINEL}}
+    eventos = list(db.eventos.find(scope))
     if not eventos:
         raise CheckError("no events to check" + (f" among {sorted(events)[:5]}" if events else "")
                          + ": run `boletia load` (or create events) first")
-    report = Report(design=design, events=len(eventos))
-    if lag is not None:
-        report.lag = lag
-        report.drained = not any(v for group in lag.values() for v in group.values())
-        if not report.drained:
-            report.add("lag-drained", "consumers", f"messages still unprocessed: {lag}")
-
-    for name, info in (connectors or {}).items():
-        if info["state"] != "RUNNING" or any(t != "RUNNING" for t in info["tasks"]):
-            report.add("connectors-running", name, f"connector {info['state']}, tasks {info['tasks']}")
-
-    reservas = list(db.reservas.find({"evento": {"$in": list(eventos)}}))
-    report.reservations = len(reservas)
-    _tickets_conserved(db, design, eventos, reservas, report)
-    if bookings is not None:
-        _one_reservation_per_booking(bookings, uncertain or [], reservas, report)
-    if check_emails and emails is not None:
-        _one_email_per_state(db, design, reservas, emails, report)
-    return report
-
-
-def _tickets_conserved(db, design, eventos, reservas, report) -> None:
-    held = Counter()
-    for r in reservas:
-        if r["estado"] == model.ACTIVE:
-            held[r["evento"]] += r["cantidad"]
-    for nombre, evento in eventos.items():
-        inv = db.inventario.find_one({"nombre": nombre})
-        if inv is None:
-            report.add("inventory-exists", nombre, "the sink never copied the event into inventario")
-            continue
-        if evento["estado"] != model.ACTIVE or inv["estado"] != model.ACTIVE:
-            if evento["estado"] != inv["estado"]:
-                report.add("state-propagated", nombre,
-                           f"eventos says {evento['estado']}, inventario {inv['estado']}")
-            active = [r for r in reservas if r["evento"] == nombre and r["estado"] == model.ACTIVE]
-            if inv["estado"] == model.CANCELLED and active:
-                report.add("cancel-propagated", nombre,
-                           f"{len(active)} reservations still A on a cancelled event")
-            continue
-        available = model.available(inv, design)
-        capacity = evento["capacidad"]
-        if available < 0:
-            report.add("no-oversell", nombre, f"available is {available}")
-        if capacity != available + held[nombre]:
-            report.add("tickets-conserved", nombre,
-                       f"capacity {capacity} != available {available} + held {held[nombre]} "
-                       f"({available + held[nombre] - capacity:+d} tickets)")
-
-
-def _one_reservation_per_booking(bookings, uncertain, reservas, report) -> None:
-    ids = {str(r["_id"]) for r in reservas}
-    booked = set(bookings)
-    report.bookings_checked = len(booked)
-    report.uncertain_bookings = len(set(uncertain))
-    for missing in sorted(booked - ids):
-        report.add("booking-has-reservation", missing, "booking answered 200, no reservation")
-    for extra in sorted(ids - booked - set(uncertain)):
-        report.add("reservation-has-booking", extra, "reservation without a successful booking")
-
-
-def _one_email_per_state(db, design, reservas, emails, report) -> None:
-    sent = Counter()
-    for m in emails:
-        rid = RESERVA_ID.search(m.get("body") or "")
-        state = email_state(m.get("subject"))
-        if rid and state:
-            sent[(rid.group(1), state)] += 1
-    report.emails = sum(sent.values())
-    ledger = {d["_id"]: d for d in db["notificaciones"].find()} if design != "seed" else {}
-    for r in reservas:
-        rid = str(r["_id"])
-        expected = [model.ACTIVE] + ([r["estado"]] if r["estado"] != model.ACTIVE else [])
-        for state in expected:
-            count = sent[(rid, state)]
-            if count == 0:
-                report.add("one-email-per-state", f"{rid}:{state}", "no email sent")
-            elif count > 1:
-                entry = ledger.get(f"{rid}:{state}", {})
-                if entry.get("intentos", 0) >= count:
-                    report.explained_duplicates += count - 1
-                else:
-                    report.add("one-email-per-state", f"{rid}:{state}",
-                               f"{count} emails for one state")
+    nombres = [e["nombre"] for e in eventos]
+    reservas = list(db.reservas.find({"evento": {"$in": nombres}}))
+    ids = [str(r["_id"]) for r in reservas]
+    return State(
+        eventos=eventos, inventario=list(db.inventario.find({"nombre": {"$in": nombres}})),
+        reservas=reservas,
+        ledger=list(db["notificaciones"].find({"reserva": {"$in": ids}})),
+        refunds=list(db["reembolsos"].find({"evento": {"$in": nombres}})),
+        emails=ses.sent_messages(settings) if emails is None else emails, drain=drain,
+        dead_letters=observe.dead_letters(since=since, bootstrap=settings.kafka_bootstrap),
+        connectors=connectors if connectors is not None else
+        observe.connect_overview(settings.connect_url)["connectors"],
+        stopped=stopped or {})

@@ -7,7 +7,6 @@ writing the reservation) poll the public API, as a customer's app would.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +14,7 @@ from urllib.parse import quote
 import requests
 
 from boletia import config
+from boletia.lab.notebook.observe import wait_for
 
 
 @dataclass
@@ -75,25 +75,31 @@ class Boletia:
         return self._call("DELETE", f"{self.settings.reservas_url}/reservas/{reserva_id}")
 
     # waiting for the asynchronous half
-    def wait_for(self, probe, timeout: float = 30.0, interval: float = 0.2):
-        """Poll `probe()` until it returns something truthy; return it (or None on timeout)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = probe()
-            if value or time.monotonic() > deadline:
-                return value
-            time.sleep(interval)
+    def wait_for(self, probe, timeout: float = 30.0, what: str = "the condition"):
+        """Poll `probe()` until it is truthy and return it; raise TimeoutError naming `what`."""
+        return wait_for(probe, timeout, what)
 
-    def wait_available(self, nombre: str, expected: int, timeout: float = 30.0) -> int | None:
+    def wait_available(self, nombre: str, expected: int, timeout: float = 30.0) -> int:
+        """Wait until the event shows `expected` tickets available; returns it."""
         def probe():
             a = self.inventory(nombre)
             return a.ok and a.body["Disponible"] == expected
-        self.wait_for(probe, timeout)
-        a = self.inventory(nombre)
-        return a.body["Disponible"] if a.ok else None
+        try:
+            self.wait_for(probe, timeout)
+        except TimeoutError:
+            a = self.inventory(nombre)
+            raise TimeoutError(f"{nombre!r} did not show Disponible={expected} within "
+                               f"{timeout:.0f}s (it shows {a.body if a.ok else a.status})") from None
+        return expected
 
     def wait_reservation(self, reserva_id: str, estado: str = "A", timeout: float = 30.0) -> Answer:
+        """Wait until the reservation exists in state `estado`; returns the answer."""
         def probe():
             a = self.reservation(reserva_id)
             return a if a.ok and a.body["Estado"] == estado else None
-        return self.wait_for(probe, timeout) or self.reservation(reserva_id)
+        try:
+            return self.wait_for(probe, timeout)
+        except TimeoutError:
+            a = self.reservation(reserva_id)
+            raise TimeoutError(f"reservation {reserva_id} not in state {estado} within "
+                               f"{timeout:.0f}s (GET answers {a.status} {a.body})") from None

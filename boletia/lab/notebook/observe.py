@@ -11,7 +11,9 @@ from bson import json_util
 from kafka import KafkaConsumer, TopicPartition
 
 from boletia import config
-from boletia.lab.components import CONSUMERS
+from boletia.adapters.kafka import LagProbe
+from boletia.config import DEAD_LETTER_TOPIC
+from boletia.lab.components import LAG_GROUPS
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Message:
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp: int = 0  # milliseconds since the epoch
+    headers: list | None = None
 
     @property
     def document(self) -> dict[str, Any] | None:
@@ -45,7 +49,8 @@ def read_topic(topic: str, until: Callable[[Message], bool] | None = None,
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for rec in consumer:
-                msg = Message(rec.topic, rec.partition, rec.offset, rec.key, rec.value)
+                msg = Message(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
+                              rec.timestamp, rec.headers)
                 seen.append(msg)
                 if until and until(msg):
                     return seen
@@ -67,38 +72,79 @@ def find_message(topic: str, predicate: Callable[[dict], bool], timeout: float =
     return found[0] if found else None
 
 
-CONSUMER_TOPICS = {"inventario": ["boletia.inventario", "boletia.reservas"],
-                   "notificaciones": ["boletia.reservas"]}
+def lag_probe(groups: dict[str, tuple[str, ...]] | None = None,
+              bootstrap: str | None = None) -> LagProbe:
+    """One long-lived lag reader for the lab's groups (the consumers and Connect's sink)."""
+    return LagProbe(bootstrap or config.settings().kafka_bootstrap, groups or LAG_GROUPS)
 
 
 def lag(group: str, bootstrap: str | None = None) -> dict[str, int]:
     """Messages on the group's topics that it has not committed yet, per topic."""
-    from boletia.adapters import kafka
-
-    return kafka.lag(bootstrap or config.settings().kafka_bootstrap, group, CONSUMER_TOPICS[group])
+    with lag_probe({group: LAG_GROUPS[group]}, bootstrap) as probe:
+        return probe.sample()[group]
 
 
 def lags(bootstrap: str | None = None) -> dict[str, dict[str, int]]:
-    """Every consumer group's lag, group -> topic -> messages: what the checker judges."""
-    return {g: lag(g, bootstrap) for g in CONSUMER_TOPICS}
+    """Every group's lag, group -> topic -> messages: the consumers and Connect's sink."""
+    with lag_probe(bootstrap=bootstrap) as probe:
+        return probe.sample()
 
 
-def wait_drained(groups=CONSUMERS, quiet: float = 3.0,
-                 timeout: float = 90.0, bootstrap: str | None = None) -> bool:
-    """Wait until every group has committed everything on its topics and stayed so for
-    `quiet` seconds (Connect may still be publishing the last changes). True if drained."""
-    deadline = time.monotonic() + timeout
+def wait_drained(groups=tuple(LAG_GROUPS), quiet: float = 2.0, timeout: float = 90.0,
+                 bootstrap: str | None = None) -> float:
+    """Wait until every group in `groups` has committed everything on its topics and stayed
+    so for `quiet` seconds (Connect may still be publishing the last changes). Returns the
+    seconds it took; raises TimeoutError naming what is left."""
+    begun = time.monotonic()
     calm_since = None
-    while time.monotonic() < deadline:
-        pending = sum(sum(lag(g, bootstrap).values()) for g in groups)
-        if pending == 0:
-            calm_since = calm_since or time.monotonic()
-            if time.monotonic() - calm_since >= quiet:
-                return True
-        else:
-            calm_since = None
-        time.sleep(0.5)
-    return False
+    with lag_probe({g: LAG_GROUPS[g] for g in groups}, bootstrap) as probe:
+        while True:
+            now = time.monotonic()
+            left = {g: {t: n for t, n in per.items() if n} for g, per in probe.sample().items()}
+            left = {g: per for g, per in left.items() if per}
+            if not left:
+                calm_since = calm_since or now
+                if now - calm_since >= quiet:
+                    return now - begun
+            else:
+                calm_since = None
+            if now - begun > timeout:
+                raise TimeoutError(
+                    f"the consumers did not catch up in {timeout:.0f}s: still behind {left}. "
+                    "Is every component running (`boletia lab status`)? Is a fault armed "
+                    "(`boletia lab clear-faults`)?")
+            time.sleep(0.25)
+
+
+def wait_for(probe: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
+    """Poll `probe()` until it returns something truthy and return it; raise TimeoutError
+    saying `what` did not happen. A demo that waited in vain must not carry on."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not seen within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def dead_letters(since: float | None = None, bootstrap: str | None = None) -> list[dict]:
+    """Every message on the dead-letter topic (published after `since`, epoch seconds): where
+    it came from, why, and the document it carried."""
+    out = []
+    for m in read_topic(DEAD_LETTER_TOPIC, timeout=3, bootstrap=bootstrap):
+        if since is not None and m.timestamp < since * 1000:
+            continue
+        h = {k: v.decode("utf-8", "replace") for k, v in (m.headers or [])}
+        try:
+            document = m.document
+        except Exception:  # noqa: BLE001 - undecodable: that may be why it is here
+            document = None
+        out.append({"where": f"{h.get('topic')}[{h.get('partition')}]@{h.get('offset')}",
+                    "group": h.get("group"), "reason": h.get("reason"), "document": document,
+                    "at": m.timestamp / 1000})
+    return out
 
 
 # ---------------------------------------------------------------- what the notebooks show
@@ -133,34 +179,44 @@ def connect_overview(url: str | None = None) -> dict:
 
 class Sampler:
     """Sample values (lag per group, availability per event…) in the background while an
-    experiment runs, for a plot afterwards.
+    experiment runs, for a plot afterwards. `probe()` returns {series name: value}; marks
+    (`mark("load starts")`) are drawn as vertical lines.
 
-        with Sampler({"inventario": lambda: sum(lag("inventario").values())}) as s:
-            run_experiment()
-        s.plot()
+        with Sampler(lambda: {"a": 1.0}, every=0.25) as s:
+            s.mark("load starts"); run_experiment(); s.mark("load ends")
+        s.plot("title", "unit")
     """
 
-    def __init__(self, probes: dict[str, Callable[[], float]], every: float = 0.5):
+    def __init__(self, probe: Callable[[], dict[str, float]], every: float = 0.5,
+                 on_close: Callable[[], None] | None = None):
         import threading
 
-        self.probes, self.every = probes, every
+        self.probe, self.every, self._on_close = probe, every, on_close
         self.t: list[float] = []
-        self.series: dict[str, list[float]] = {k: [] for k in probes}
+        self.series: dict[str, list[float]] = {}
+        self.marks: list[tuple[float, str]] = []
+        self._start = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
-        start = time.monotonic()
         while not self._stop.is_set():
-            self.t.append(time.monotonic() - start)
-            for name, probe in self.probes.items():
-                try:
-                    self.series[name].append(float(probe()))
-                except Exception:  # noqa: BLE001 - a probe failing mid-fault is data too
-                    self.series[name].append(float("nan"))
-            self._stop.wait(self.every)
+            tick = time.monotonic()
+            try:
+                values = self.probe()
+            except Exception:  # noqa: BLE001 - a probe failing mid-fault is data too
+                values = {}
+            self.t.append(tick - self._start)
+            for name in set(self.series) | set(values):
+                column = self.series.setdefault(name, [float("nan")] * (len(self.t) - 1))
+                column.append(float(values.get(name, float("nan"))))
+            self._stop.wait(max(0.0, self.every - (time.monotonic() - tick)))
+
+    def mark(self, label: str) -> None:
+        self.marks.append((time.monotonic() - self._start, label))
 
     def __enter__(self) -> Sampler:
+        self._start = time.monotonic()
         self._thread.start()
         return self
 
@@ -168,6 +224,21 @@ class Sampler:
         time.sleep(self.every)  # one sample after the experiment
         self._stop.set()
         self._thread.join()
+        if self._on_close:
+            self._on_close()
+
+    @property
+    def interval(self) -> float:
+        """The median time between samples, as achieved (not as asked)."""
+        import statistics
+
+        gaps = [b - a for a, b in zip(self.t, self.t[1:], strict=False)]
+        return statistics.median(gaps) if gaps else float("nan")
+
+    def last_nonzero(self, name: str) -> float | None:
+        """When `name` was last above zero (None: never): the moment it drained."""
+        hits = [t for t, v in zip(self.t, self.series.get(name, []), strict=False) if v and v > 0]
+        return hits[-1] if hits else None
 
     def plot(self, title: str, ylabel: str, ax=None, step: bool = True):
         import matplotlib.pyplot as plt
@@ -180,12 +251,24 @@ class Sampler:
                 ax.step(xs, values, label=name, where="post")
             else:
                 ax.plot(xs, values, label=name)
+        for at, label in self.marks:
+            ax.axvline(at, color="#888", ls="--", lw=1)
+            ax.annotate(label, (at, 1), xycoords=("data", "axes fraction"), fontsize=7,
+                        rotation=90, va="top", ha="right", color="#555")
         ax.set_title(title)
         ax.set_xlabel("seconds")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=8)
         return ax
+
+
+def lag_sampler(groups=tuple(LAG_GROUPS), every: float = 0.25,
+                bootstrap: str | None = None) -> Sampler:
+    """A Sampler of each group's total lag, read through ONE admin client the whole time."""
+    probe = lag_probe({g: LAG_GROUPS[g] for g in groups}, bootstrap)
+    return Sampler(lambda: {g: sum(per.values()) for g, per in probe.sample().items()},
+                   every=every, on_close=probe.close)
 
 
 def topic_size(topic: str, bootstrap: str | None = None) -> int:

@@ -76,12 +76,10 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
     last: dict = {}
     while time.monotonic() < deadline:
         last = state(url, name)
-        tasks = last.get("tasks", [])
         failed = _failed(last)
         if failed and time.monotonic() - begun > grace:
             raise LabError(f"connector {name} FAILED:\n{failed[0].get('trace', '')[:2000]}")
-        if (last.get("connector", {}).get("state") == "RUNNING" and tasks
-                and all(t.get("state") == "RUNNING" for t in tasks)):
+        if _all_in(last, "RUNNING"):
             return
         time.sleep(0.5)
     raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: {last}")
@@ -126,6 +124,32 @@ def _message(r: requests.Response) -> str:
 
 def resume(url: str, name: str) -> None:
     requests.put(f"{url}/connectors/{name}/resume", timeout=30).raise_for_status()
+
+
+def pause(url: str, name: str, timeout: float = 30.0) -> None:
+    """Pause a connector: its tasks stop polling (a source falls behind its change stream)
+    until `resume`; nothing is lost or re-read."""
+    requests.put(f"{url}/connectors/{name}/pause", timeout=30).raise_for_status()
+    deadline = time.monotonic() + timeout
+    while not _all_in(state(url, name), "PAUSED"):
+        if time.monotonic() > deadline:
+            raise LabError(f"connector {name} did not pause in {timeout:.0f}s: {state(url, name)}")
+        time.sleep(0.2)
+
+
+def _all_in(status: dict, wanted: str) -> bool:
+    tasks = status.get("tasks", [])
+    return (status.get("connector", {}).get("state") == wanted and bool(tasks)
+            and all(t.get("state") == wanted for t in tasks))
+
+
+def publisher(design: str, collection: str) -> str:
+    """The source connector that publishes `collection`'s changes in `design`."""
+    for spec in definitions(design, ""):
+        cfg = spec["config"]
+        if "Source" in cfg["connector.class"] and f'"{collection}"' in cfg.get("pipeline", ""):
+            return spec["name"]
+    raise LabError(f"no source connector publishes {collection} in connect/{design}/")
 
 
 def replay(url: str, name: str) -> None:

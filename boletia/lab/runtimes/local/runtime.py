@@ -327,12 +327,30 @@ class LocalRuntime:
                 ports=comp.ports, connection=comp.connection, log=str(self.log_file(comp.name))))
         return out
 
-    def logs(self, component: str, lines: int = 50) -> str:
+    def logs(self, component: str, lines: int = 50, since: int | None = None) -> str:
+        """The last `lines` lines of a component's log; with `since` (a `log_mark`), only
+        what it wrote after that mark (all of it when `lines` is 0)."""
         self._component(component)
         path = self.log_file(component)
         if not path.exists():
             raise LabError(f"{component} has no log yet ({path}); has the lab been started?")
-        return tail(path, lines)
+        if since is None:
+            return tail(path, lines)
+        with open(path, "rb") as f:
+            f.seek(since)
+            text = f.read().decode("utf-8", "replace")
+        return "\n".join(text.splitlines()[-lines:] if lines else text.splitlines())
+
+    def log_mark(self, component: str) -> int:
+        """Where a component's log ends now: `logs(component, since=mark)` reads what follows."""
+        self._component(component)
+        path = self.log_file(component)
+        return path.stat().st_size if path.exists() else 0
+
+    def state(self, component: str) -> str:
+        """running | paused | stopped."""
+        self._component(component)
+        return self.handle(component).state()
 
     def _running(self, component: str) -> ProcessHandle:
         self._component(component)
