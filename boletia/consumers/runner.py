@@ -32,7 +32,7 @@ def decode(record) -> dict:
 
 def log(msg: str) -> None:
     """One line, stamped with the time: students read these, and the lab's scenarios read
-    them back as evidence (boletia.lab.experiments.evidence)."""
+    them back as evidence (boletia.lab.notebook.evidence)."""
     stamp = datetime.now().astimezone().isoformat(timespec="milliseconds")
     print(f"{stamp} {msg}", file=sys.stderr, flush=True)
 

@@ -38,7 +38,7 @@ def extra_scenario():
     added = []
 
     def add(name, body):
-        chaos.SCENARIOS[name] = chaos.Scenario(name, "test only", "", body, events=1, capacity=10)
+        chaos.SCENARIOS[name] = chaos.Scenario(name, "test only", body, events=1, capacity=10)
         added.append(name)
     yield add
     for name in added:

@@ -24,11 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bson import ObjectId
+
 from boletia.adapters import kafka, mongo
 from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
-from boletia.lab.experiments import drain, evidence, load
+from boletia.lab.experiments import drain, load
 from boletia.lab.experiments.verdict import check_lab
+from boletia.lab.notebook import evidence
 from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.port import Runtime
 from boletia.lab.setup import connectors
@@ -53,6 +56,7 @@ class Context:
     requirements: list[dict] = field(default_factory=list)
     died: dict[str, str] = field(default_factory=dict)     # component -> last lines of its log
     expected_dead_letters: set[str] = field(default_factory=set)
+    after: list[Callable[[], None]] = field(default_factory=list)  # facts to read once drained
     t0: float = field(default_factory=time.monotonic)
 
     # ------------------------------------------------------------ evidence
@@ -129,14 +133,30 @@ class Context:
         return out
 
 
+# The seed design's six failure modes (docs/failure-modes.md), each shown by one scenario.
+SEED_MODES = {
+    1: "commit skips a failed message",
+    2: "double refund",
+    3: "lost reservation under concurrent booking",
+    4: "sink replay resets availability",
+    5: "source offsets on a temporary disk",
+    6: "duplicate emails",
+}
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     about: str
-    breaks_seed: str  # which failure mode of the seed this shows ("" if none)
     run: Callable[[Context], None]
+    mode: int = 0            # the seed failure mode this shows (0: none)
+    seed_violates: str = ""  # the invariant (checker.KINDS) that catches the seed here
     events: int = 3
     capacity: int = 40
+
+    @property
+    def breaks_seed(self) -> str:
+        return f"{SEED_MODES[self.mode]} (mode {self.mode})" if self.mode else ""
 
 
 class _Supervisor:
@@ -248,6 +268,14 @@ def connect_restart(ctx: Context) -> None:
     answers = ctx.answered_between(*window)
     ctx.require("bookings were made while Connect was down (changes it must publish later)",
                 answers.get(200, 0) > 0, answers=answers)
+    made = [o.id for o in ctx.record.ops if o.op == "book" and o.status == 200 and o.sent
+            and o.sent <= window[1] and o.t >= window[0]]
+
+    def published():  # once drained: which of them did the restarted source publish?
+        recorded = ctx.db.reservas.count_documents({"_id": {"$in": [ObjectId(i) for i in made]}})
+        ctx.fact("bookings made while Connect was down, then recorded as reservations",
+                 made=len(made), recorded=recorded, skipped=len(made) - recorded)
+    ctx.after.append(published)
 
 
 def mongo_restart(ctx: Context) -> None:
@@ -320,24 +348,26 @@ def notification_redelivery(ctx: Context) -> None:
 
 
 SCENARIOS = {s.name: s for s in [
-    Scenario("consumer-crash-before-commit", "inventario crashes after its write, before its "
-             "commit; the message comes back", "double refund (mode 2)", consumer_crash),
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
-             "commit skips a failed message (mode 1)", db_write_failures),
-    Scenario("broker-kill", "the broker coordinating the consumer group killed during load, "
-             "restarted 5 s later", "", broker_kill),
-    Scenario("connect-restart", "Connect killed during load, restarted 4 s later",
-             "source offsets on a temporary disk (mode 5)", connect_restart),
-    Scenario("mongo-restart", "MongoDB killed during load, restarted 3 s later", "",
-             mongo_restart),
-    Scenario("sink-replay", "the sink re-reads boletia.eventos from the start",
-             "sink replay resets availability (mode 4)", sink_replay),
+             db_write_failures, mode=1, seed_violates="booking-has-reservation"),
+    Scenario("consumer-crash-before-commit", "inventario crashes after its write, before its "
+             "commit; the message comes back", consumer_crash, mode=2,
+             seed_violates="tickets-conserved"),
     Scenario("concurrent-booking-race", "50 simultaneous bookings on one event while the "
-             "source of inventario lags", "lost reservation under concurrent booking (mode 3)",
-             concurrent_race, events=1, capacity=60),
+             "source of inventario lags", concurrent_race, mode=3,
+             seed_violates="booking-has-reservation", events=1, capacity=60),
+    Scenario("sink-replay", "the sink re-reads boletia.eventos from the start", sink_replay,
+             mode=4, seed_violates="tickets-conserved"),
+    Scenario("connect-restart", "Connect killed during load, restarted 4 s later",
+             connect_restart, mode=5, seed_violates="booking-has-reservation"),
     Scenario("notification-redelivery", "notificaciones crashes after sending, before its "
-             "commit", "duplicate emails (mode 6)", notification_redelivery),
+             "commit", notification_redelivery, mode=6, seed_violates="email-duplicate"),
+    Scenario("broker-kill", "the broker coordinating the consumer group killed during load, "
+             "restarted 5 s later", broker_kill),
+    Scenario("mongo-restart", "MongoDB killed during load, restarted 3 s later", mongo_restart),
 ]}
+MODE_SCENARIOS = {s.mode: s.name for s in SCENARIOS.values() if s.mode}
+assert sorted(MODE_SCENARIOS) == sorted(SEED_MODES)
 
 
 def _preflight(rt: Runtime) -> None:
@@ -392,6 +422,8 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: Runtime | None = No
                 rt.start(comp.name)
         report("checking: a canary through the pipeline, then the invariants")
         verdict = check_lab(rt, record, design, ctx.expected_dead_letters, stopped=ctx.died)
+        for read_fact in ctx.after:
+            read_fact()
     finally:
         client.close()
         if rt.design() != found_design:
@@ -403,7 +435,7 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: Runtime | None = No
     return {
         "scenario": name, "design": design, "seed": seed, "verdict": outcome,
         "ok": outcome == CLEAN, "inconclusive": inconclusive,
-        "seed_failure_mode": scenario.breaks_seed,
+        "seed_failure_mode": scenario.breaks_seed, "seed_violates": scenario.seed_violates,
         "seconds": round(time.monotonic() - started, 1),
         "operations": record.summary(), "evidence": ctx.facts, "requirements": ctx.requirements,
         "violations": verdict.counts, "examples": verdict.examples(),

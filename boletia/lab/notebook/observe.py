@@ -90,6 +90,20 @@ def lags(bootstrap: str | None = None) -> dict[str, dict[str, int]]:
         return probe.sample()
 
 
+def committed(group: str, topic: str, partition: int, bootstrap: str | None = None) -> int | None:
+    """The offset `group` has committed on one partition (the next message it will read),
+    or None when it has committed nothing there."""
+    from boletia.adapters import kafka
+
+    admin = kafka.admin(bootstrap or config.settings().kafka_bootstrap)
+    try:
+        offsets = admin.list_group_offsets([group]).get(group, {})
+    finally:
+        admin.close()
+    found = offsets.get(TopicPartition(topic, partition))
+    return found.offset if found is not None and found.offset >= 0 else None
+
+
 def wait_drained(groups=tuple(LAG_GROUPS), quiet: float = 2.0, timeout: float = 90.0,
                  bootstrap: str | None = None) -> float:
     """Wait until every group in `groups` has committed everything on its topics and stayed
