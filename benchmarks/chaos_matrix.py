@@ -45,9 +45,9 @@ def main() -> None:
                 except LabError as exc:  # e.g. the lab is not up, or an unknown design
                     raise SystemExit(f"error: {exc}") from None
                 results.append(r)
-                print(f"{name:30s} {design:5s} {r['seconds']:6.1f}s  "
+                print(f"{name:30s} {design:5s} {r['verdict']:12s} {r['seconds']:6.1f}s  "
                       f"bookings ok {r['operations']['bookings_ok']:3d}  "
-                      f"recovery {r['recovery_s'] or '-'}  "
+                      f"drained in {r['drain']['seconds']}s  "
                       f"violations {r['violations'] or '-'}", flush=True)
     finally:
         rt.clear_faults()
@@ -59,8 +59,9 @@ def main() -> None:
     for design in args.designs.split(","):
         runs = [r for r in results if r["design"] == design]
         if runs:
-            clean = sum(r["ok"] for r in runs)
-            print(f"  {design:5s}: {clean}/{len(runs)} clean, "
+            verdicts = {v: sum(r["verdict"] == v for r in runs)
+                        for v in ("clean", "violated", "inconclusive")}
+            print(f"  {design:5s}: {verdicts}, "
                   f"median {statistics.median(r['seconds'] for r in runs):.1f}s per scenario, "
                   f"{sum(r['seconds'] for r in runs):.0f}s in all")
     if args.json:

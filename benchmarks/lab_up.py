@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from boletia import config
 from boletia.lab.runtimes.local import LocalRuntime
 from boletia.lab.setup import jars
 
@@ -52,7 +53,7 @@ def main() -> None:
     cold, warm, memory = [], [], {}
     with tempfile.TemporaryDirectory(prefix="boletia-bench-") as tmp:
         for i in range(args.runs):
-            rt = LocalRuntime(lab_dir=Path(tmp) / f"cold-{i}")
+            rt = LocalRuntime(config.Settings(lab_dir=Path(tmp) / f"cold-{i}"))
             cold.append(timed_up(rt))
             if i == 0:
                 time.sleep(10)  # let the JVMs settle before reading their memory

@@ -67,15 +67,37 @@ def down(runtime: RuntimeOpt = "local",
     console.print("lab is down")
 
 
+COLOUR = {"running": "green", "RUNNING": "green", "paused": "yellow", "PAUSED": "yellow",
+          "stopped": "red", "FAILED": "red", "UNASSIGNED": "yellow"}
+
+
 def _print_status(rt) -> None:
     rows = rt.status()
     table = Table("component", "state", "pid", "ports", "connection",
-                  caption=f"design: {rt.design()}   admin token: {rt.admin_token()}")
-    colour = {"running": "green", "paused": "yellow", "stopped": "red"}
+                  caption=f"design: {rt.design()}   admin token: `boletia lab token`")
     for r in rows:
-        table.add_row(r.name, f"[{colour.get(r.state, 'white')}]{r.state}[/]", str(r.pid or "-"),
+        table.add_row(r.name, f"[{COLOUR.get(r.state, 'white')}]{r.state}[/]", str(r.pid or "-"),
                       ",".join(map(str, r.ports)), r.connection or "")
     Console().print(table)
+    connectors = _connectors(rt)
+    if isinstance(connectors, str):
+        console.print(f"connectors: {connectors}")
+        return
+    table = Table("connector", "type", "state", "tasks",
+                  caption="a FAILED one is restarted by the watchdog (`boletia lab logs watchdog`)")
+    for name, c in connectors.items():
+        tasks = " ".join(f"[{COLOUR.get(t, 'white')}]{t}[/]" for t in c["tasks"]) or "[red]none[/]"
+        table.add_row(name, c["type"], f"[{COLOUR.get(c['state'], 'white')}]{c['state']}[/]", tasks)
+    Console().print(table)
+
+
+def _connectors(rt) -> dict | str:
+    from boletia.lab.notebook import observe
+
+    try:
+        return observe.connect_overview(rt.settings.connect_url)["connectors"]
+    except Exception as exc:  # noqa: BLE001 - Connect away: say so in the table's place
+        return f"Connect does not answer ({type(exc).__name__})"
 
 
 @lab.command()
@@ -85,7 +107,7 @@ def status(runtime: RuntimeOpt = "local",
     rt = _runtime(runtime)
     if as_json:
         doc = {"runtime": rt.name, "design": rt.design(), "admin_token": rt.admin_token(),
-               "components": [r.as_dict() for r in rt.status()]}
+               "components": [r.as_dict() for r in rt.status()], "connectors": _connectors(rt)}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         _print_status(rt)
@@ -141,7 +163,7 @@ def bootstrap_cmd() -> None:
     from boletia.lab.setup import bootstrap
 
     try:
-        bootstrap.bootstrap(config.settings(), config.design(),
+        bootstrap.bootstrap(config.settings(), config.settings().design,
                             report=lambda m: console.print(f"  [green]✓[/] {m}"))
     except (LabError, TimeoutError, ValueError) as exc:
         _fail(exc)
@@ -152,10 +174,10 @@ def bootstrap_cmd() -> None:
 @lab.command()
 def token(runtime: RuntimeOpt = "local") -> None:
     """Print the admin API's bearer token (for `Authorization: Bearer ...`)."""
-    from boletia.services.http import admin_token
-
-    _runtime(runtime)
-    sys.stdout.write(admin_token() + "\n")
+    try:
+        sys.stdout.write(_runtime(runtime).admin_token() + "\n")
+    except LabError as exc:
+        _fail(exc)
 
 
 @lab.command()
@@ -197,6 +219,57 @@ def fail_writes(times: Annotated[int, typer.Argument(min=1)],
            f"next {times} writes{' of ' + service if service else ''} will fail")
 
 
+@lab.command("dead-letters")
+def dead_letters(replay: Annotated[str | None, typer.Option(
+                     help="publish this one (topic[partition]@offset) back onto its topic")] = None,
+                 runtime: RuntimeOpt = "local") -> None:
+    """The messages the consumers gave up on, with why; --replay one after fixing its cause."""
+    from boletia.lab.notebook import observe
+
+    rt = _runtime(runtime)
+    try:
+        if replay:
+            sys.stdout.write(json.dumps(observe.replay_dead_letter(replay, rt.settings.kafka_bootstrap))
+                             + "\n")
+            return
+        letters = observe.dead_letters(bootstrap=rt.settings.kafka_bootstrap)
+    except LookupError as exc:
+        _fail(LabError(str(exc)))
+    except Exception as exc:  # noqa: BLE001 - Kafka away: say so, no traceback
+        _fail(LabError(f"cannot read the dead-letter topic ({type(exc).__name__}: {exc}); is the lab up?"))
+    table = Table("from", "group", "reason", "document", caption=f"{len(letters)} dead letter(s)")
+    for d in letters:
+        doc = d["document"] if isinstance(d["document"], dict) else {}
+        table.add_row(d["where"], d["group"] or "", (d["reason"] or "")[:80],
+                      str({k: doc.get(k) for k in ("_id", "evento", "estado") if k in doc})[:60])
+    Console().print(table)
+
+
+@lab.command("arm", hidden=True)
+def arm(consumer: str, fault: Annotated[str, typer.Argument(help="crash | delay | clear")],
+        value: Annotated[float, typer.Argument(min=0)] = 1,
+        topic: Annotated[str | None, typer.Option()] = None) -> None:
+    """Arm a fault for a consumer of THIS machine or container (the container runtimes run it
+    inside the consumer's container, where its hooks read the lab directory)."""
+    from boletia import config
+    from boletia.lab import hooks
+
+    if consumer not in CONSUMERS:
+        _fail(LabError(f"{consumer} is not a consumer; consumers: {', '.join(CONSUMERS)}"))
+    lab_dir = config.settings().lab_dir
+    if fault == "clear":
+        hooks.disarm(lab_dir, consumer)
+    elif fault in ("crash", "delay"):
+        kind = hooks.CRASH if fault == "crash" else hooks.DELAY
+        if value == 0:
+            hooks.disarm(lab_dir, consumer, kind)
+        else:
+            hooks.arm(lab_dir, consumer, kind, int(value) if fault == "crash" else value, topic)
+    else:
+        _fail(LabError(f"unknown fault {fault!r}; use crash, delay or clear"))
+    console.print(f"{consumer}: {fault} {value if fault != 'clear' else ''}".strip())
+
+
 @lab.command("clear-faults")
 def clear_faults(runtime: RuntimeOpt = "local") -> None:
     """Disarm every fault (crash, slow, fail point)."""
@@ -220,7 +293,8 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
              capacity: Annotated[int, typer.Option(min=1, max=1_000_000)] = 40,
              cancel_ratio: Annotated[float, typer.Option(min=0, max=1)] = 0.25,
              seed: int = 1,
-             out: Annotated[str | None, typer.Option(help="where to save the record")] = None) -> None:
+             out: Annotated[str | None, typer.Option(help="where to save the record")] = None,
+             runtime: RuntimeOpt = "local") -> None:
     """N concurrent customers booking and cancelling over M events; every answer recorded."""
     from pathlib import Path
 
@@ -229,9 +303,12 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
     from boletia import config
     from boletia.lab.experiments import load
     from boletia.lab.notebook.client import Boletia
-    from boletia.services.http import admin_token
 
-    api = Boletia(token=admin_token())
+    rt = _runtime(runtime)
+    try:
+        api = Boletia(token=rt.admin_token(), settings=rt.settings)
+    except LabError as exc:
+        _fail(exc)
     try:
         with console.status("creating events and running customers…"):
             record = load.run(api, seed=seed, events=events, customers=customers,
@@ -240,7 +317,8 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
         _fail(LabError(f"the services do not answer ({exc}); is the lab up? `boletia lab up`"))
     except LabError as exc:
         _fail(exc)
-    path = Path(out) if out else config.lab_dir() / "runs" / f"{record.prefix.replace(' ', '_')}.json"
+    name = f"{record.prefix.replace(' ', '_')}.json"
+    path = Path(out) if out else config.settings().lab_dir / "runs" / name
     record.save(path)
     sys.stdout.write(json.dumps({**record.summary(), "record": str(path)}, indent=2) + "\n")
 
@@ -347,17 +425,52 @@ def serve(service: Annotated[str, typer.Argument(help="eventos | reservas")],
 
 
 @app.command()
+def doctor() -> None:
+    """Check this machine before a local lab starts: cores, memory, disk, Java, Maven, ports."""
+    from boletia import config
+    from boletia.lab.setup.doctor import examine
+
+    findings = examine(config.settings())
+    table = Table("check", "", "found", "what to do")
+    for f in findings:
+        table.add_row(f.check, "[green]✓[/]" if f.ok else "[red]✗[/]", f.found, "" if f.ok else f.fix)
+    Console().print(table)
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command("watch-connectors")
+def watch_connectors(every: Annotated[float, typer.Option(min=1)] = 5.0) -> None:
+    """Restart FAILED connectors and tasks with back-off, in the foreground (the lab's watchdog)."""
+    import signal
+    import threading
+
+    from boletia import config
+    from boletia.consumers.runner import log
+    from boletia.lab.setup.watchdog import ConnectorWatchdog
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    url = config.settings().connect_url
+    log(f"watchdog: watching the connectors of {url} every {every:.0f}s")
+    ConnectorWatchdog(url, log=log, every=every).run(stop)
+
+
+@app.command()
 def consume(consumer: Annotated[str, typer.Argument(help="inventario | notificaciones")]) -> None:
     """Run one Kafka consumer in the foreground."""
     if consumer not in CONSUMERS:
         _fail(LabError(f"unknown consumer {consumer!r}; choose one of: {', '.join(CONSUMERS)}"))
     import importlib
 
+    # The product's consumer knows nothing of the lab: its readiness and fault hooks are plugged in here.
+    from boletia import config
     from boletia.consumers.runner import log
     from boletia.lab.hooks import ConsumerHooks
 
-    # The product's consumer knows nothing of the lab: its readiness and fault hooks are plugged in here.
-    importlib.import_module(f"boletia.consumers.{consumer}").main(hooks=ConsumerHooks(consumer, log=log))
+    hooks = ConsumerHooks(consumer, config.settings().lab_dir, log=log)
+    importlib.import_module(f"boletia.consumers.{consumer}").main(hooks=hooks)
 
 
 def main() -> None:

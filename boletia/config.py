@@ -1,19 +1,25 @@
-"""Settings read from the environment, so every process of the lab agrees on them.
+"""Settings, loaded once per process from the environment, then passed around.
 
 The lab's processes (services, consumers, the CLI, the notebooks) are separate programs;
 the environment is the one channel they all share, and it is what the docker and
-Kubernetes runtimes set too.
+Kubernetes runtimes set too. Each process reads it once (`settings()`), never again.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent  # a checkout; a pip-installed package has none (see lab_dir)
 
 DESIGNS = ("fixed", "seed")
+Design = Literal["fixed", "seed"]
 
 DATABASE = "boletia"
 COLLECTIONS = ("eventos", "inventario", "reservas")
@@ -23,30 +29,18 @@ DEAD_LETTER_TOPIC = f"{DATABASE}.dead-letter"
 HEARTBEAT_TOPIC = "__mongodb_heartbeats"
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def _default_lab_dir() -> Path:
+    """`.lab/` in a checkout (next to pyproject.toml); the user's state directory otherwise."""
+    if (REPO_ROOT / "pyproject.toml").exists() and (REPO_ROOT / "boletia").is_dir():
+        return REPO_ROOT / ".lab"
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "boletia"
 
 
-def lab_dir() -> Path:
-    """Where the local runtime keeps data, logs and pid files (ignored by git)."""
-    return Path(_env("BOLETIA_LAB_DIR", str(REPO_ROOT / ".lab"))).resolve()
-
-
-def design() -> str:
-    """`fixed` (default) or `seed`: which behaviour services, consumers and connectors follow."""
-    value = _env("BOLETIA_DESIGN", "fixed").lower()
-    if value not in DESIGNS:
-        raise ValueError(
-            f"BOLETIA_DESIGN={value!r} is not a design; use one of: {', '.join(DESIGNS)}"
-        )
-    return value
-
-
-@dataclass(frozen=True)
-class Ports:
+class Ports(BaseModel):
     """Loopback ports of the local runtime; the services keep the seed's 8070/8071."""
 
+    model_config = ConfigDict(frozen=True)
     mongo: int = 27017
     ses: int = 5005
     kafka: tuple[int, ...] = (9092, 9093, 9094)
@@ -56,50 +50,63 @@ class Ports:
     reservas: int = 8071
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Connection strings every adapter uses; defaults match the local runtime."""
+class Settings(BaseSettings):
+    """Every setting of the lab, with `BOLETIA_` in the environment (AWS_DEFAULT_REGION as is).
+    Connection strings default to the local runtime's loopback ports."""
+
+    model_config = SettingsConfigDict(env_prefix="BOLETIA_", frozen=True, extra="ignore")
 
     host: str = "127.0.0.1"
-    ports: Ports = field(default_factory=Ports)
+    ports: Ports = Ports()
+    design: Design = "fixed"
+    lab_dir: Path = Field(default_factory=_default_lab_dir)
+    mongo_uri: str = ""
+    kafka_bootstrap: str = ""
+    connect_url: str = ""
+    ses_url: str = ""
+    eventos_url: str = ""
+    reservas_url: str = ""
+    admin_token: str = ""      # the admin API's bearer token: set only for `eventos` (and the lab)
+    instance: str = ""         # a consumer's static-membership id; unique per process
+    sender: str = "boletos@boletia.example"
+    aws_region: str = Field("us-east-1", validation_alias=AliasChoices(
+        "AWS_DEFAULT_REGION", "BOLETIA_AWS_REGION"))
 
-    @property
-    def mongo_uri(self) -> str:
-        return _env(
-            "BOLETIA_MONGO_URI",
-            f"mongodb://{self.host}:{self.ports.mongo}/?directConnection=true",
-        )
-
-    @property
-    def kafka_bootstrap(self) -> str:
-        return _env(
-            "BOLETIA_KAFKA_BOOTSTRAP", ",".join(f"{self.host}:{p}" for p in self.ports.kafka)
-        )
-
-    @property
-    def connect_url(self) -> str:
-        return _env("BOLETIA_CONNECT_URL", f"http://{self.host}:{self.ports.connect}")
-
-    @property
-    def ses_url(self) -> str:
-        return _env("BOLETIA_SES_URL", f"http://{self.host}:{self.ports.ses}")
-
-    @property
-    def eventos_url(self) -> str:
-        return _env("BOLETIA_EVENTOS_URL", f"http://{self.host}:{self.ports.eventos}")
-
-    @property
-    def reservas_url(self) -> str:
-        return _env("BOLETIA_RESERVAS_URL", f"http://{self.host}:{self.ports.reservas}")
-
-    @property
-    def aws_region(self) -> str:
-        return _env("AWS_DEFAULT_REGION", "us-east-1")
-
-    @property
-    def sender(self) -> str:
-        return _env("BOLETIA_SENDER", "boletos@boletia.example")
+    @model_validator(mode="before")
+    @classmethod
+    def _connection_defaults(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        host = values.get("host") or "127.0.0.1"
+        raw = values.get("ports")
+        p = raw if isinstance(raw, Ports) else Ports(**(raw or {}))
+        defaults = {
+            "mongo_uri": f"mongodb://{host}:{p.mongo}/?directConnection=true",
+            "kafka_bootstrap": ",".join(f"{host}:{k}" for k in p.kafka),
+            "connect_url": f"http://{host}:{p.connect}",
+            "ses_url": f"http://{host}:{p.ses}",
+            "eventos_url": f"http://{host}:{p.eventos}",
+            "reservas_url": f"http://{host}:{p.reservas}",
+        }
+        for key, value in defaults.items():
+            if not str(values.get(key) or "").strip():
+                values[key] = value
+        if isinstance(values.get("design"), str):
+            values["design"] = values["design"].strip().lower() or "fixed"
+        return values
 
 
+class SettingsError(ValueError):
+    """The environment holds a value the lab cannot use; the message names it."""
+
+
+@functools.cache
 def settings() -> Settings:
-    return Settings()
+    """This process's settings, read from the environment the first time only."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"BOLETIA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                             for e in exc.errors())
+        raise SettingsError(f"bad setting in the environment ({problems}); designs are "
+                            f"{', '.join(DESIGNS)}") from None

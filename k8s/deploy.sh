@@ -18,6 +18,11 @@ kind load docker-image --name "$CLUSTER" boletia-connect:lab boletia:lab
 if [ -n "${INGRESS_NGINX_MANIFEST:-}" ]; then
   kubectl apply -f "$INGRESS_NGINX_MANIFEST"
 fi
+kubectl apply -f k8s/namespaces.yaml
+# the admin token: generated here once, kept in the cluster, never written to a file or printed
+kubectl -n boletia get secret boletia-admin >/dev/null 2>&1 || \
+  kubectl -n boletia create secret generic boletia-admin \
+    --from-literal=token="$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
 kubectl apply -k k8s/
 kubectl -n kafka rollout status statefulset/kafka --timeout=600s
 kubectl -n mongo rollout status statefulset/mongo --timeout=600s
@@ -27,4 +32,4 @@ kubectl -n boletia wait --for=condition=complete job/bootstrap --timeout=900s
 for d in ses eventos reservas inventario notificaciones; do
   kubectl -n boletia rollout status "deployment/$d" --timeout=300s
 done
-echo "Boletia is up on kind. Token: change-me-boletia-admin (Secret boletia-admin)."
+echo "Boletia is up on kind. Admin token: boletia lab token --runtime kind (Secret boletia-admin)."

@@ -38,11 +38,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating $VENV"
   "$PY" -m venv "$VENV"
 fi
-stamp="$VENV/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)"
+# The lab's environment is pinned in requirements.lock (made from pyproject.toml's ranges with
+# `pip-compile --extra lab --extra dev -o requirements.lock pyproject.toml`); the package itself
+# goes in editable, without resolving again.
+stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-  echo "==> installing the boletia package and its dependencies into $VENV (a minute or two)"
+  echo "==> installing the pinned dependencies (requirements.lock) and the boletia package into $VENV (a minute or two)"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q -e '.[lab,dev]'
+  "$VENV/bin/pip" install -q -r requirements.lock
+  "$VENV/bin/pip" install -q --no-deps -e .
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi
 

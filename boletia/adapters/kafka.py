@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 
@@ -134,7 +133,7 @@ def where(record) -> str:
 
 
 class AtLeastOnceConsumer:
-    """The seed's pcKafka consumer, done right (SPEC §4, §5.1).
+    """The seed's pcKafka consumer, done right (failure mode 1, docs/failure-modes.md).
 
     - An offset is committed only after the handler succeeded on that message (once per
       partition batch, at the last message done).
@@ -153,10 +152,10 @@ class AtLeastOnceConsumer:
 
     def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
                  design: str = "fixed", dead_letter: str = DEAD_LETTER_TOPIC,
-                 max_backoff: float = 5.0, hooks=None, log=print):
+                 max_backoff: float = 5.0, instance: str = "1", hooks=None, log=print):
         self.group, self.topics, self.handler = group, topics, handler
         self.bootstrap, self.design, self.dead_letter = bootstrap, design, dead_letter
-        self.max_backoff, self.hooks, self.log = max_backoff, hooks, log
+        self.max_backoff, self.instance, self.hooks, self.log = max_backoff, instance, hooks, log
         self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0,
                       "commit_failures": 0, "already_done": 0}
         self._consumer = None
@@ -167,10 +166,9 @@ class AtLeastOnceConsumer:
 
         # Static membership (KIP-345): a restarted instance takes its partitions back at
         # once instead of waiting for the dead one's session to time out.
-        instance = os.environ.get("BOLETIA_INSTANCE", "1")
         self._consumer = KafkaConsumer(
             *self.topics, bootstrap_servers=self.bootstrap.split(","), group_id=self.group,
-            group_instance_id=f"{self.group}-{instance}", client_id=self.group,
+            group_instance_id=f"{self.group}-{self.instance}", client_id=self.group,
             enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=50, session_timeout_ms=10000, heartbeat_interval_ms=3000)
         self._producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all",

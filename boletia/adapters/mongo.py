@@ -14,8 +14,12 @@ REFUNDS = "reembolsos"
 
 
 def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
-           retry_writes: bool = True) -> MongoClient:
+           retry_writes: bool = True, operation_timeout_ms: int | None = None) -> MongoClient:
     """`app_name` lets a fail point target one service's connections only.
+
+    `operation_timeout_ms` bounds every operation, server selection included (the driver's
+    `timeoutMS`): with MongoDB paused, an API answers 503 within that time instead of
+    holding a request thread for minutes.
 
     `retry_writes=False` for the HTTP services: the driver retries a write once after a
     network error, and the server recognises the retry only while it remembers the first
@@ -23,8 +27,10 @@ def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
     ran twice (measured: 2 tickets taken for one reservation). The services answer 503
     instead, naming what may or may not have happened.
     """
+    extra = {"timeoutMS": operation_timeout_ms} if operation_timeout_ms else {}
     return MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True,
-                       appname=app_name or "boletia", retryWrites=retry_writes)
+                       appname=app_name or "boletia", retryWrites=retry_writes,
+                       connectTimeoutMS=min(timeout_ms, 5000), **extra)
 
 
 def ping(uri: str) -> bool:

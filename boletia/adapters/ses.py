@@ -16,6 +16,7 @@ import boto3
 import requests
 from botocore.config import Config
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -48,7 +49,10 @@ class Mailer:
         self.settings = settings or config.settings()
         self.client = boto3.client(
             "ses", endpoint_url=self.settings.ses_url, region_name=self.settings.aws_region,
-            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}))
+            # one attempt per call: the consumer retries, and counts each attempt in its ledger
+            # (a retry hidden inside boto3 would be a duplicate nobody could explain)
+            config=Config(connect_timeout=2, read_timeout=5,
+                          retries={"mode": "standard", "total_max_attempts": 1}))
         self._verified = False
 
     def _verify_sender(self) -> None:
@@ -80,6 +84,8 @@ class Mailer:
             raise Unreachable(f"SES at {self.settings.ses_url} did not answer: {exc}") from None
         except (ReadTimeoutError, ConnectionClosedError) as exc:
             raise Uncertain(f"SES took the request and gave no answer: {exc}") from None
+        except BotoCoreError as exc:  # no credentials, a bad endpoint: not the message's fault
+            raise Unreachable(f"SES could not be called: {exc}") from None
 
     def _send(self, to: str, subject: str, body: str) -> str:
         answer = self.client.send_email(

@@ -1,7 +1,9 @@
-"""Consumer `notificaciones`: one email per reservation state through SES (SPEC §4 step 5).
+"""Consumer `notificaciones`: one email per reservation state through SES (seed flow,
+step 5: docs/seed-design.md).
 
-Fixed design (SPEC §5.6): a ledger in collection `notificaciones` keyed by reservation and
-state. A state whose email was sent is never sent again (`suprimidos` counts the redeliveries
+Fixed design (failure mode 6, docs/failure-modes.md): a ledger in collection
+`notificaciones` keyed by reservation and state. A state whose email was sent is never sent
+again (`suprimidos` counts the redeliveries
 stopped); a redelivery that finds a send started but not confirmed (a crash between SES and
 the ledger) sends again, and `intentos` > 1 records the possible duplicate: at-least-once
 cannot promise better, but it can tell. An attempt SES certainly did not send (refused, or
@@ -20,7 +22,7 @@ from boletia.adapters import mongo, ses
 from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
 from boletia.adapters.ses import Mailer
 from boletia.consumers import runner
-from boletia.domain import decisions
+from boletia.domain import decisions, messages
 
 GROUP = "notificaciones"
 TOPICS = ["boletia.reservas"]
@@ -32,7 +34,7 @@ def make_handler(db, mailer: Mailer, design: str):
     def handle(topic: str, doc: dict) -> str:
         """WROTE when an email was sent (the point a crash fault waits for), ALREADY_DONE
         when the ledger says this state's email went out before."""
-        email = decisions.notification(doc)
+        email = decisions.notification(messages.reservation(doc, emailed=True))
         if isinstance(email, decisions.Ignore):
             return IGNORED
         if design == "seed":
@@ -65,6 +67,6 @@ def make_handler(db, mailer: Mailer, design: str):
 
 def main(hooks=None) -> None:
     s = config.settings()
-    client = mongo.client(s.mongo_uri, app_name=GROUP)
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), config.design()),
+    client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), s.design), s,
                hooks=hooks)

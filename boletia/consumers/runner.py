@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -14,7 +16,9 @@ from bson import json_util
 from bson.errors import InvalidBSON
 
 from boletia import config
-from boletia.adapters.kafka import AtLeastOnceConsumer, PermanentFailure
+from boletia.adapters.errors import PermanentFailure
+from boletia.adapters.kafka import AtLeastOnceConsumer
+from boletia.domain.messages import InvalidMessage
 
 
 def decode(record) -> dict:
@@ -37,28 +41,38 @@ def log(msg: str) -> None:
     print(f"{stamp} {msg}", file=sys.stderr, flush=True)
 
 
-def run(group: str, topics: list[str], handle: Callable[[str, dict], bool], hooks=None) -> None:
-    """`handle(topic, document)` does the work; KeyError/TypeError there mean the message
-    lacks what the design promises, so it is poison, not a reason to retry forever.
-    `hooks` (readiness, injected faults) come from whoever starts the consumer: the lab."""
-    s = config.settings()
-    design = config.design()
-
+def _handler(handle: Callable[[str, dict], str]) -> Callable:
+    """Decode, then handle; a message that does not carry what the design promises is
+    permanent (dead-lettered), any other error is transient (retried)."""
     def handler(record) -> str:
         doc = decode(record)
         try:
             return handle(record.topic, doc)
-        except (KeyError, TypeError) as exc:
-            raise PermanentFailure(f"{type(exc).__name__}: {exc}") from None
+        except InvalidMessage as exc:
+            raise PermanentFailure(str(exc)) from None
+    return handler
 
+
+def run(group: str, topics: list[str], handle: Callable[[str, dict], str],
+        settings: config.Settings, hooks=None) -> None:
+    """`handle(topic, document)` does the work. A message that cannot be decoded, or does not
+    carry what the design promises (`InvalidMessage`), or that a service refused for good
+    (`PermanentFailure`, raised by an adapter), is dead-lettered; any other error is retried.
+    `hooks` (readiness, injected faults) come from whoever starts the consumer: the lab."""
+    design = settings.design
+    # static membership: a stable id lets a restarted process take its partitions back at
+    # once; it must be unique per process, or two instances fence each other in a loop
+    instance = settings.instance or f"{socket.gethostname()}-{os.getpid()}"
+
+    handler = _handler(handle)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    log(f"{group}: consuming {', '.join(topics)} (design={design})")
+    log(f"{group}: consuming {', '.join(topics)} (design={design}, instance {instance})")
     failures, consumer = 0, None
     while not stop.is_set():
-        consumer = AtLeastOnceConsumer(group, topics, handler, s.kafka_bootstrap, design=design,
-                                       hooks=hooks, log=log)
+        consumer = AtLeastOnceConsumer(group, topics, handler, settings.kafka_bootstrap,
+                                       design=design, instance=instance, hooks=hooks, log=log)
         opened = time.monotonic()
         try:
             consumer.run(stop)

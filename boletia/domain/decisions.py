@@ -2,7 +2,7 @@
 
 Adapters carry the writes out. Keeping the decisions here, free of I/O, is what lets the
 lab show the seed's design and the fixed one side by side: they differ in a few lines of
-this file, and every difference is named after the failure mode of SPEC §5 it prevents.
+this file, and every difference is named after the failure mode it prevents (docs/failure-modes.md).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def book(req: NewBooking, reserva_id: Any, design: str) -> FindAndModify:
             {"nombre": req.evento, "estado": ACTIVE, "capacidad": {"$gte": req.cantidad}},
             {"$inc": {"capacidad": -req.cantidad},
              "$set": {"idres": reserva_id, "email": req.email, "canres": req.cantidad}})
-    # fixed: count sold tickets up; `capacidad` stays the organisers' number (SPEC §5.4).
+    # fixed: count sold tickets up; `capacidad` stays the organisers' number (mode 4).
     # The booking is stamped as ONE sub-document, so the change event's updateDescription
     # carries all of it even when this customer's email or quantity equals the last one's.
     return FindAndModify(
@@ -120,7 +120,7 @@ def on_inventario(doc: Doc) -> Decision:
     refund) to acknowledge and ignore.
 
     The document is read when the connector gets to the change, not as the change left it:
-    two quick bookings can both arrive carrying the second one's fields (SPEC §5.3)."""
+    two quick bookings can both arrive carrying the second one's fields (mode 3)."""
     estado = doc.get("estado")
     if estado == CANCELLED:
         return Decision([UpdateMany("reservas", {"evento": doc["nombre"], "estado": ACTIVE},
@@ -172,7 +172,7 @@ def on_reservas(doc: Doc, design: str) -> Decision:
     if doc.get("estado") != CUSTOMER_CANCEL:
         return Decision(ignore=Ignore(f"reservation state {doc.get('estado')!r}: nothing to refund"))
     if design == "seed":
-        # $inc is not idempotent: a redelivered X gives the tickets back twice (SPEC §5.2).
+        # $inc is not idempotent: a redelivered X gives the tickets back twice (mode 2).
         # canres -1 marks the echo of this write, so on_inventario ignores it.
         return Decision([FindAndModify(
             "inventario", {"nombre": doc["evento"], "estado": ACTIVE},
@@ -180,7 +180,7 @@ def on_reservas(doc: Doc, design: str) -> Decision:
              "$set": {"idres": doc["_id"], "email": doc["email"], "canres": -1}})])
     # fixed: one refund document per reservation (its _id is the reservation's), written in
     # the same transaction as the inventory update: a redelivery collides with that _id and
-    # changes nothing (SPEC §5.2). Nothing grows with the number of refunds, and the echo of
+    # changes nothing (mode 2). Nothing grows with the number of refunds, and the echo of
     # the update carries no `reserva`, so on_inventario_change ignores it.
     return Decision([Transaction((
         InsertOne(REFUNDS, {"_id": doc["_id"], "evento": doc["evento"], "cantidad": doc["cantidad"]}),

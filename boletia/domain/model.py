@@ -7,9 +7,19 @@ adapter (HTTP today, a message tomorrow) refuses bad input the same way.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    RootModel,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 # Event states (set by the organisers) and reservation states.
 ACTIVE = "A"          # evento / reserva activa
@@ -20,11 +30,16 @@ MAX_CAPACITY = 1_000_000
 MAX_TICKETS = 100  # per booking: more is not a customer, it is a mistake or an attack
 MAX_BODY_BYTES = 4096
 
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-EMAIL = re.compile(r"^[^@\s$]{1,64}@[^@\s$]{1,190}\.[^@\s$]{1,63}$")
+OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")  # always used with fullmatch: no trailing newline
+RESERVED_PREFIX = "__"  # names the lab keeps for itself (the checker's canary event)
 
+NAME_PATTERN = r"^[^$/\x00-\x1f\x7f]+$"
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120,
-                                        pattern=r"^[^$/\x00-\x1f]+$")]
+                                        pattern=NAME_PATTERN)]
+# One rule for an address, in the API and in the consumer that emails it: a maintained
+# validator (email-validator, through pydantic), no quoted or display-name forms, lower case.
+Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
+_EMAIL = TypeAdapter(Email)
 
 
 class InvalidRequest(ValueError):
@@ -44,8 +59,7 @@ class NewEvent(_Strict):
 class NewBooking(_Strict):
     evento: Name
     cantidad: int = Field(gt=0, le=MAX_TICKETS)
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
-                                            max_length=254, pattern=EMAIL.pattern)]
+    email: Email
 
 
 def _fold_keys(body: Any, example: str) -> dict[str, Any]:
@@ -69,9 +83,12 @@ BOOKING_SHAPE = f'{{"evento": text, "cantidad": integer 1..{MAX_TICKETS}, "email
 
 def parse_event(body: Any) -> NewEvent:
     try:
-        return NewEvent.model_validate(_fold_keys(body, EVENT_SHAPE))
+        event = NewEvent.model_validate(_fold_keys(body, EVENT_SHAPE))
     except ValidationError as exc:
         raise InvalidRequest(f"invalid event ({_explain(exc)}); send {EVENT_SHAPE}") from None
+    if event.nombre.startswith(RESERVED_PREFIX):
+        raise InvalidRequest(f"names starting with {RESERVED_PREFIX!r} are the lab's own; choose another")
+    return event
 
 
 def parse_booking(body: Any) -> NewBooking:
@@ -82,21 +99,74 @@ def parse_booking(body: Any) -> NewBooking:
 
 
 def check_object_id(value: str) -> str:
-    if not OBJECT_ID.match(value):
+    if not OBJECT_ID.fullmatch(value):
         raise InvalidRequest(f"id {value[:40]!r} is not 24 hexadecimal digits")
     return value.lower()
 
 
 def check_name(value: str, what: str = "nombre") -> str:
-    if not value or len(value) > 120 or "$" in value or any(ord(ch) < 32 for ch in value):
+    if (not value or len(value) > 120 or "$" in value or "/" in value
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
         raise InvalidRequest(f"{what} {value[:40]!r} is not a valid name")
     return value
 
 
+def check_email(value: str) -> str:
+    """The address rule of NewBooking, for a path segment or a message."""
+    try:
+        return _EMAIL.validate_python(value)
+    except ValidationError:
+        raise InvalidRequest(f"{value[:60]!r} is not an email address") from None
+
+
 # ---------------------------------------------------------------- the seed's JSON shapes
+# The answers, as models: the JSON builders below go through them, and the OpenAPI documents
+# are generated from them, so what is documented is what is sent.
+class EventoOut(BaseModel):
+    Id: str
+    Nombre: str
+    Capacidad: int
+    Categoria: str
+    Estado: Literal["A", "C"]
+
+
+class InventarioOut(BaseModel):
+    Id: str
+    Nombre: str
+    Disponible: int
+    Categoria: str
+    Estado: Literal["A", "C"]
+
+
+class ReservaOut(BaseModel):
+    Id: str
+    Evento: str
+    Estado: Literal["A", "X", "C"]
+    Email: str
+    Cantidad: int
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="what was wrong, and what to send or do instead")
+    status: int
+    Id: str | None = Field(None, description="503 on a booking: the id it would have")
+
+
+class EventoList(RootModel[list[EventoOut]]):
+    pass
+
+
+class InventarioList(RootModel[list[InventarioOut]]):
+    pass
+
+
+class ReservaList(RootModel[list[ReservaOut]]):
+    pass
+
+
 def evento_json(doc: dict) -> dict:
-    return {"Id": str(doc["_id"]), "Nombre": doc["nombre"], "Capacidad": doc["capacidad"],
-            "Categoria": doc.get("categoria", ""), "Estado": doc["estado"]}
+    return EventoOut(Id=str(doc["_id"]), Nombre=doc["nombre"], Capacidad=doc["capacidad"],
+                     Categoria=doc.get("categoria", ""), Estado=doc["estado"]).model_dump()
 
 
 def available(doc: dict, design: str) -> int:
@@ -109,10 +179,10 @@ def available(doc: dict, design: str) -> int:
 
 
 def inventario_json(doc: dict, design: str) -> dict:
-    return {"Id": str(doc["_id"]), "Nombre": doc["nombre"], "Disponible": available(doc, design),
-            "Categoria": doc.get("categoria", ""), "Estado": doc["estado"]}
+    return InventarioOut(Id=str(doc["_id"]), Nombre=doc["nombre"], Disponible=available(doc, design),
+                         Categoria=doc.get("categoria", ""), Estado=doc["estado"]).model_dump()
 
 
 def reserva_json(doc: dict) -> dict:
-    return {"Id": str(doc["_id"]), "Evento": doc["evento"], "Estado": doc["estado"],
-            "Email": doc["email"], "Cantidad": doc["cantidad"]}
+    return ReservaOut(Id=str(doc["_id"]), Evento=doc["evento"], Estado=doc["estado"],
+                      Email=doc["email"], Cantidad=doc["cantidad"]).model_dump()

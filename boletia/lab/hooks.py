@@ -1,9 +1,12 @@
-"""Faults armed from outside a running consumer, through files in the lab directory.
+"""What the lab plugs into a consumer process: a readiness mark and faults armed from outside.
 
-A file is the simplest channel that works across processes, survives the consumer's own
-crash, and needs no extra port: `chaos` (or a notebook) writes it, the consumer reads it
-before each commit.
+The product's consumer loop knows nothing of the lab; `boletia consume` passes it these hooks.
+Files in the lab directory are the channel: the simplest one that works across processes,
+survives the consumer's own crash, needs no port, and works inside a container the same way
+(the container runtimes arm a fault with `boletia lab arm` run inside the consumer's
+container). The runtime writes a fault file; the consumer reads it before each commit:
 
+  <lab>/run/<consumer>.ready                    the pid of a consumer that has its partitions
   <lab>/faults/<consumer>.crash-before-commit   "N [topic]": exit abruptly after a message
                                                 whose handler wrote something (to MongoDB or
                                                 SES) and before its commit, N times
@@ -16,28 +19,43 @@ import os
 import time
 from pathlib import Path
 
-from boletia import config
-
 CRASH = "crash-before-commit"
 DELAY = "delay"
+FAULTS = (CRASH, DELAY)
 CRASH_EXIT_CODE = 86
 
 
-def fault_file(consumer: str, fault: str, lab_dir: Path | None = None) -> Path:
-    return (lab_dir or config.lab_dir()) / "faults" / f"{consumer}.{fault}"
+def fault_file(lab_dir: Path, consumer: str, fault: str) -> Path:
+    return lab_dir / "faults" / f"{consumer}.{fault}"
 
 
-def arm(consumer: str, fault: str, value: float, lab_dir: Path | None = None,
-        topic: str | None = None) -> Path:
-    path = fault_file(consumer, fault, lab_dir)
+def ready_file(lab_dir: Path, consumer: str) -> Path:
+    return lab_dir / "run" / f"{consumer}.ready"
+
+
+def arm(lab_dir: Path, consumer: str, fault: str, value: float, topic: str | None = None) -> Path:
+    path = fault_file(lab_dir, consumer, fault)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{value} {topic}" if topic else str(value))
     return path
 
 
-def disarm(consumer: str, fault: str | None = None, lab_dir: Path | None = None) -> None:
-    for f in ([fault] if fault else [CRASH, DELAY]):
-        fault_file(consumer, f, lab_dir).unlink(missing_ok=True)
+def disarm(lab_dir: Path, consumer: str, fault: str | None = None) -> None:
+    for f in ([fault] if fault else FAULTS):
+        fault_file(lab_dir, consumer, f).unlink(missing_ok=True)
+
+
+def is_ready(lab_dir: Path, consumer: str, pid: int | None) -> bool:
+    """The consumer process `pid` has been assigned its partitions."""
+    path = ready_file(lab_dir, consumer)
+    try:
+        return pid is not None and path.read_text().strip() == str(pid)
+    except OSError:
+        return False
+
+
+def clear_ready(lab_dir: Path, consumer: str) -> None:
+    ready_file(lab_dir, consumer).unlink(missing_ok=True)
 
 
 def _read(path: Path) -> tuple[float, str | None]:
@@ -51,22 +69,22 @@ def _read(path: Path) -> tuple[float, str | None]:
 class ConsumerHooks:
     """Called by AtLeastOnceConsumer; does nothing unless a fault file is armed."""
 
-    def __init__(self, consumer: str, lab_dir: Path | None = None, log=print):
+    def __init__(self, consumer: str, lab_dir: Path, log=print):
         self.consumer, self.lab_dir, self.log = consumer, lab_dir, log
-        self.ready_file = (lab_dir or config.lab_dir()) / "run" / f"{consumer}.ready"
 
     def polled(self, kafka_consumer) -> None:
-        if kafka_consumer.assignment() and not self.ready_file.exists():
-            self.ready_file.parent.mkdir(parents=True, exist_ok=True)
-            self.ready_file.write_text(str(os.getpid()))
+        ready = ready_file(self.lab_dir, self.consumer)
+        if kafka_consumer.assignment() and not ready.exists():
+            ready.parent.mkdir(parents=True, exist_ok=True)
+            ready.write_text(str(os.getpid()))
 
     def before_commit(self, record, wrote: bool) -> None:
-        delay, _ = _read(fault_file(self.consumer, DELAY, self.lab_dir))
+        delay, _ = _read(fault_file(self.lab_dir, self.consumer, DELAY))
         if delay > 0:
             time.sleep(delay)
         if not wrote:
             return
-        crash = fault_file(self.consumer, CRASH, self.lab_dir)
+        crash = fault_file(self.lab_dir, self.consumer, CRASH)
         left, topic = _read(crash)
         if left >= 1 and topic in (None, record.topic):
             if left > 1:

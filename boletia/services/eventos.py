@@ -14,64 +14,40 @@ from boletia.adapters import mongo
 from boletia.domain import decisions, model
 from boletia.services import http
 
-SCHEMAS = {
-    "NuevoEvento": model.NewEvent.model_json_schema(),
-    "Evento": {"type": "object", "properties": {
-        "Id": {"type": "string"}, "Nombre": {"type": "string"}, "Capacidad": {"type": "integer"},
-        "Categoria": {"type": "string"}, "Estado": {"type": "string", "enum": ["A", "C"]}}},
-    "Error": http.ERROR_SCHEMA,
-}
-NOMBRE = [{"name": "nombre", "in": "path", "required": True, "schema": {"type": "string"}}]
-PATHS = {
-    "/eventos": {
-        "get": {"summary": "List every event",
-                "responses": {"200": {"description": "events", "content": {"application/json": {
-                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Evento"}}}}},
-                    "401": http.answer("missing or wrong token")}},
-        "post": {"summary": "Create an event (state A); the source and sink copy it into inventario",
-                 "requestBody": {"required": True, "content": {"application/json": {
-                     "schema": {"$ref": "#/components/schemas/NuevoEvento"}}}},
-                 "responses": {"200": http.answer("the event", "Evento"),
-                               "400": http.answer("bad JSON, bad field, or duplicate name"),
-                               "401": http.answer("missing or wrong token"),
-                               "413": http.answer("body too large")}},
-    },
-    "/eventos/{nombre}": {
-        "get": {"summary": "One event", "parameters": NOMBRE,
-                "responses": {"200": http.answer("the event", "Evento"),
-                              "400": http.answer("not a valid name"),
-                              "404": http.answer("unknown event")}},
-        "delete": {"summary": "Cancel an event (state C; never deleted): its active reservations "
-                              "become C through inventario", "parameters": NOMBRE,
-                   "responses": {"200": http.answer("Evento: <nombre> cancelado", text=True),
-                                 "404": http.answer("unknown or already cancelled")}},
-    },
-}
-
 
 def create_app(db=None, token: str | None = None) -> Flask:
+    settings = config.settings()
     db = db if db is not None else mongo.database(
-        mongo.client(config.settings().mongo_uri, app_name="eventos", retry_writes=False))
-    doc = http.openapi_doc("Boletia eventos (admin)", __doc__, PATHS, SCHEMAS, secured=True)
-    app = http.create_app("eventos", doc)
-    guard = http.require_token(token or http.admin_token())
+        mongo.client(settings.mongo_uri, app_name="eventos", retry_writes=False,
+                     operation_timeout_ms=http.API_TIMEOUT_MS))
+    api = http.spec("Boletia eventos (admin)", __doc__, secured=True)
+    app = http.create_app("eventos", api)
+    guard = http.require_token(token if token is not None else settings.admin_token)
 
     @app.get("/eventos")
+    @api.validate(resp=http.answers(model.EventoList, 401), skip_validation=True)
     @guard
     def list_events():
+        """Every event."""
         return jsonify([model.evento_json(d) for d in db.eventos.find().sort("nombre")])
 
     @app.get("/eventos/<path:nombre>")
+    @api.validate(resp=http.answers(model.EventoOut, 400, 401, 404), skip_validation=True)
     @guard
     def get_event(nombre: str):
-        found = db.eventos.find_one({"nombre": model.check_name(nombre)})
+        """One event by name."""
+        nombre = model.check_name(nombre)
+        found = db.eventos.find_one({"nombre": nombre})
         if found is None:
             raise http.ApiError(404, f"evento {nombre!r} no existe")
         return jsonify(model.evento_json(found))
 
     @app.post("/eventos")
+    @api.validate(json=model.NewEvent, resp=http.answers(model.EventoOut, 400, 401, 413, 415),
+                  skip_validation=True)
     @guard
     def create_event():
+        """Create an event (state A); the source and the sink copy it into inventario."""
         write = decisions.create_event(model.parse_event(http.json_body()))
         try:
             document = dict(write.document)
@@ -85,8 +61,11 @@ def create_app(db=None, token: str | None = None) -> Flask:
         return jsonify(model.evento_json(document))
 
     @app.delete("/eventos/<path:nombre>")
+    @api.validate(resp=http.answers("Evento: <nombre> cancelado", 400, 401, 404, text=True),
+                  skip_validation=True)
     @guard
     def cancel_event(nombre: str):
+        """Cancel an event (state C; never deleted): its active reservations become C."""
         done = mongo.apply(db, decisions.cancel_event(model.check_name(nombre)))
         if done is None:
             known = db.eventos.find_one({"nombre": nombre}) is not None

@@ -1,7 +1,7 @@
 """`reservas`, the public area (port 8071): inventory, bookings and customer cancels.
 
 A booking is ONE atomic findAndModify on `inventario`; the reservation document itself is
-written by the `inventario` consumer from the change it publishes (SPEC §4 step 2).
+written by the `inventario` consumer from the change it publishes (seed flow, step 2: docs/seed-design.md).
 """
 
 from __future__ import annotations
@@ -15,96 +15,59 @@ from boletia.adapters import mongo
 from boletia.domain import decisions, model
 from boletia.services import http
 
-RESERVA = {"type": "object", "properties": {
-    "Id": {"type": "string"}, "Evento": {"type": "string"},
-    "Estado": {"type": "string", "enum": ["A", "X", "C"]}, "Email": {"type": "string"},
-    "Cantidad": {"type": "integer"}}}
-SCHEMAS = {
-    "NuevaReserva": model.NewBooking.model_json_schema(),
-    "Reserva": RESERVA,
-    "Inventario": {"type": "object", "properties": {
-        "Id": {"type": "string"}, "Nombre": {"type": "string"}, "Disponible": {"type": "integer"},
-        "Categoria": {"type": "string"}, "Estado": {"type": "string", "enum": ["A", "C"]}}},
-    "Error": http.ERROR_SCHEMA,
-}
-
-
-def _param(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-
-
-PATHS = {
-    "/reservas/eventos": {"get": {"summary": "Inventory of every event", "responses": {
-        "200": {"description": "inventory", "content": {"application/json": {"schema": {
-            "type": "array", "items": {"$ref": "#/components/schemas/Inventario"}}}}}}}},
-    "/reservas/eventos/{nombre}": {"get": {
-        "summary": "Inventory of one event", "parameters": [_param("nombre")],
-        "responses": {"200": http.answer("inventory", "Inventario"),
-                      "400": http.answer("not a valid name"), "404": http.answer("unknown")}}},
-    "/reservas/{evento}/{email}": {"get": {
-        "summary": "A customer's reservations for an event",
-        "parameters": [_param("evento"), _param("email")],
-        "responses": {"200": {"description": "reservations", "content": {"application/json": {
-            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Reserva"}}}}},
-            "400": http.answer("not a valid name or email")}}},
-    "/reservas/{id}": {
-        "get": {"summary": "One reservation", "parameters": [_param("id")],
-                "responses": {"200": http.answer("the reservation", "Reserva"),
-                              "400": http.answer("id is not 24 hex digits"),
-                              "404": http.answer("unknown")}},
-        "delete": {"summary": "Cancel a reservation (state X); the tickets go back through "
-                              "boletia.reservas and the inventario consumer",
-                   "parameters": [_param("id")],
-                   "responses": {"200": http.answer(
-                       "reserva Id: <id> Cliente: <email> Evento: <evento> cancelada", text=True),
-                       "400": http.answer("id is not 24 hex digits"),
-                       "404": http.answer("unknown or already cancelled")}}},
-    "/reservas": {"post": {
-        "summary": "Book tickets", "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/NuevaReserva"}}}},
-        "responses": {"200": http.answer("the reservation, state A", "Reserva"),
-                      "400": http.answer("bad JSON or bad field"),
-                      "404": http.answer("event unknown, not active, or not enough tickets"),
-                      "413": http.answer("body too large")}}},
-}
-
 
 def create_app(db=None, design: str | None = None) -> Flask:
+    settings = config.settings()
     db = db if db is not None else mongo.database(
-        mongo.client(config.settings().mongo_uri, app_name="reservas", retry_writes=False))
-    design = design or config.design()
-    app = http.create_app("reservas", http.openapi_doc(
-        "Boletia reservas (public)", "Inventory, bookings and cancellations.", PATHS, SCHEMAS))
+        mongo.client(settings.mongo_uri, app_name="reservas", retry_writes=False,
+                     operation_timeout_ms=http.API_TIMEOUT_MS))
+    design = design or settings.design
+    api = http.spec("Boletia reservas (public)", __doc__)
+    app = http.create_app("reservas", api)
 
     @app.get("/reservas/eventos")
+    @api.validate(resp=http.answers(model.InventarioList), skip_validation=True)
     def list_inventory():
+        """The inventory of every event: tickets available, state."""
         return jsonify([model.inventario_json(d, design)
                         for d in db.inventario.find().sort("nombre")])
 
     @app.get("/reservas/eventos/<path:nombre>")
+    @api.validate(resp=http.answers(model.InventarioOut, 400, 404), skip_validation=True)
     def get_inventory(nombre: str):
-        found = db.inventario.find_one({"nombre": model.check_name(nombre)})
+        """The inventory of one event."""
+        nombre = model.check_name(nombre)
+        found = db.inventario.find_one({"nombre": nombre})
         if found is None:
             raise http.ApiError(404, f"evento {nombre!r} no está en el inventario")
         return jsonify(model.inventario_json(found, design))
 
     @app.get("/reservas/<evento>/<email>")
+    @api.validate(resp=http.answers(model.ReservaList, 400), skip_validation=True)
     def customer_reservations(evento: str, email: str):
-        evento = model.check_name(evento, "evento")
-        if not model.EMAIL.match(email):
-            raise http.ApiError(400, f"{email[:60]!r} is not an email address")
-        found = db.reservas.find({"evento": evento, "email": email.lower()}).sort("_id")
+        """A customer's reservations for an event."""
+        evento, email = model.check_name(evento, "evento"), model.check_email(email)
+        found = db.reservas.find({"evento": evento, "email": email}).sort("_id")
         return jsonify([model.reserva_json(d) for d in found])
 
     @app.get("/reservas/<reserva_id>")
+    @api.validate(resp=http.answers(model.ReservaOut, 400, 404), skip_validation=True)
     def get_reservation(reserva_id: str):
-        found = db.reservas.find_one({"_id": ObjectId(model.check_object_id(reserva_id))})
+        """One reservation by id (24 hexadecimal digits)."""
+        oid = ObjectId(model.check_object_id(reserva_id))
+        found = db.reservas.find_one({"_id": oid})
         if found is None:
             raise http.ApiError(404, f"reserva {reserva_id} no existe (todavía)")
         return jsonify(model.reserva_json(found))
 
     @app.post("/reservas")
+    @api.validate(json=model.NewBooking, resp=http.answers(model.ReservaOut, 400, 404, 413, 415),
+                  skip_validation=True)
     def book():
+        """Book tickets: one atomic update of the event's inventory; the reservation document
+        follows through boletia.inventario and the inventario consumer. 404: the event is
+        unknown, not active, or has not enough tickets left. 503 names the id the booking
+        would have: it may or may not have been made."""
         req = model.parse_booking(http.json_body())
         reserva_id = ObjectId()
         try:
@@ -123,7 +86,10 @@ def create_app(db=None, design: str | None = None) -> Flask:
                                            "cantidad": req.cantidad}))
 
     @app.delete("/reservas/<reserva_id>")
+    @api.validate(resp=http.answers("reserva Id: <id> Cliente: <email> Evento: <evento> cancelada",
+                                    400, 404, text=True), skip_validation=True)
     def cancel(reserva_id: str):
+        """Cancel a reservation (state X); the tickets come back through boletia.reservas."""
         oid = ObjectId(model.check_object_id(reserva_id))
         done = mongo.apply(db, decisions.cancel_booking(oid))
         if done is None:

@@ -33,7 +33,7 @@ def _wait(predicate, timeout=30.0, interval=0.3):
 def test_status_reports_every_component(lab, settings):
     rows = {r.name: r for r in lab.status()}
     assert set(rows) == {"mongo", "ses", "kafka-1", "kafka-2", "kafka-3", "connect",
-                         "eventos", "reservas", "inventario", "notificaciones"}
+                         "eventos", "reservas", "inventario", "notificaciones", "watchdog"}
     assert all(r.state == "running" and r.pid for r in rows.values())
     assert rows["mongo"].connection.startswith("mongodb://")
     assert rows["connect"].connection == settings.connect_url
@@ -104,7 +104,7 @@ def test_one_broker_down_acks_all_still_works_and_broker_rejoins_isr(lab, settin
     topic = "boletia.dead-letter"
     lab.kill("kafka-3")
     try:
-        assert lab.handle("kafka-3").state() == "stopped"
+        assert lab.state("kafka-3") == "stopped"
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(",")[:2],
                                  acks="all", retries=10, request_timeout_ms=15000)
         markers = [uuid.uuid4().hex.encode() for _ in range(5)]
@@ -141,7 +141,7 @@ def _sink_group(settings) -> str:
 
 def test_change_made_while_connect_is_down_is_published(lab, db, settings):
     lab.kill("connect")
-    assert lab.handle("connect").state() == "stopped"
+    assert lab.state("connect") == "stopped"
     name = f"Mientras {uuid.uuid4().hex[:8]}"
     event_id = db.eventos.insert_one(_event(name)).inserted_id
     lab.start("connect")

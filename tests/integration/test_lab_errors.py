@@ -24,7 +24,7 @@ BOLETIA = str(Path(sys.executable).parent / "boletia")
 def _spare_runtime(tmp_path: Path) -> LocalRuntime:
     ports = config.Ports(mongo=27217, ses=5205, kafka=(9292, 9293, 9294),
                          controllers=(19292, 19293, 19294), connect=8283)
-    return LocalRuntime(lab_dir=tmp_path / "lab", settings=config.Settings(ports=ports))
+    return LocalRuntime(config.Settings(ports=ports, lab_dir=tmp_path / "lab"))
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -48,7 +48,7 @@ def test_component_dying_at_start_is_named_with_its_log(tmp_path):
     """Stale broker data (another node's id) makes kafka-1 exit at start: the lab names it,
     shows its log, and stops what it had started (mongo, ses, the other brokers)."""
     rt = _spare_runtime(tmp_path)
-    data = rt.dir / "kafka-1" / "data"
+    data = rt.files.home("kafka-1") / "data"
     data.mkdir(parents=True)
     (data / "meta.properties").write_text(
         "version=1\nnode.id=7\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n"

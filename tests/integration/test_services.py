@@ -1,4 +1,5 @@
-"""Boletia's services and consumers against the real lab (SPEC §3-§6)."""
+"""Boletia's services and consumers against the real lab (the HTTP contract and the message
+flow of docs/seed-design.md)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import requests
 from bson import ObjectId
 
 from boletia.adapters import ses
-from boletia.lab import hooks as faults
 from boletia.lab.notebook import observe
 from boletia.lab.notebook.client import Boletia
+from boletia.lab.notebook.lesson import LogWindow
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +71,7 @@ def test_seed_walkthrough(api, db):
     assert api.reservation(rid).body["Estado"] == "X"  # customer cancels stay X
     assert api.book(nombre, 1, email).status == 404  # no bookings on a cancelled event
 
-    assert observe.wait_drained()
+    observe.wait_drained()  # raises if it does not drain
     subjects = _emails(email)
     assert sorted(subjects) == sorted([
         f"Boletia: reserva confirmada para {nombre}", f"Boletia: reserva cancelada para {nombre}",
@@ -80,27 +81,30 @@ def test_seed_walkthrough(api, db):
 def test_consumer_crash_between_write_and_commit_is_harmless(lab, api, db):
     nombre = _event(api, 10, "Crash")
     email = f"crash{uuid.uuid4().hex[:4]}@x.com"
-    faults.arm("inventario", faults.CRASH, 1)
+    log = LogWindow(lab, "inventario")
+    lab.crash_consumer("inventario", 1)
     try:
         rid = api.book(nombre, 4, email).body["Id"]
-        assert api.wait_for(lambda: lab.handle("inventario").state() == "stopped", 30), \
-            "the consumer did not crash at the armed point"
+        api.wait_for(lambda: lab.state("inventario") == "stopped", 30,
+                     "the consumer crashing at the armed point")
         assert db.reservas.count_documents({"_id": ObjectId(rid)}) == 1  # written, not committed
         lab.start("inventario")  # redelivers the booking: the unique _id absorbs it
-        assert observe.wait_drained(["inventario"])
+        observe.wait_drained(["inventario"])  # raises if it does not drain
         assert db.reservas.count_documents({"evento": nombre}) == 1
 
-        faults.arm("inventario", faults.CRASH, 1)
+        lab.crash_consumer("inventario", 1)
         assert api.cancel(rid).ok
-        assert api.wait_for(lambda: lab.handle("inventario").state() == "stopped", 30)
-        lab.start("inventario")  # redelivers the X: the guarded refund does nothing twice
-        assert observe.wait_drained(["inventario"])
+        api.wait_for(lambda: lab.state("inventario") == "stopped", 30, "the second crash")
+        lab.start("inventario")  # redelivers the X: the refund's document makes it a no-op
+        observe.wait_drained(["inventario"])  # raises if it does not drain
         assert api.inventory(nombre).body["Disponible"] == 10
     finally:
-        faults.disarm("inventario")
-        if lab.handle("inventario").state() == "stopped":
+        lab.clear_faults()
+        if lab.state("inventario") == "stopped":
             lab.start("inventario")
-    assert "crashing after the write" in lab.logs("inventario", 400)
+    crashes = [e.where for e in log.events("crash")]
+    found_done = {e.where for e in log.events("already-done")}
+    assert len(crashes) == 2 and set(crashes) <= found_done, log.text()
 
 
 def _race(api: Boletia, nombre: str, customers: int) -> list:
@@ -119,7 +123,7 @@ def test_fifty_concurrent_bookings_fixed_design(api, db):
     answers = _race(api, nombre, 50)
     assert sum(a.ok for a in answers) == 30
     assert all(a.status == 404 for a in answers if not a.ok)
-    assert observe.wait_drained()
+    observe.wait_drained()  # raises if it does not drain
     assert _lost(db, answers) == []
     assert db.reservas.count_documents({"evento": nombre}) == 30
     assert api.inventory(nombre).body["Disponible"] == 0
@@ -134,7 +138,7 @@ def test_seed_design_loses_reservations_under_concurrent_booking(lab, db):
         for _ in range(5):
             nombre = _event(api, 50, "Semilla")
             answers = _race(api, nombre, 50)
-            assert observe.wait_drained()
+            observe.wait_drained()  # raises if it does not drain
             lost += _lost(db, answers)
             if lost:
                 break
@@ -157,6 +161,10 @@ BAD_BOOKINGS = [
     (b'{"evento": "%s", "cantidad": 1, "email": "' + b"a" * 5000 + b'@b.co"}', 413),
     (b'{"evento": "no existe", "cantidad": 1, "email": "a@b.co"}', 404),
     (b'{"evento": "%s", "cantidad": 11, "email": "a@b.co"}', 404),
+    (b'{"evento": "%s", "cantidad": 1, "email": "a,b@c.de"}', 400),    # SES would refuse it
+    (b'{"evento": "%s", "cantidad": 1, "email": "a\\u0001b@c.de"}', 400),  # control character
+    (b'{"evento": "%s", "cantidad": 1, "email": "<a>@c.de"}', 400),
+    (b"[" * 4000, 400),                                                   # nested too deeply
 ]
 
 
@@ -166,15 +174,26 @@ def _snapshot(db) -> dict:
 
 def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
     nombre = _event(api, 10, "Malo")
-    assert observe.wait_drained()
+    observe.wait_drained()  # raises if it does not drain
     before = _snapshot(db)
     token = {"Authorization": f"Bearer {lab.admin_token()}"}
     cases = []
+    json_type = {"Content-Type": "application/json"}
+    token = {**token, **json_type}
     for body, status in BAD_BOOKINGS:
         body = body.replace(b"%s", nombre.encode()) if b"%s" in body else body
-        cases.append(("POST", f"{settings.reservas_url}/reservas", body, {}, status))
+        cases.append(("POST", f"{settings.reservas_url}/reservas", body, json_type, status))
     r, e = settings.reservas_url, settings.eventos_url
+    good = json.dumps({"evento": nombre, "cantidad": 1, "email": "a@b.co"}).encode()
     cases += [
+        ("POST", f"{r}/reservas", good, {"Content-Type": "text/plain"}, 415),  # a browser's form
+        ("POST", f"{r}/reservas", good, {}, 415),
+        ("GET", f"{r}/reservas/{ObjectId()}%0A", None, {}, 400),
+        ("DELETE", f"{r}/reservas/{ObjectId()}%0A", None, {}, 400),
+        ("GET", f"{e}/eventos", None, {"Authorization": "Bearer é"}, 401),
+        ("GET", f"{e}/eventos", None, {"Authorization": "Bearer "}, 401),
+        ("POST", f"{e}/eventos", b'{"nombre": "__sonda__", "capacidad": 5, "categoria": "c"}',
+         token, 400),                                                       # the lab's own name
         ("GET", f"{r}/reservas/123", None, {}, 400),
         ("GET", f"{r}/reservas/{'z' * 24}", None, {}, 400),
         ("DELETE", f"{r}/reservas/not-an-id", None, {}, 400),
@@ -184,9 +203,9 @@ def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
         ("GET", f"{r}/reservas/eventos/no%20existe", None, {}, 404),
         ("GET", f"{r}/reservas/{nombre}/not-an-email", None, {}, 400),
         ("PUT", f"{r}/reservas", b"{}", {}, 405),
-        ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": 5, "categoria": "c"}', {}, 401),
+        ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": 5, "categoria": "c"}', json_type, 401),
         ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": 5, "categoria": "c"}',
-         {"Authorization": "Bearer wrong"}, 401),
+         {"Authorization": "Bearer wrong", **json_type}, 401),
         ("POST", f"{e}/eventos", b"{bad", token, 400),
         ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": "5", "categoria": "c"}', token, 400),
         ("POST", f"{e}/eventos", b'{"nombre": "x", "capacidad": -5, "categoria": "c"}', token, 400),
@@ -202,7 +221,8 @@ def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
         resp = requests.request(method, url, data=body, headers=headers, timeout=10)
         assert resp.status_code == status, (method, url, body and body[:80], resp.text[:200])
         assert resp.json()["error"], (method, url)
-    assert observe.wait_drained()
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    observe.wait_drained()  # raises if it does not drain
     assert _snapshot(db) == before
 
 

@@ -14,6 +14,7 @@ import pytest
 from kafka import TopicPartition
 from kafka.errors import CommitFailedError, CoordinatorNotAvailableError, KafkaTimeoutError
 
+from boletia import config
 from boletia.adapters import kafka as adapter
 from boletia.adapters.kafka import AtLeastOnceConsumer, PermanentFailure
 
@@ -173,7 +174,7 @@ def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypat
     opened, logged = [], []
 
     class Failing:
-        def __init__(self, group, topics, handler, bootstrap, design, hooks, log):
+        def __init__(self, group, topics, handler, bootstrap, design, hooks, log, instance):
             self.stats = {"processed": 0}
             opened.append(self)
 
@@ -186,7 +187,7 @@ def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypat
     monkeypatch.setattr(runner.signal, "signal", lambda *a: None)
     monkeypatch.setattr(runner, "log", logged.append)
     monkeypatch.setattr(threading.Event, "wait", lambda self, t=None: True)
-    runner.run("g", [TP.topic], lambda topic, doc: True)
+    runner.run("g", [TP.topic], lambda topic, doc: True, config.Settings())
     assert len(opened) == 2
     assert any("failed (#1), reopening" in m and "client library fell over" in m for m in logged)
     assert logged[-1].startswith("g: stopped")

@@ -347,6 +347,92 @@ def notification_redelivery(ctx: Context) -> None:
     _redeliveries(ctx, "notificaciones", crashes)
 
 
+def _members(ctx: Context, groups=("inventario", "notificaciones")) -> dict[str, list[str]]:
+    """Each consumer group's member ids: unchanged across a fault = no rebalance, membership kept."""
+    admin = kafka.admin(ctx.rt.settings.kafka_bootstrap)
+    try:
+        described = admin.describe_groups(list(groups))
+    finally:
+        admin.close()
+    return {g: sorted(m["member_id"] for m in d["members"]) for g, d in described.items()}
+
+
+def _paused(ctx: Context, component: str, seconds: float) -> tuple[float, float]:
+    ctx.rt.pause(component)
+    start = time.time()
+    time.sleep(seconds)
+    ctx.rt.resume(component)
+    end = time.time()
+    ctx.fact(f"{component} paused (SIGSTOP: it holds its sockets and answers nothing)",
+             seconds=round(end - start, 1))
+    return start, end
+
+
+def ses_outage(ctx: Context) -> None:
+    """SES stops answering under load: emails wait, none is lost or duplicated unexplained,
+    and the consumer keeps its place in its group."""
+    before = _members(ctx)
+    window: list[float] = []
+    ctx.during_load(lambda: window.extend(_paused(ctx, "ses", 8)), delay=1.0)
+    failed = [e for e in ctx.events("notificaciones") if e.kind == "retry"]
+    ctx.require("sends failed while SES was paused (and were retried)", bool(failed),
+                retries=len(failed))
+    after = _members(ctx)
+    ctx.fact("group membership across the outage", before=before, after=after)
+    ctx.require("the consumers kept their group membership", before == after)
+
+
+def mongo_pause(ctx: Context) -> None:
+    """MongoDB freezes under load: the APIs answer 503 within their timeout instead of
+    hanging, the consumers keep their membership, and nothing is lost after it resumes."""
+    before = _members(ctx)
+    window: list[float] = []
+    ctx.during_load(lambda: window.extend(_paused(ctx, "mongo", 8)), delay=1.0)
+    in_window = [o for o in ctx.record.ops if o.sent and o.sent <= window[1] and o.t >= window[0]
+                 and o.op in ("book", "cancel")]
+    slowest = max((o.t - o.sent for o in in_window), default=0.0)
+    answers = ctx.answered_between(*window)
+    ctx.fact("answers while MongoDB was paused", answers=answers, slowest_s=round(slowest, 2))
+    ctx.require("the APIs answered 503 while MongoDB was paused", answers.get(503, 0) > 0,
+                answers=answers)
+    ctx.require("no answer took longer than 5 s", slowest <= 5.0, slowest_s=round(slowest, 2))
+    after = _members(ctx)
+    ctx.require("the consumers kept their group membership", before == after,
+                before=before, after=after)
+
+
+def poison_message(ctx: Context) -> None:
+    """A reservation message whose address SES would refuse (published by a foreign producer):
+    it is dead-lettered at once with the reason, and no other customer's email waits for it."""
+    from bson import json_util
+    from kafka import KafkaProducer
+
+    poison = ObjectId()
+    doc = {"_id": poison, "evento": ctx.record.events[0], "estado": "A", "email": "a,b@c.de",
+           "cantidad": 1}
+    sent: list = []
+
+    def inject():
+        producer = KafkaProducer(bootstrap_servers=ctx.rt.settings.kafka_bootstrap.split(","),
+                                 acks="all")
+        try:
+            meta = producer.send("boletia.reservas", key=json_util.dumps({"_id": poison}).encode(),
+                                 value=json_util.dumps(doc).encode()).get(timeout=30)
+        finally:
+            producer.close()
+        sent.extend([time.time(), meta.partition, meta.offset])
+    ctx.during_load(inject, delay=1.0)
+    ctx.expected_dead_letters.add(str(poison))
+    at, partition, offset = sent
+    where = f"boletia.reservas[{partition}]@{offset}"
+    dead = ctx.wait(lambda: [e for e in ctx.events("notificaciones")
+                             if e.kind == "dead-letter" and e.where == where], 30,
+                    f"the poison message {where} dead-lettered by notificaciones")
+    after = [e for e in ctx.events("notificaciones") if e.kind == "retry" and e.where == where]
+    ctx.fact("the poison message", at=where, reason=dead[0].detail[:160], retries=len(after))
+    ctx.require("the poison was dead-lettered, not retried", not after)
+
+
 SCENARIOS = {s.name: s for s in [
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
              db_write_failures, mode=1, seed_violates="booking-has-reservation"),
@@ -365,6 +451,10 @@ SCENARIOS = {s.name: s for s in [
     Scenario("broker-kill", "the broker coordinating the consumer group killed during load, "
              "restarted 5 s later", broker_kill),
     Scenario("mongo-restart", "MongoDB killed during load, restarted 3 s later", mongo_restart),
+    Scenario("ses-outage", "SES paused for 8 s under load", ses_outage),
+    Scenario("mongo-pause", "MongoDB paused for 8 s under load", mongo_pause),
+    Scenario("poison-message", "a reservation whose address SES refuses reaches notificaciones",
+             poison_message),
 ]}
 MODE_SCENARIOS = {s.mode: s.name for s in SCENARIOS.values() if s.mode}
 assert sorted(MODE_SCENARIOS) == sorted(SEED_MODES)

@@ -143,6 +143,25 @@ def wait_for(probe: Callable[[], Any], timeout: float, what: str, interval: floa
         time.sleep(interval)
 
 
+def replay_dead_letter(where: str, bootstrap: str | None = None) -> dict:
+    """Publish a dead letter (named `topic[partition]@offset`, as `boletia lab dead-letters`
+    lists it) back onto its topic: after a fix, its consumers handle it again (idempotently)."""
+    from kafka import KafkaProducer
+
+    bootstrap = bootstrap or config.settings().kafka_bootstrap
+    for m in read_topic(DEAD_LETTER_TOPIC, timeout=3, bootstrap=bootstrap):
+        h = {k: v.decode("utf-8", "replace") for k, v in (m.headers or [])}
+        if f"{h.get('topic')}[{h.get('partition')}]@{h.get('offset')}" == where:
+            producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+            try:
+                meta = producer.send(h["topic"], key=m.key, value=m.value,
+                                     headers=[("replayed-from", where.encode())]).get(timeout=30)
+            finally:
+                producer.close()
+            return {"replayed": where, "to": f"{meta.topic}[{meta.partition}]@{meta.offset}"}
+    raise LookupError(f"no dead letter from {where}; `boletia lab dead-letters` lists them")
+
+
 def dead_letters(since: float | None = None, bootstrap: str | None = None) -> list[dict]:
     """Every message on the dead-letter topic (published after `since`, epoch seconds): where
     it came from, why, and the document it carried."""
@@ -169,7 +188,7 @@ def quorum_status() -> str:
     from boletia.lab.setup import jars
 
     out = subprocess.run(
-        [jars.java(), "-Dlog4j2.level=ERROR", "-cp", f"{jars.KAFKA_LIBS}/*",
+        [jars.java(), "-Dlog4j2.level=ERROR", "-cp", f"{jars.kafka_libs()}/*",
          "org.apache.kafka.tools.MetadataQuorumCommand",
          "--bootstrap-server", config.settings().kafka_bootstrap, "describe", "--status"],
         capture_output=True, text=True, timeout=60)

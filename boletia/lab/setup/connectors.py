@@ -32,7 +32,7 @@ def register(settings: config.Settings, design: str | None = None,
     """PUT each connector's config (idempotent), remove connectors the design does not have
     (switching designs), and wait until each connector and its tasks run."""
     url = settings.connect_url
-    specs = definitions(design or config.design(), settings.mongo_uri)
+    specs = definitions(design or settings.design, settings.mongo_uri)
     wanted_names = {spec["name"] for spec in specs}
     for name in requests.get(f"{url}/connectors", timeout=10).json():
         if name not in wanted_names:

@@ -1,29 +1,46 @@
 """The JVM parts of the local runtime: Java, and the jars Maven lays out from lab-infra/pom.xml.
 
 Everything comes from Maven Central through `mvn`; Maven's own cache (~/.m2) makes the
-second fetch a copy.
+second fetch a copy. The jars are laid out in a cache directory named after the pom's
+content (`$XDG_CACHE_HOME/boletia/jars-<hash>`, `BOLETIA_JARS_DIR` to choose): outside the
+package, shared by every checkout, kept by `lab down --purge`, fetched again on a version bump.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
-from boletia.config import REPO_ROOT
+from boletia import resources
 from boletia.lab.errors import LabError
 
-POM = REPO_ROOT / "lab-infra" / "pom.xml"
-TARGET = REPO_ROOT / "lab-infra" / "target"
-KAFKA_LIBS = TARGET / "kafka" / "libs"
-PLUGIN_PATH = TARGET / "connect-plugins"
 MIN_JAVA = 17
+
+
+def target() -> Path:
+    if os.environ.get("BOLETIA_JARS_DIR"):
+        return Path(os.environ["BOLETIA_JARS_DIR"])
+    digest = hashlib.sha1(resources.pom().read_bytes()).hexdigest()[:10]
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "boletia" / f"jars-{digest}"
+
+
+def kafka_libs() -> Path:
+    return target() / "kafka" / "libs"
+
+
+def plugin_path() -> Path:
+    return target() / "connect-plugins"
 
 
 def versions() -> dict[str, str]:
     """Kafka and connector versions as pinned in the pom (one place to change them)."""
-    text = POM.read_text()
+    text = resources.pom().read_text()
     found = dict(re.findall(r"<(kafka\.version|mongo\.connector\.version)>([^<]+)<", text))
     return {"kafka": found.get("kafka.version", "?"),
             "mongo-kafka-connect": found.get("mongo.connector.version", "?")}
@@ -37,7 +54,7 @@ def java() -> str:
             f"Java is missing: Kafka and Connect need Java {MIN_JAVA}+. Install a JDK "
             "(apt-get install openjdk-17-jdk-headless, or conda env create -f environment.yml)."
         )
-    out = subprocess.run([path, "-version"], capture_output=True, text=True).stderr
+    out = subprocess.run([path, "-version"], capture_output=True, text=True, timeout=30).stderr
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
     major = int(match.group(1)) if match else 0
     if major == 1 and match and match.group(2):
@@ -48,14 +65,10 @@ def java() -> str:
     return path
 
 
-STAMP = TARGET / ".fetched"
-
-
 def jars_ready() -> bool:
     """The jars are laid out, by the pom as it is now (a version bump fetches again)."""
-    return (STAMP.exists() and STAMP.stat().st_mtime >= POM.stat().st_mtime
-            and any(KAFKA_LIBS.glob("kafka_2.13-*.jar"))
-            and any(PLUGIN_PATH.glob("mongo-kafka-connect/*.jar")))
+    return ((target() / ".fetched").exists() and any(kafka_libs().glob("kafka_2.13-*.jar"))
+            and any(plugin_path().glob("mongo-kafka-connect/*.jar")))
 
 
 def ensure_jars(on_progress: Callable[[str], None] | None = None) -> None:
@@ -69,7 +82,8 @@ def ensure_jars(on_progress: Callable[[str], None] | None = None) -> None:
             "Central with `mvn`. Install it (apt-get install maven, or conda env create -f "
             "environment.yml) and run the command again."
         )
-    cmd = [mvn, "-B", "-f", str(POM), "package"]
+    out = target()
+    cmd = [mvn, "-B", "-f", str(resources.pom()), f"-Dlab.jars={out}", "package"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail: list[str] = []
     count = 0
@@ -83,5 +97,5 @@ def ensure_jars(on_progress: Callable[[str], None] | None = None) -> None:
                 on_progress(f"downloaded {count} artifacts ({name})")
     if proc.wait() != 0:
         raise LabError("Maven could not fetch the lab's jars:\n" + "\n".join(tail)
-                       + f"\nRetry with: mvn -f {POM} package")
-    STAMP.touch()
+                       + f"\nRetry with: {' '.join(cmd)}")
+    (out / ".fetched").touch()

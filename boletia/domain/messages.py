@@ -1,0 +1,104 @@
+"""What a message must carry before a consumer acts on it.
+
+A message that does not match can never be handled, however often it is retried: the
+consumer dead-letters it with the reason (`InvalidMessage`) and its partition moves on.
+Everything else that fails while handling a valid message is transient and retried, so a
+bug shows up as lag, never as a silently dropped booking.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from boletia.domain.model import Email
+
+
+class InvalidMessage(ValueError):
+    """The message does not carry what the design promises."""
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+
+class Reservation(_Loose):
+    """A reservation document as the source publishes it (boletia.reservas)."""
+    id: Any = Field(alias="_id")
+    evento: str
+    estado: Literal["A", "X", "C"]
+    cantidad: int = Field(gt=0)
+
+
+class ReservationToEmail(Reservation):
+    email: Email
+
+
+class Booking(_Loose):
+    id: Any
+    email: Email
+    cantidad: int = Field(gt=0)
+
+
+class EventDoc(_Loose):
+    """An inventario document (the seed publishes documents only)."""
+    nombre: str
+    estado: str
+
+
+class SeedInventario(EventDoc):
+    """The seed's inventario document: a booking is stamped as idres/email/canres."""
+    canres: int | None = None
+
+    @model_validator(mode="after")
+    def _a_booking_names_its_reservation(self) -> SeedInventario:
+        if isinstance(self.canres, int) and self.canres > 0:
+            extra = self.model_extra or {}
+            if "idres" not in extra:
+                raise ValueError("a booking (canres > 0) without idres")
+            Booking.model_validate({"id": extra["idres"], "email": extra.get("email"),
+                                    "cantidad": self.canres})
+        return self
+
+
+class InventarioChange(_Loose):
+    """A full change event of an inventario document (the fixed design)."""
+    operationType: str
+    fullDocument: EventDoc | None = None
+    updateDescription: dict | None = None
+
+    @model_validator(mode="after")
+    def _has_what_its_operation_needs(self) -> InventarioChange:
+        op = self.operationType
+        if op in ("insert", "replace", "update") and self.fullDocument is None:
+            raise ValueError(f"an {op} without its fullDocument")
+        if op == "update":
+            fields = (self.updateDescription or {}).get("updatedFields")
+            if not isinstance(fields, dict):
+                raise ValueError("an update without updateDescription.updatedFields")
+            if isinstance(fields.get("reserva"), dict):
+                Booking.model_validate(fields["reserva"])
+        return self
+
+
+def _check(model: type[BaseModel], doc: dict, what: str) -> dict:
+    try:
+        model.model_validate(doc)
+    except ValidationError as exc:
+        errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}"
+                           for e in exc.errors())
+        raise InvalidMessage(f"not {what}: {errors}") from None
+    return doc
+
+
+def reservation(doc: dict, emailed: bool = False) -> dict:
+    if emailed:
+        return _check(ReservationToEmail, doc, "a reservation that can be emailed")
+    return _check(Reservation, doc, "a reservation")
+
+
+def inventario(doc: dict, design: str) -> dict:
+    if design == "seed" or "operationType" not in doc:
+        return _check(SeedInventario, doc, "an inventario document")
+    return _check(InventarioChange, doc, "an inventario change event")

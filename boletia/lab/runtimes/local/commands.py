@@ -1,0 +1,70 @@
+"""The local runtime's process table: each component's command line and environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from boletia import config
+from boletia.lab.components import Component
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.local.storage import LabFiles, log4j
+from boletia.lab.setup import jars
+
+
+def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
+    if comp.kind == "mongo":
+        data = files.home("mongo") / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        return [str(Path(sys.executable).parent / "secantusd-py"), "--host", s.host,
+                "--port", str(s.ports.mongo), "--storage-path", str(data),
+                "--enable-test-commands", "--noop-heartbeat-seconds", "10",
+                # fsync the log on every commit: without it a killed server loses writes
+                # it had acknowledged (measured: the mongo-restart scenario lost bookings)
+                "--sync-on-commit",
+                "--cache-size", "256M", "--log-level", "WARNING"]
+    if comp.kind == "ses":
+        return [sys.executable, "-m", "moto.server", "-H", s.host, "-p", str(s.ports.ses)]
+    if comp.kind == "kafka":
+        return java("kafka.Kafka", files.broker_config(comp.name, s), heap="512m")
+    if comp.kind == "connect":
+        return java("org.apache.kafka.connect.cli.ConnectDistributed", files.connect_config(s),
+                    heap="768m")
+    if comp.kind == "service":
+        return [sys.executable, "-m", "boletia.cli", "serve", comp.name]
+    if comp.kind == "consumer":
+        return [sys.executable, "-m", "boletia.cli", "consume", comp.name]
+    if comp.kind == "watchdog":
+        return [sys.executable, "-m", "boletia.cli", "watch-connectors"]
+    raise LabError(f"no command for component kind {comp.kind!r}")
+
+
+def java(main: str, props: Path, heap: str) -> list[str]:
+    return [jars.java(), "-Xms128m", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={log4j()}", "-cp", f"{jars.kafka_libs()}/*", main,
+            str(props)]
+
+
+def environment(comp: Component, s: config.Settings, files: LabFiles, design: str) -> dict[str, str]:
+    """What the process is told: where everything is, the design, and (only for `eventos`,
+    the admin API) the admin token; a consumer also gets its stable instance id."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("BOLETIA_") or k == "BOLETIA_JARS_DIR"}
+    env.update({
+        "BOLETIA_LAB_DIR": str(files.root),
+        "BOLETIA_MONGO_URI": s.mongo_uri,
+        "BOLETIA_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+        "BOLETIA_CONNECT_URL": s.connect_url,
+        "BOLETIA_SES_URL": s.ses_url,
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "boletia-lab"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "boletia-lab"),
+        "AWS_DEFAULT_REGION": s.aws_region,
+        "BOLETIA_DESIGN": design,
+        "PYTHONUNBUFFERED": "1",
+    })
+    if comp.name == "eventos":
+        env["BOLETIA_ADMIN_TOKEN"] = files.admin_token()
+    if comp.kind == "consumer":
+        env["BOLETIA_INSTANCE"] = "local"  # one process per consumer here: stable across restarts
+    return env

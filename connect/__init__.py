@@ -1,0 +1,1 @@
+"""Connector definitions, installed with the package as `boletia.resources.connect` (see boletia/resources)."""

@@ -1,0 +1,115 @@
+"""Permanent or transient, case by case: a message that can never succeed is dead-lettered,
+anything else is retried. Decided by error type at the adapter boundary (no I/O here)."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from bson import ObjectId
+
+from boletia import config
+from boletia.adapters import ses
+from boletia.adapters.errors import PermanentFailure
+from boletia.consumers import runner
+from boletia.domain import messages
+
+RESERVA = {"_id": ObjectId(), "evento": "Opera", "estado": "A", "email": "ana@x.es", "cantidad": 2}
+
+
+@pytest.mark.parametrize("change,emailed", [
+    ({"evento": None}, False), ({"cantidad": 0}, False), ({"estado": "Z"}, False),
+    ({"email": "a,b@c.de"}, True), ({"email": "<a>@c.de"}, True), ({"email": "x\x01@c.de"}, True),
+])
+def test_a_reservation_without_what_it_needs_is_invalid(change, emailed):
+    with pytest.raises(messages.InvalidMessage):
+        messages.reservation({**RESERVA, **change}, emailed=emailed)
+
+
+def test_a_good_reservation_passes_and_the_refund_does_not_need_an_email():
+    assert messages.reservation(dict(RESERVA), emailed=True)
+    assert messages.reservation({**RESERVA, "email": "a,b@c.de"})  # inventario never emails
+
+
+@pytest.mark.parametrize("doc", [
+    {"operationType": "update", "fullDocument": {"nombre": "x", "estado": "A"}},
+    {"operationType": "update", "updateDescription": {"updatedFields": {}}},
+    {"operationType": "update", "fullDocument": {"nombre": "x", "estado": "A"},
+     "updateDescription": {"updatedFields": {"reserva": {"id": 1, "email": "bad", "cantidad": 1}}}},
+    {"operationType": "insert"},
+])
+def test_a_change_event_without_what_the_fixed_design_reads_is_invalid(doc):
+    with pytest.raises(messages.InvalidMessage):
+        messages.inventario(doc, "fixed")
+
+
+def test_a_seed_booking_must_name_its_reservation():
+    with pytest.raises(messages.InvalidMessage):
+        messages.inventario({"nombre": "x", "estado": "A", "canres": 2, "email": "a@b.co"}, "seed")
+    assert messages.inventario({"nombre": "x", "estado": "A", "canres": -1}, "seed")  # a refund's echo
+
+
+def test_the_runner_dead_letters_an_invalid_message_and_retries_a_bug():
+    handler_errors = {"invalid": messages.InvalidMessage("no evento"), "bug": KeyError("evento")}
+    for kind, error in handler_errors.items():
+        def handle(topic, doc, error=error):
+            raise error
+        wrapped = runner._handler(handle)
+        record = type("R", (), {"topic": "boletia.reservas", "value": b'{"a": 1}'})()
+        expected = PermanentFailure if kind == "invalid" else KeyError
+        with pytest.raises(expected):
+            wrapped(record)
+
+
+class Client:
+    """Stands in for boto3's SES client: raises what it is told to, once per call."""
+
+    def __init__(self, *errors):
+        self.errors, self.verified = list(errors), 0
+
+    def verify_email_identity(self, EmailAddress):  # noqa: N803 - boto3's name
+        self.verified += 1
+
+    def send_email(self, **kw):
+        if self.errors:
+            raise self.errors.pop(0)
+        return {"MessageId": "m-1"}
+
+
+def _client_error(code: str, status: int, message: str = "") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message},
+                        "ResponseMetadata": {"HTTPStatusCode": status}}, "SendEmail")
+
+
+@pytest.mark.parametrize("error,expected", [
+    (_client_error("InvalidParameterValue", 400, "Missing domain"), ses.Refused),
+    (_client_error("MessageRejected", 400, "Email address is blacklisted"), ses.Refused),
+    (_client_error("Throttling", 400, "Maximum sending rate exceeded"), ses.Unreachable),
+    (_client_error("InternalFailure", 500), ses.Unreachable),
+    (_client_error("AccessDenied", 403), ses.Unreachable),
+    (EndpointConnectionError(endpoint_url="http://127.0.0.1:5005"), ses.Unreachable),
+    (ConnectTimeoutError(endpoint_url="http://127.0.0.1:5005"), ses.Unreachable),
+    (ReadTimeoutError(endpoint_url="http://127.0.0.1:5005"), ses.Uncertain),
+    (NoCredentialsError(), ses.Unreachable),
+])
+def test_ses_failures_are_classified_by_what_boto3_raised(error, expected):
+    mailer = ses.Mailer(config.Settings())
+    mailer.client = Client(error)
+    with pytest.raises(expected):
+        mailer.send("ana@x.es", "s", "b")
+    assert issubclass(ses.Refused, PermanentFailure)
+    for transient in (ses.Unreachable, ses.Uncertain):
+        assert not issubclass(transient, PermanentFailure)
+
+
+def test_a_forgotten_sender_is_verified_again_not_dead_lettered():
+    mailer = ses.Mailer(config.Settings())
+    mailer.client = Client(_client_error("MessageRejected", 400,
+                                         "Email address not verified boletos@boletia.example"))
+    assert mailer.send("ana@x.es", "s", "b") == "m-1"
+    assert mailer.client.verified == 2

@@ -1,0 +1,93 @@
+"""The HTTP layer's own rules, decided before any database is touched (no I/O here; the
+whole APIs are fuzzed against the real lab in tests/integration/test_api_fuzz.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from boletia.services import eventos, reservas
+
+
+class NoDatabase:
+    """Any use of the database fails the test: these rules must hold before it."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the database was used ({name}) for a request that must be refused first")
+
+    def __getitem__(self, name):
+        return self.__getattr__(name)
+
+
+@pytest.fixture
+def admin():
+    return eventos.create_app(db=NoDatabase(), token="s3cret-token").test_client()
+
+
+@pytest.fixture
+def public():
+    return reservas.create_app(db=NoDatabase(), design="fixed").test_client()
+
+
+def test_an_empty_token_is_refused_at_start_up():
+    with pytest.raises(SystemExit, match="admin token is empty"):
+        eventos.create_app(db=NoDatabase(), token="  ")
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Bearer wrong", "Basic s3cret-token",
+                                    "Bearer é", "Bearer s3cret-tokenX", "Bearer \u2603\u2603"])
+def test_the_admin_api_refuses_every_wrong_token_with_401(admin, header):
+    r = admin.get("/eventos", headers={"Authorization": header} if header else {})
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "boletia lab token" in r.get_json()["error"]
+
+
+@pytest.mark.parametrize("ctype", [None, "text/plain", "application/x-www-form-urlencoded",
+                                   "multipart/form-data; boundary=x"])
+def test_a_body_that_is_not_json_gets_415(public, ctype):
+    headers = {"Content-Type": ctype} if ctype else {}
+    r = public.post("/reservas", data=b'{"evento": "x", "cantidad": 1, "email": "a@b.co"}',
+                    headers=headers)
+    assert r.status_code == 415 and "application/json" in r.get_json()["error"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(public):
+    r = public.post("/reservas", data=b"[" * 4000, content_type="application/json")
+    assert r.status_code == 400 and "nested too deeply" in r.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/reservas/" + "a" * 24 + "%0A", "/reservas/" + "a" * 23 + "g",
+                                  "/reservas/" + "a" * 25])
+def test_ids_must_be_exactly_24_hex_digits(public, path):
+    for method in ("GET", "DELETE"):
+        r = public.open(path, method=method)
+        assert r.status_code == 400, (method, path, r.status_code)
+
+
+@pytest.mark.parametrize("email", ["a,b@c.de", "x%00y@c.de", "%3Ca%3E@c.de", "no-at-sign"])
+def test_a_customer_lookup_by_a_bad_address_is_a_400(public, email):
+    assert public.get(f"/reservas/Opera/{email}").status_code == 400
+
+
+def test_every_answer_says_nosniff_and_no_cors(public):
+    for r in (public.get("/health"), public.post("/reservas", data=b"x"),
+              public.get("/reservas/zz"), public.get("/openapi.json")):
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_a_wrong_method_says_which_are_allowed(public):
+    r = public.put("/reservas", json={})
+    assert r.status_code in (405, 415)
+    r = public.open("/reservas", method="PATCH", json={})
+    assert r.status_code == 405 and "POST" in r.headers["Allow"]
+
+
+def test_the_openapi_documents_every_status_each_route_can_answer(public, admin):
+    for client, statuses in ((public, {"200", "400", "404", "413", "415", "503"}),
+                             (admin, {"200", "400", "401", "413", "415", "503"})):
+        doc = client.get("/openapi.json").get_json()
+        posted = [op for path in doc["paths"].values() for m, op in path.items() if m == "post"]
+        assert posted and all(statuses <= set(op["responses"]) for op in posted)
+        for path in doc["paths"].values():
+            for op in path.values():
+                assert "503" in op["responses"], "the database may always be away"
