@@ -39,7 +39,7 @@ def _runtime(name: str):
 @lab.command()
 def up(runtime: RuntimeOpt = "local",
        design: Annotated[str | None, typer.Option(
-           help="fixed (default) or seed; kept for later runs")] = None) -> None:
+           help="fixed (default), seed or txn; kept for later runs")] = None) -> None:
     """Start every component and wait until each is healthy (a second `up` changes nothing)."""
     rt = _runtime(runtime)
     try:
@@ -181,7 +181,7 @@ def token(runtime: RuntimeOpt = "local") -> None:
 
 
 @lab.command()
-def design(name: Annotated[str, typer.Argument(help="fixed | seed")],
+def design(name: Annotated[str, typer.Argument(help="fixed | seed | txn")],
            runtime: RuntimeOpt = "local") -> None:
     """Switch the running lab between the fixed design and the seed's (connectors, services
     and consumers are reconfigured and restarted)."""
@@ -270,6 +270,23 @@ def arm(consumer: str, fault: Annotated[str, typer.Argument(help="crash | delay 
     console.print(f"{consumer}: {fault} {value if fault != 'clear' else ''}".strip())
 
 
+@lab.command()
+def ui(port: Annotated[int, typer.Option(min=1, max=65535)] = 8090,
+       host: Annotated[str, typer.Option(help="a wider address only when a class must reach it")]
+       = "127.0.0.1",
+       runtime: RuntimeOpt = "local") -> None:
+    """The live control room in a browser: the box office at /, the control room at /control."""
+    from boletia.lab.ui.server import serve
+
+    rt = _runtime(runtime)
+    try:
+        serve(rt, host=host, port=port)
+    except OSError as exc:
+        _fail(LabError(f"cannot serve on {host}:{port} ({exc.strerror or exc}); try another --port"))
+    except (LabError, ValueError) as exc:
+        _fail(exc)
+
+
 @lab.command("clear-faults")
 def clear_faults(runtime: RuntimeOpt = "local") -> None:
     """Disarm every fault (crash, slow, fail point)."""
@@ -354,6 +371,38 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
         raise typer.Exit(1)
 
 
+@app.command()
+def bench(designs: Annotated[str, typer.Option(help="comma-separated: fixed,seed,txn")] = "fixed,txn,seed",
+          rates: Annotated[str, typer.Option(help="offered bookings/s, rising")] = "10,20,40,60,80,120,160",
+          seconds: Annotated[float, typer.Option(min=1, max=600, help="per rate")] = 10,
+          out: Annotated[str, typer.Option(help="where bench.json and bench.png go")] = "bench-results",
+          runtime: RuntimeOpt = "local") -> None:
+    """Open-loop latency-throughput curves of the designs, against the store's ceiling."""
+    from pathlib import Path
+
+    from boletia import config
+    from boletia.lab.experiments import bench as bench_mod
+
+    chosen = [d.strip() for d in designs.split(",") if d.strip()]
+    unknown = [d for d in chosen if d not in config.DESIGNS]
+    if unknown or not chosen:
+        _fail(LabError(f"unknown design(s) {unknown}; choose from {', '.join(config.DESIGNS)}"))
+    try:
+        steps = sorted(float(r) for r in rates.split(","))
+    except ValueError:
+        _fail(LabError(f"rates must be numbers separated by commas, got {rates!r}"))
+    if not steps or steps[0] <= 0 or steps[-1] > 1000:
+        _fail(LabError("rates must be between 0 and 1000 bookings per second"))
+    rt = _runtime(runtime)
+    try:
+        result = bench_mod.curve(rt, chosen, steps, seconds, report=lambda m: console.print(f"  {m}"))
+    except (LabError, TimeoutError) as exc:
+        _fail(exc)
+    data, picture = bench_mod.save(result, Path(out))
+    sys.stdout.write(json.dumps(result["ratios"], indent=2) + "\n")
+    console.print(f"wrote {data} and {picture}")
+
+
 chaos = typer.Typer(no_args_is_help=True, help="Failure-injection scenarios with a verdict.")
 app.add_typer(chaos, name="chaos")
 
@@ -370,7 +419,7 @@ def chaos_list() -> None:
 
 @chaos.command("run")
 def chaos_run(name: str,
-              design: Annotated[str, typer.Option(help="fixed | seed")] = "fixed",
+              design: Annotated[str, typer.Option(help="fixed | seed | txn")] = "fixed",
               seed: int = 1) -> None:
     """Load + fault + recovery + proof + check; prints a JSON summary.
     Exit 0 clean, 1 violated, 2 inconclusive (the fault did not fire, or a wait timed out)."""

@@ -113,6 +113,16 @@ def _transaction(db: Database, txn) -> bool:
     return True
 
 
+def claim(coll, filter: dict, update: dict) -> bool:
+    """Run a ledger's upsert: True when it matched or inserted (go on), False when it met an
+    existing `_id` (the work was done before)."""
+    try:
+        coll.find_one_and_update(filter, update, upsert=True, return_document=ReturnDocument.AFTER)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
 def fail_next_writes(c: MongoClient, times: int, app_name: str | None = None,
                      commands: tuple[str, ...] = ("insert", "update", "findAndModify"),
                      error_code: int = 1) -> None:

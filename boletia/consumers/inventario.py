@@ -3,26 +3,34 @@ cancelled events (seed flow, steps 2-4: docs/seed-design.md)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from boletia import config
 from boletia.adapters import mongo
 from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
-from boletia.consumers import runner
+from boletia.consumers import runner, student
 from boletia.domain import decisions, messages
 
 GROUP = "inventario"
 TOPICS = ["boletia.inventario", "boletia.reservas"]
 
 
-def make_handler(db, design: str):
+def make_handler(db, design: str, rules=None):
+    """`rules`: the student design's module (its `booking_in` and `refund` replace the fixed
+    design's)."""
+    booking_in = rules.booking_in if rules is not None else decisions.booking_written
+    refund = rules.refund if rules is not None else None
+
     def handle(topic: str, doc: dict) -> str:
         """WROTE when a write changed something (the point a crash fault waits for),
         ALREADY_DONE when the writes found their work done (a redelivery)."""
         if topic == "boletia.inventario":
             messages.inventario(doc, design)
-            decision = (decisions.on_inventario(doc) if design == "seed"
-                        else decisions.on_inventario_change(doc))
+            now = datetime.now(UTC)
+            decision = (decisions.on_inventario(doc, now) if design == "seed"
+                        else decisions.on_inventario_change(doc, now, booking_in))
         else:
-            decision = decisions.on_reservas(messages.reservation(doc), design)
+            decision = decisions.on_reservas(messages.reservation(doc), design, refund)
         if not decision.writes:
             return IGNORED
         changed = [bool(mongo.apply(db, write)) for write in decision.writes]
@@ -33,4 +41,5 @@ def make_handler(db, design: str):
 def main(hooks=None) -> None:
     s = config.settings()
     client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), s.design), s, hooks=hooks)
+    rules = student.load(s.student_module) if s.design == "student" else None
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), s.design, rules), s, hooks=hooks)

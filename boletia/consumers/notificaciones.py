@@ -14,21 +14,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
-
 from boletia import config
 from boletia.adapters import mongo, ses
 from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
 from boletia.adapters.ses import Mailer
-from boletia.consumers import runner
+from boletia.consumers import runner, student
 from boletia.domain import decisions, messages
 
 GROUP = "notificaciones"
 TOPICS = ["boletia.reservas"]
 
 
-def make_handler(db, mailer: Mailer, design: str):
+def make_handler(db, mailer: Mailer, design: str, rules=None):
+    """`rules`: the student design's module (its `email_ledger` replaces the fixed claim)."""
     ledger = db[mongo.NOTIFICATIONS]
 
     def handle(topic: str, doc: dict) -> str:
@@ -41,16 +39,10 @@ def make_handler(db, mailer: Mailer, design: str):
             mailer.send(email.to, email.subject, email.body)
             return WROTE
         key = f"{email.reserva}:{email.estado}"
-        try:
-            # Count the attempt before sending; a state already sent matches nothing, and
-            # the upsert then collides with the existing _id.
-            ledger.find_one_and_update(
-                {"_id": key, "enviado": {"$ne": True}},
-                {"$setOnInsert": {"reserva": email.reserva, "estado": email.estado,
-                                  "to": email.to, "enviado": False},
-                 "$inc": {"intentos": 1}},
-                upsert=True, return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:
+        # Count the attempt before sending; a state already sent makes the claim fail.
+        filt, update = (rules.email_ledger(email.reserva, email.estado) if rules is not None
+                        else decisions.ledger_claim(email.reserva, email.estado, email.to))
+        if not mongo.claim(ledger, filt, update):
             ledger.update_one({"_id": key}, {"$inc": {"suprimidos": 1}})
             return ALREADY_DONE
         try:
@@ -68,5 +60,6 @@ def make_handler(db, mailer: Mailer, design: str):
 def main(hooks=None) -> None:
     s = config.settings()
     client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), s.design), s,
+    rules = student.load(s.student_module) if s.design == "student" else None
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), s.design, rules), s,
                hooks=hooks)

@@ -83,12 +83,28 @@ def cancel_event(nombre: str) -> FindAndModify:
                          {"$set": {"estado": CANCELLED}})
 
 
-def book(req: NewBooking, reserva_id: Any, design: str) -> FindAndModify:
+def reservation(reserva_id: Any, evento: str, email: str, cantidad: int, at: Any = None) -> Doc:
+    """A reservation document, state A; `registrada` is when it was written (the lab times
+    each stage of a booking from it)."""
+    return {"_id": reserva_id, "evento": evento, "estado": ACTIVE, "email": email,
+            "cantidad": cantidad, "registrada": at}
+
+
+def book(req: NewBooking, reserva_id: Any, design: str, at: Any = None) -> FindAndModify | Transaction:
     """Take the tickets and stamp the booking on the event in ONE atomic update.
 
     The change is published on boletia.inventario; the `inventario` consumer turns it into
-    the reservation document (its `_id` = the reservation id).
+    the reservation document (its `_id` = the reservation id). In the `txn` design the
+    reservation is written here, in the same transaction as the tickets: no consumer needed.
     """
+    fixed_filter = {"nombre": req.evento, "estado": ACTIVE,
+                    "$expr": {"$lte": [{"$add": [{"$ifNull": ["$vendidos", 0]}, req.cantidad]},
+                                       "$capacidad"]}}
+    if design == "txn":
+        return Transaction((
+            FindAndModify("inventario", fixed_filter, {"$inc": {"vendidos": req.cantidad}}),
+            InsertOne("reservas", reservation(reserva_id, req.evento, req.email, req.cantidad, at)),
+        ))
     if design == "seed":
         return FindAndModify(
             "inventario",
@@ -99,10 +115,7 @@ def book(req: NewBooking, reserva_id: Any, design: str) -> FindAndModify:
     # The booking is stamped as ONE sub-document, so the change event's updateDescription
     # carries all of it even when this customer's email or quantity equals the last one's.
     return FindAndModify(
-        "inventario",
-        {"nombre": req.evento, "estado": ACTIVE,
-         "$expr": {"$lte": [{"$add": [{"$ifNull": ["$vendidos", 0]}, req.cantidad]},
-                            "$capacidad"]}},
+        "inventario", fixed_filter,
         {"$inc": {"vendidos": req.cantidad},
          "$set": {"reserva": {"id": reserva_id, "email": req.email, "cantidad": req.cantidad}}})
 
@@ -114,7 +127,7 @@ def cancel_booking(reserva_id: Any) -> FindAndModify:
 
 
 # ---------------------------------------------------------------- messages (consumer `inventario`)
-def on_inventario(doc: Doc) -> Decision:
+def on_inventario(doc: Doc, at: Any = None) -> Decision:
     """Seed: an inventario document as the source published it (`updateLookup`): a booking
     to record, an event cancelled, or an echo (the sink's copy of an event, or our own
     refund) to acknowledge and ignore.
@@ -131,19 +144,24 @@ def on_inventario(doc: Doc) -> Decision:
     if not isinstance(cantidad, int) or cantidad <= 0 or "idres" not in doc:
         # 0/absent: the event as the sink wrote it; < 0: the echo of a refund (seed's trick)
         return Decision(ignore=Ignore("no booking in this change"))
-    return Decision([InsertOne("reservas", {
-        "_id": doc["idres"], "evento": doc["nombre"], "estado": ACTIVE,
-        "email": doc["email"], "cantidad": cantidad})])
+    return Decision([InsertOne("reservas", reservation(doc["idres"], doc["nombre"], doc["email"],
+                                                       cantidad, at))])
 
 
-def on_inventario_change(change: Doc) -> Decision:
-    """Fixed: a full change event of an inventario document.
+def booking_written(change: Doc) -> Doc | None:
+    """Fixed: what a booking wrote is read from `updateDescription.updatedFields`, which
+    describes exactly that write, never from `fullDocument`, which may already show later
+    bookings (SecantusDB serves post-images by lookup; see README)."""
+    if change.get("operationType") != "update":
+        return None
+    booking = (change.get("updateDescription") or {}).get("updatedFields", {}).get("reserva")
+    return booking if isinstance(booking, dict) else None
 
-    What a booking wrote is read from `updateDescription.updatedFields`, which describes
-    exactly that write, never from `fullDocument`, which may already show later bookings
-    (SecantusDB serves post-images by lookup; see README). Only the event's name, which never
-    changes, is taken from `fullDocument`.
-    """
+
+def on_inventario_change(change: Doc, at: Any = None, booking_in=booking_written) -> Decision:
+    """Fixed: a full change event of an inventario document. `booking_in` finds the booking
+    this change made (the student design brings its own). Only the event's name, which never
+    changes, is taken from `fullDocument`."""
     op = change.get("operationType")
     if op is None:
         return Decision(ignore=Ignore("not a change event (published by the seed's connector)"))
@@ -158,19 +176,21 @@ def on_inventario_change(change: Doc) -> Decision:
     nombre = (change.get("fullDocument") or {})["nombre"]
     if fields.get("estado") == CANCELLED:
         return on_inventario({"nombre": nombre, "estado": CANCELLED})
-    booking = fields.get("reserva")
+    booking = booking_in(change)
     if not isinstance(booking, dict) or not isinstance(booking.get("cantidad"), int) \
             or booking["cantidad"] <= 0:
         return Decision(ignore=Ignore("no booking in this change (sink copy or refund)"))
-    return Decision([InsertOne("reservas", {
-        "_id": booking["id"], "evento": nombre, "estado": ACTIVE,
-        "email": booking["email"], "cantidad": booking["cantidad"]})])
+    return Decision([InsertOne("reservas", reservation(booking["id"], nombre, booking["email"],
+                                                       booking["cantidad"], at))])
 
 
-def on_reservas(doc: Doc, design: str) -> Decision:
-    """A change of a reservation: only a customer cancel (X) needs work — the refund."""
+def on_reservas(doc: Doc, design: str, refund=None) -> Decision:
+    """A change of a reservation: only a customer cancel (X) needs work — the refund.
+    `refund` (the student design's) returns that refund's writes."""
     if doc.get("estado") != CUSTOMER_CANCEL:
         return Decision(ignore=Ignore(f"reservation state {doc.get('estado')!r}: nothing to refund"))
+    if refund is not None:
+        return Decision(list(refund(doc)))
     if design == "seed":
         # $inc is not idempotent: a redelivered X gives the tickets back twice (mode 2).
         # canres -1 marks the echo of this write, so on_inventario ignores it.
@@ -226,6 +246,15 @@ def read_notification(subject: str, body: str) -> dict | None:
             return {"reserva": b["id"], "estado": estado, "evento": b["evento"],
                     "cantidad": int(b["cantidad"])}
     return None
+
+
+def ledger_claim(reserva: str, estado: str, to: str = "") -> tuple[Doc, Doc]:
+    """Fixed (mode 6): the ledger's upsert before an email is sent. It matches only while the
+    state's email is not sent, and counts the attempt; once sent, the upsert meets the
+    existing `_id` (a duplicate key) and the email is not sent again."""
+    return ({"_id": f"{reserva}:{estado}", "enviado": {"$ne": True}},
+            {"$setOnInsert": {"reserva": reserva, "estado": estado, "to": to, "enviado": False},
+             "$inc": {"intentos": 1}})
 
 
 def notification(doc: Doc) -> SendEmail | Ignore:

@@ -23,6 +23,7 @@ class Component:
     topics: tuple[str, ...] = ()  # what a consumer reads
     start_timeout: float = 90.0   # seconds a local start may take
     members: int = 1              # on docker and kind: MongoDB runs a replica set of 3
+    host_side: bool = False       # a lab tool that runs on this machine on every runtime
 
     def ports(self, p: Ports) -> list[int]:
         """The loopback ports this component listens on in the local runtime."""
@@ -49,6 +50,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("notificaciones", "consumer", "ready", group="notificaciones",
               topics=("boletia.reservas",), start_timeout=60),
     Component("watchdog", "watchdog", "alive", start_timeout=20),  # restarts failed connectors
+    Component("ui", "ui", "http", start_timeout=30, host_side=True),  # the control room
 )
 BY_NAME = {c.name: c for c in COMPONENTS}
 
@@ -57,6 +59,7 @@ CONSUMERS = tuple(c.name for c in COMPONENTS if c.kind == "consumer")
 APPS = (*SERVICES, *CONSUMERS)  # the design's code: restarted when the design changes
 BROKERS = tuple(c.name for c in COMPONENTS if c.kind == "kafka")
 WATCHERS = tuple(c.name for c in COMPONENTS if c.kind == "watchdog")
+TOOLS = tuple(c.name for c in COMPONENTS if c.host_side)  # started last, on this machine
 
 # The topics each consumer group reads (its lag is measured over these).
 CONSUMER_TOPICS: dict[str, tuple[str, ...]] = {c.group: c.topics for c in COMPONENTS if c.group}

@@ -6,6 +6,8 @@ written by the `inventario` consumer from the change it publishes (seed flow, st
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bson import ObjectId
 from flask import Flask, Response, jsonify
 from pymongo.errors import PyMongoError
@@ -71,7 +73,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
         req = model.parse_booking(http.json_body())
         reserva_id = ObjectId()
         try:
-            taken = mongo.apply(db, decisions.book(req, reserva_id, design))
+            taken = mongo.apply(db, decisions.book(req, reserva_id, design, datetime.now(UTC)))
         except PyMongoError:
             # The write may have happened before the connection broke: say so, and give the
             # id the booking would have, so the customer (and the checker) can look it up.
@@ -79,7 +81,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
                 503, f"the database did not confirm the booking; it may or may not have been "
                      f"made: check GET /reservas/{reserva_id} in a few seconds",
                 Id=str(reserva_id)) from None
-        if taken is None:
+        if not taken:
             raise http.ApiError(404, _why_not(db, req, design))
         return jsonify(model.reserva_json({"_id": reserva_id, "evento": req.evento,
                                            "estado": model.ACTIVE, "email": req.email,

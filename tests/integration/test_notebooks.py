@@ -20,14 +20,24 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EXECUTED = NOTEBOOKS / "executed"
 
 
-@pytest.mark.parametrize("notebook", sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")))
-def test_notebook(lab, notebook):
+SOLUTION = Path(__file__).resolve().parents[2] / "boletia" / "lab" / "student" / "solution.py"
+# The student notebook runs twice: with the reference solution injected (every scenario
+# clean) and with the untouched stubs (every scenario must catch the seed's behaviour).
+EXTRA = {"06-your-own-fix.ipynb": [("reference", {"solution": str(SOLUTION), "expect_clean": True}),
+                                   ("stubs", {"expect_clean": False})]}
+RUNS = [(name, label, params) for name in sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+        for label, params in EXTRA.get(name, [("", {})])]
+
+
+@pytest.mark.parametrize("notebook,label,params", RUNS,
+                         ids=[f"{n}{'-' + label if label else ''}" for n, label, _ in RUNS])
+def test_notebook(lab, notebook, label, params):
     EXECUTED.mkdir(exist_ok=True)
-    out = EXECUTED / notebook
+    out = EXECUTED / (notebook.replace(".ipynb", f"-{label}.ipynb") if label else notebook)
     begun = time.monotonic()
     try:
         papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out),
-                                   parameters={"runtime": "local"}, cwd=str(NOTEBOOKS),
+                                   parameters={"runtime": "local", **params}, cwd=str(NOTEBOOKS),
                                    kernel_name="python3", progress_bar=False)
     except papermill.PapermillExecutionError as exc:
         pytest.fail(f"{exc}\n{evidence(lab)}")

@@ -35,9 +35,9 @@ def test_fixed_reads_the_booking_from_what_the_update_wrote_not_the_looked_up_do
              "reserva": {"id": "R2", "email": "b@x.com", "cantidad": 1}}
     change = _change({"vendidos": 4, "reserva": {"id": "R1", "email": "a@x.com", "cantidad": 3}},
                      later)
-    (write,) = d.on_inventario_change(change).writes
+    (write,) = d.on_inventario_change(change, at="T1").writes
     assert write.document == {"_id": "R1", "evento": "Opera", "estado": "A",
-                              "email": "a@x.com", "cantidad": 3}
+                              "email": "a@x.com", "cantidad": 3, "registrada": "T1"}
 
 
 def test_fixed_ignores_echoes_and_cancels_on_state_c():
@@ -52,9 +52,10 @@ def test_fixed_ignores_echoes_and_cancels_on_state_c():
 def test_inventario_message_with_a_booking_records_the_reservation_by_its_id():
     msg = {"_id": "E1", "nombre": "Opera Boheme", "capacidad": 20, "estado": "A",
            "idres": "R1", "email": "p@d.com", "canres": 3}
-    (write,) = d.on_inventario(msg).writes
+    (write,) = d.on_inventario(msg, at="T1").writes
     assert write == d.InsertOne("reservas", {"_id": "R1", "evento": "Opera Boheme",
-                                             "estado": "A", "email": "p@d.com", "cantidad": 3})
+                                             "estado": "A", "email": "p@d.com", "cantidad": 3,
+                                             "registrada": "T1"})
 
 
 def test_echoes_are_ignored_without_loops():
@@ -95,3 +96,15 @@ def test_one_email_per_state_in_spanish():
     assert "cancelada" in subjects["X"]
     assert "suspendido" in subjects["C"]
     assert isinstance(d.notification({**base, "estado": "?"}), d.Ignore)
+
+
+def test_txn_books_and_records_the_reservation_in_one_transaction():
+    req = model.NewBooking(evento="Opera", cantidad=2, email="a@x.com")
+    txn = d.book(req, "R1", "txn", at="T1")
+    assert isinstance(txn, d.Transaction)
+    tickets, reservation = txn.writes
+    assert tickets.update == {"$inc": {"vendidos": 2}} and "reserva" not in tickets.update.get("$set", {})
+    assert reservation == d.InsertOne("reservas", {"_id": "R1", "evento": "Opera", "estado": "A",
+                                                   "email": "a@x.com", "cantidad": 2, "registrada": "T1"})
+    # its change event carries no booking, so the consumer writes no second reservation
+    assert d.on_inventario_change(_change({"vendidos": 2})).ignore

@@ -32,7 +32,7 @@ def rendered() -> list[dict]:
 
 def test_compose_has_a_service_for_every_component_and_nothing_unknown():
     services = set(compose()["services"])
-    expected = {n for c in COMPONENTS for n in c.instances()} | set(EXTRAS) | ONE_SHOTS
+    expected = {n for c in COMPONENTS if not c.host_side for n in c.instances()} | set(EXTRAS) | ONE_SHOTS
     assert services == expected
 
 
@@ -40,7 +40,7 @@ def test_the_manifests_run_every_component():
     docs = rendered()
     deployments = {d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"}
     stateful = {d["metadata"]["name"]: d["spec"]["replicas"] for d in docs if d["kind"] == "StatefulSet"}
-    singles = {c.name for c in COMPONENTS if c.kind not in ("kafka", "mongo")}
+    singles = {c.name for c in COMPONENTS if c.kind not in ("kafka", "mongo") and not c.host_side}
     assert singles <= deployments, singles - deployments
     brokers = sum(c.kind == "kafka" for c in COMPONENTS)
     members = next(c.members for c in COMPONENTS if c.kind == "mongo")

@@ -34,6 +34,8 @@ def _targets() -> dict[str, tuple[str, str, str]]:
     """component -> (namespace, pod or deployment, kind), from the one component list."""
     out = {}
     for c in COMPONENTS:
+        if c.host_side:
+            continue  # a lab tool on this machine (`boletia lab ui --runtime kind`), not a pod
         ns = NAMESPACES.get(c.kind, "boletia")
         if c.kind in STATEFUL:
             names = c.instances() if c.kind == "mongo" else [c.name]
@@ -185,9 +187,12 @@ class KindRuntime:
         for consumer in CONSUMERS:
             self._arm(consumer, "clear")
 
-    def set_design(self, design: str, report=lambda m: None) -> None:
+    def set_design(self, design: str, report=lambda m: None, student_module=None) -> None:
         if design not in config.DESIGNS:
             raise LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}")
+        if design == "student":
+            raise LabError("design student on kind: the student's file is on this machine, not in "
+                           "the cluster's image; use --runtime local")
         self._kubectl("-n", "boletia", "patch", "configmap", "boletia-env", "--type", "merge",
                       "-p", json.dumps({"data": {"BOLETIA_DESIGN": design}}))
         for app in APPS:  # pods read the ConfigMap at start

@@ -12,17 +12,18 @@ from string import Template
 
 import requests
 
-from boletia import config
+from boletia import config, resources
 from boletia.lab.errors import LabError
 
-CONNECT_DIR = config.REPO_ROOT / "connect"
+# the transactional and the student designs publish like the fixed one
+CONNECTOR_SET = {"txn": "fixed", "student": "fixed"}
 
 
 def definitions(design: str, mongo_uri: str) -> list[dict]:
-    folder = CONNECT_DIR / design
+    folder = resources.connect_dir() / CONNECTOR_SET.get(design, design)
     files = sorted(folder.glob("*.json"))
     if not files:
-        raise LabError(f"no connector files in {folder}")
+        raise LabError(f"no connector files in {folder} for design {design!r}")
     return [json.loads(Template(Path(f).read_text()).safe_substitute(MONGO_URI=mongo_uri))
             for f in files]
 

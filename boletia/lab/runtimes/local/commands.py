@@ -37,6 +37,9 @@ def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
         return [sys.executable, "-m", "boletia.cli", "consume", comp.name]
     if comp.kind == "watchdog":
         return [sys.executable, "-m", "boletia.cli", "watch-connectors"]
+    if comp.kind == "ui":
+        return [sys.executable, "-m", "boletia.cli", "lab", "ui", "--runtime", "local",
+                "--host", s.host, "--port", str(s.ports.ui)]
     raise LabError(f"no command for component kind {comp.kind!r}")
 
 
@@ -61,6 +64,7 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "boletia-lab"),
         "AWS_DEFAULT_REGION": s.aws_region,
         "BOLETIA_DESIGN": design,
+        "BOLETIA_STUDENT_MODULE": str(files.student_module() or s.student_module),
         "PYTHONUNBUFFERED": "1",
     })
     if comp.name == "eventos":

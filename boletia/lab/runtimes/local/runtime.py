@@ -16,14 +16,24 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from boletia import config
 from boletia.lab import hooks
-from boletia.lab.components import APPS, BROKERS, BY_NAME, COMPONENTS, CONSUMERS, WATCHERS, Component
+from boletia.lab.components import (
+    APPS,
+    BROKERS,
+    BY_NAME,
+    COMPONENTS,
+    CONSUMERS,
+    TOOLS,
+    WATCHERS,
+    Component,
+)
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes.local import commands, faults
 from boletia.lab.runtimes.local.health import healthy
-from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, tail
+from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, stop_all, tail
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.setup import bootstrap, jars
@@ -121,8 +131,7 @@ class LocalRuntime:
         if design is not None or self.files.design() is None:
             self.files.set_design(design or previous)
         if self.design() != previous:  # running services and consumers read it at start
-            for name in APPS:
-                self._handle(name).stop()
+            stop_all([self._handle(name) for name in APPS])
         self.files.admin_token()
         started: list[str] = []
         try:
@@ -135,18 +144,23 @@ class LocalRuntime:
             bootstrap.register_connectors(self.settings, self.design(), report)
             self._start_group(APPS, report, started)
             self._start_group(WATCHERS, report, started)
+            self._start_group(TOOLS, report, started)
+            report(f"control room: {self.settings.ui_url}/control  box office: {self.settings.ui_url}/")
         except BaseException:
             for name in reversed(started):
                 self._handle(name).stop()
             raise
         return self.status()
 
-    def set_design(self, design: str, report: Report = _silent) -> None:
-        """Switch a running lab: connectors reconfigured, services and consumers restarted."""
+    def set_design(self, design: str, report: Report = _silent,
+                   student_module: Path | None = None) -> None:
+        """Switch a running lab: connectors reconfigured, services and consumers restarted.
+        `student_module`: the file the student design takes its decisions from."""
+        if student_module is not None:
+            self.files.set_student_module(student_module)
         self.files.set_design(design)
         bootstrap.register_connectors(self.settings, design, report)
-        for name in APPS:
-            self._handle(name).stop()
+        stop_all([self._handle(name) for name in APPS])
         self._start_group(APPS, report, [])
 
     def down(self, purge: bool = False, report: Report = _silent) -> None:
@@ -184,7 +198,8 @@ class LocalRuntime:
         if comp.kind == "watchdog":
             return f"watches {s.connect_url}"
         return {"mongo": s.mongo_uri, "ses": s.ses_url, "connect": s.connect_url,
-                "eventos": s.eventos_url, "reservas": s.reservas_url}[comp.name]
+                "eventos": s.eventos_url, "reservas": s.reservas_url,
+                "ui": f"{s.ui_url}/control"}[comp.name]
 
     def state(self, component: str) -> str:
         """running | paused | stopped."""

@@ -58,6 +58,17 @@ class LabFiles:
                            "`boletia lab up` again (a new one is generated)")
         return token
 
+    def student_module(self) -> Path | None:
+        """The student design's file, when one was chosen for this lab."""
+        path = self.root / "student-module"
+        return Path(path.read_text().strip()) if path.exists() else None
+
+    def set_student_module(self, module: Path) -> None:
+        if not Path(module).is_file():
+            raise LabError(f"the student design's file {module} does not exist")
+        self.root.mkdir(parents=True, exist_ok=True)
+        private.write(self.root / "student-module", str(Path(module).resolve()), 0o644)
+
     # ------------------------------------------------------------ config files
     def render(self, template: str, target: Path, **values: object) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)

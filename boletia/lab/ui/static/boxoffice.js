@@ -1,0 +1,292 @@
+// The box office: what a customer sees. Availability comes live from the hub's stream;
+// bookings and cancels go to the public reservas API through this page's server, and its
+// answers are shown as the API wrote them.
+
+import { $, el, setText, call, message, stream, liveBadge, STATE_WORDS, plural } from "/static/app.js";
+
+const SHOW_AT_MOST = 40;          // rows of the events table shown at once
+const FOLLOW_FOR = 30000;         // ms a booking or cancel is followed until its email arrives
+const MY_EVENTS = "boletia-my-events";
+
+const live = liveBadge($("#live"));
+const eventRows = new Map();      // event Id -> {tr, cells}
+const myRows = new Map();         // reservation Id -> {tr, cells}
+const mailItems = new Map();      // SES message id -> li
+let inventory = [];
+let datalistKey = "";
+let following = 0;                // the newest follow() wins
+
+// ---------------------------------------------------------------- events, live
+function eventRow(ev) {
+  const cells = {
+    name: el("th", { scope: "row" }),
+    category: el("td"),
+    left: el("td", { class: "num big" }),
+    state: el("td"),
+  };
+  const button = el("button", {
+    type: "button", class: "small", "aria-label": `Book ${ev.Nombre}`, text: "Book",
+    onclick: () => {
+      $("#book-event").value = ev.Nombre;
+      $("#book-qty").focus();
+      $("#book-qty").select();
+    },
+  });
+  const tr = el("tr", {}, cells.name, cells.category, cells.left, cells.state, el("td", {}, button));
+  return { tr, cells, button };
+}
+
+function renderEvents() {
+  const filter = $("#filter").value.trim().toLowerCase();
+  const showSuspended = $("#show-cancelled").checked;
+  const tbody = $("#events-table tbody");
+  const sorted = [...inventory].sort((a, b) => (a.Id < b.Id ? 1 : a.Id > b.Id ? -1 : 0));
+  const seen = new Set();
+  let previous = null;
+  let shown = 0;
+  let matching = 0;
+  for (const ev of sorted) {
+    seen.add(ev.Id);
+    let row = eventRows.get(ev.Id);
+    if (!row) {
+      row = eventRow(ev);
+      eventRows.set(ev.Id, row);
+    }
+    const expected = previous ? previous.nextSibling : tbody.firstChild;
+    if (expected !== row.tr) tbody.insertBefore(row.tr, expected);
+    previous = row.tr;
+    setText(row.cells.name, ev.Nombre);
+    setText(row.cells.category, ev.Categoria);
+    if (row.cells.left.textContent !== String(ev.Disponible) && row.cells.left.textContent !== "") {
+      row.cells.left.classList.remove("changed");
+      void row.cells.left.offsetWidth; // restart the highlight
+      row.cells.left.classList.add("changed");
+    }
+    setText(row.cells.left, ev.Disponible);
+    setText(row.cells.state, ev.Estado === "A" ? "on sale" : "suspended");
+    row.tr.dataset.state = ev.Estado;
+    row.button.disabled = ev.Estado !== "A";
+    const match = (showSuspended || ev.Estado === "A")
+      && (!filter || String(ev.Nombre).toLowerCase().includes(filter));
+    if (match) matching += 1;
+    const visible = match && shown < SHOW_AT_MOST;
+    if (visible) shown += 1;
+    row.tr.hidden = !visible;
+  }
+  for (const [id, row] of eventRows) {
+    if (!seen.has(id)) {
+      row.tr.remove();
+      eventRows.delete(id);
+    }
+  }
+  setText($("#events-count"), matching > shown
+    ? `Showing ${shown} of ${matching} events: type in “Find an event” to narrow the list.`
+    : plural(matching, "event"));
+  const names = sorted.filter((e) => e.Estado === "A").map((e) => e.Nombre);
+  const key = names.join("\u0000");
+  if (key !== datalistKey) {
+    datalistKey = key;
+    $("#event-names").replaceChildren(...names.map((n) => el("option", { value: n })));
+  }
+}
+
+function onSnapshot(snap) {
+  live.tick();
+  if (Array.isArray(snap.inventory)) {
+    inventory = snap.inventory;
+    renderEvents();
+  }
+  const problem = snap.errors && snap.errors.inventory;
+  setText($("#events-error"), problem
+    ? "The ticket office does not answer right now: the numbers below may be out of date." : "");
+}
+
+$("#filter").addEventListener("input", renderEvents);
+$("#show-cancelled").addEventListener("change", renderEvents);
+stream({ onSnapshot, onState: (s) => live.state(s) });
+
+// ---------------------------------------------------------------- booking
+function say(node, text, kind) {
+  setText(node, text);
+  node.dataset.kind = kind || "";
+}
+
+function remember(email, evento) {
+  const all = JSON.parse(sessionStorage.getItem(MY_EVENTS) || "{}");
+  const mine = new Set(all[email] || []);
+  mine.add(evento);
+  all[email] = [...mine].slice(-20);
+  sessionStorage.setItem(MY_EVENTS, JSON.stringify(all));
+  sessionStorage.setItem("boletia-email", email);
+}
+
+$("#book-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const result = $("#book-result");
+  const evento = $("#book-event").value;
+  const email = $("#book-email").value.trim();
+  const raw = $("#book-qty").value.trim();
+  const cantidad = raw === "" ? null : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  const button = $("#book-button");
+  button.disabled = true;
+  say(result, "Booking…", "busy");
+  const answer = await call("POST", "/api/book", { body: { evento, cantidad, email } });
+  button.disabled = false;
+  if (answer.ok) {
+    const r = answer.data;
+    say(result, `Booked: reservation ${r.Id}, ${plural(r.Cantidad, "ticket")} for ${r.Evento}. `
+      + "Your reservation and its email follow in a moment.", "ok");
+    remember(r.Email, r.Evento);
+    $("#mine-email").value = r.Email;
+    follow(r.Email, r.Id, "A");
+  } else {
+    say(result, `Not booked (${answer.status}): ${message(answer)}`, "error");
+  }
+});
+
+// ---------------------------------------------------------------- my reservations and emails
+async function fetchMine(email) {
+  const params = new URLSearchParams({ email });
+  const all = JSON.parse(sessionStorage.getItem(MY_EVENTS) || "{}");
+  for (const evento of all[email] || []) params.append("evento", evento);
+  return call("GET", `/api/my?${params}`);
+}
+
+function myRow(r) {
+  const cells = { id: el("td", { class: "mono" }), event: el("td"), qty: el("td", { class: "num" }), state: el("td") };
+  const button = el("button", {
+    type: "button", class: "small danger", text: "Cancel",
+    "aria-label": `Cancel reservation ${r.Id} for ${r.Evento}`,
+    onclick: () => cancel(r),
+  });
+  const tr = el("tr", {}, cells.id, cells.event, cells.qty, cells.state, el("td", {}, button));
+  return { tr, cells, button };
+}
+
+function renderMine(data) {
+  const tbody = $("#mine-table tbody");
+  const seen = new Set();
+  let previous = null;
+  for (const r of data.reservations) {
+    seen.add(r.Id);
+    let row = myRows.get(r.Id);
+    if (!row) {
+      row = myRow(r);
+      myRows.set(r.Id, row);
+    }
+    const expected = previous ? previous.nextSibling : tbody.firstChild;
+    if (expected !== row.tr) tbody.insertBefore(row.tr, expected);
+    previous = row.tr;
+    setText(row.cells.id, r.Id);
+    setText(row.cells.event, r.Evento);
+    setText(row.cells.qty, r.Cantidad);
+    setText(row.cells.state, `${r.Estado} · ${STATE_WORDS[r.Estado] || r.Estado}`);
+    row.tr.dataset.state = r.Estado;
+    row.tr.dataset.id = r.Id;
+    row.button.disabled = r.Estado !== "A";
+  }
+  for (const [id, row] of myRows) {
+    if (!seen.has(id)) {
+      row.tr.remove();
+      myRows.delete(id);
+    }
+  }
+  const list = $("#mail-list");
+  const ids = new Set();
+  let before = null;
+  for (const m of data.emails) {
+    ids.add(m.id);
+    let li = mailItems.get(m.id);
+    if (!li) {
+      const meta = m.reserva
+        ? `reservation ${m.reserva} · ${m.estado} · ${STATE_WORDS[m.estado] || ""}`
+        : "not one of Boletia's notifications";
+      li = el("li", { "data-reserva": m.reserva || "", "data-estado": m.estado || "" },
+        el("h3", { text: m.subject || "(no subject)" }),
+        el("p", { class: "hint", text: meta }),
+        el("pre", { text: m.body || "" }));
+      mailItems.set(m.id, li);
+    }
+    const expected = before ? before.nextSibling : list.firstChild;
+    if (expected !== li) list.insertBefore(li, expected);
+    before = li;
+  }
+  for (const [id, li] of mailItems) {
+    if (!ids.has(id)) {
+      li.remove();
+      mailItems.delete(id);
+    }
+  }
+}
+
+async function showMine(email, quiet = false) {
+  const status = $("#mine-status");
+  if (!quiet) say(status, "Looking…", "busy");
+  const answer = await fetchMine(email);
+  if (!answer.ok) {
+    say(status, `Cannot show them (${answer.status}): ${message(answer)}`, "error");
+    return null;
+  }
+  renderMine(answer.data);
+  const d = answer.data;
+  const problems = [...(d.problems || []), ...(d.mail_error ? [d.mail_error] : [])];
+  if (!quiet) {
+    say(status, `${plural(d.reservations.length, "reservation")} and ${plural(d.emails.length, "email")} `
+      + `for ${d.email}.` + (problems.length ? ` (${problems.join("; ")})` : ""),
+      problems.length ? "error" : "ok");
+  }
+  return d;
+}
+
+// Follow a booking or a cancel until the reservation shows `estado` and its email arrived:
+// the reservation is written asynchronously, by a consumer, so the page waits as an app would.
+async function follow(email, id, estado) {
+  const mine = ++following;
+  const status = $("#mine-status");
+  const started = Date.now();
+  const words = estado === "A" ? "the reservation" : "the cancellation";
+  say(status, `Waiting for ${words} to travel through Kafka…`, "busy");
+  while (mine === following && Date.now() - started < FOLLOW_FOR) {
+    const d = await showMine(email, true);
+    const r = d && d.reservations.find((x) => x.Id === id);
+    const mail = d && d.emails.find((m) => m.reserva === id && m.estado === estado);
+    if (r && r.Estado === estado && mail) {
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      say(status, `Reservation ${id} is ${STATE_WORDS[estado]}, and its email arrived (after ${secs} s).`, "ok");
+      return;
+    }
+    if (r && r.Estado === estado) say(status, `Reservation ${id} is ${STATE_WORDS[estado]}; waiting for its email…`, "busy");
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  if (mine === following) {
+    say(status, `Still waiting for ${words} after ${FOLLOW_FOR / 1000} s: is a consumer stopped? `
+      + "Press Show to look again.", "error");
+  }
+}
+
+async function cancel(r) {
+  const status = $("#mine-status");
+  say(status, `Cancelling ${r.Id}…`, "busy");
+  const answer = await call("DELETE", `/api/reservas/${encodeURIComponent(r.Id)}`);
+  if (answer.ok) {
+    say(status, message(answer), "ok");
+    follow(r.Email, r.Id, "X");
+  } else {
+    say(status, `Not cancelled (${answer.status}): ${message(answer)}`, "error");
+  }
+}
+
+$("#mine-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  following += 1; // stop following an earlier booking
+  const email = $("#mine-email").value.trim();
+  if (email) sessionStorage.setItem("boletia-email", email);
+  showMine(email);
+});
+
+const lastEmail = sessionStorage.getItem("boletia-email");
+if (lastEmail) {
+  $("#mine-email").value = lastEmail;
+  $("#book-email").value = lastEmail;
+  showMine(lastEmail);
+}
