@@ -49,6 +49,7 @@ STAGES = ("answered", "published", "recorded", "announced", "emailed")
 class Booking:
     planned: float                  # epoch seconds
     answered: float | None = None
+    where: dict = field(default_factory=dict)  # stage -> "topic[partition]@offset" of its record
     status: int = 0
     id: str | None = None
     published: float | None = None
@@ -128,13 +129,14 @@ def open_loop(api: Boletia, evento: str, rate: float, seconds: float, workers: i
     return plan
 
 
-def _kafka_times(settings, topic: str, since_ms: int, key) -> dict[str, float]:
-    """id -> the first record timestamp (seconds) on `topic` after `since_ms`, by `key(doc)`."""
+def _kafka_times(settings, topic: str, since_ms: int, key) -> dict[str, tuple[float, str]]:
+    """id -> (the first record's timestamp in seconds, "topic[partition]@offset") on `topic`
+    after `since_ms`, by `key(doc)`."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap.split(","), group_id=None,
                              enable_auto_commit=False, consumer_timeout_ms=1500)
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, str]] = {}
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(parts)
@@ -152,7 +154,7 @@ def _kafka_times(settings, topic: str, since_ms: int, key) -> dict[str, float]:
                 continue
             ident = key(doc)
             if ident and ident not in out:
-                out[ident] = rec.timestamp / 1000
+                out[ident] = (rec.timestamp / 1000, f"{rec.topic}[{rec.partition}]@{rec.offset}")
     finally:
         consumer.close()
     return out
@@ -185,8 +187,10 @@ def fill_stages(settings, bookings: list[Booking], since: float) -> None:
         emailed = {d["reserva"]: d.get("at") for d in
                    db[mongo.NOTIFICATIONS].find({"_id": {"$in": [f"{b.id}:A" for b in ok]}})}
     for b in ok:
-        b.published = published.get(b.id)
-        b.announced = announced.get(b.id)
+        for stage, found in (("published", published.get(b.id)), ("announced", announced.get(b.id))):
+            if found:
+                setattr(b, stage, found[0])
+                b.where[stage] = found[1]
         if b.id in recorded:
             at = recorded[b.id]
             b.recorded = at.timestamp() if isinstance(at, datetime) else time.time()

@@ -20,6 +20,15 @@ def open_lab(runtime: str = "local", design: str = "fixed",
     return rt
 
 
+def record(results_path: str | None, **values) -> None:
+    """Write this run's results where a batch run (`boletia notebooks run`) gathers them."""
+    if results_path:
+        import json
+        from pathlib import Path
+
+        Path(results_path).write_text(json.dumps(values, default=str))
+
+
 class LogWindow:
     """The lines a component logs from now on: a cell shows only what happened in it."""
 
