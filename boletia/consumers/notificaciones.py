@@ -40,8 +40,11 @@ def make_handler(db, mailer: Mailer, design: str, rules=None):
             return WROTE
         key = f"{email.reserva}:{email.estado}"
         # Count the attempt before sending; a state already sent makes the claim fail.
-        filt, update = (rules.email_ledger(email.reserva, email.estado) if rules is not None
-                        else decisions.ledger_claim(email.reserva, email.estado, email.to))
+        if rules is not None:
+            filt, update = rules.email_ledger(email.reserva, email.estado)
+            update = decisions.ledger_identity(filt, update, email.reserva, email.estado)
+        else:
+            filt, update = decisions.ledger_claim(email.reserva, email.estado, email.to)
         if not mongo.claim(ledger, filt, update):
             ledger.update_one({"_id": key}, {"$inc": {"suprimidos": 1}})
             return ALREADY_DONE

@@ -257,6 +257,17 @@ def ledger_claim(reserva: str, estado: str, to: str = "") -> tuple[Doc, Doc]:
              "$inc": {"intentos": 1}})
 
 
+def ledger_identity(filt: Doc, update: Doc, reserva: str, estado: str) -> Doc:
+    """The ledger's unique index (reserva, estado) needs both fields on every document: an
+    upsert that leaves them out (a student's first try) would insert nulls, and every later
+    email would then meet that null pair as a duplicate and never be sent."""
+    named = set(filt) | {field for op in update.values() if isinstance(op, dict) for field in op}
+    missing = {k: v for k, v in (("reserva", reserva), ("estado", estado)) if k not in named}
+    if not missing:
+        return update
+    return {**update, "$setOnInsert": {**update.get("$setOnInsert", {}), **missing}}
+
+
 def notification(doc: Doc) -> SendEmail | Ignore:
     estado = doc.get("estado")
     if estado not in SUBJECTS:

@@ -61,7 +61,8 @@ def email_ledger(reserva: str, estado: str) -> tuple[dict, dict]:
     """Before emailing reservation `reserva` about state `estado` ("A", "X" or "C"), the
     consumer runs ONE upsert on collection `notificaciones` with the (filter, update) you
     return, and after SES has taken the email it sets {"enviado": True} on document
-    {"_id": f"{reserva}:{estado}"}.
+    {"_id": f"{reserva}:{estado}"}. (The lab adds the fields "reserva" and "estado" on insert
+    when your update leaves them out: the collection keeps one document per pair.)
 
     If your upsert fails with a duplicate key, the email is NOT sent (its work was done).
     Make a state whose email was already sent fail that way, and count each attempt in a

@@ -5,6 +5,7 @@ marked NBVAL_CHECK_OUTPUT (counts, states, verdicts). Cells whose output varies 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -17,7 +18,9 @@ from boletia.lab.components import CONSUMERS
 
 pytestmark = pytest.mark.integration
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-EXECUTED = NOTEBOOKS / "executed"
+# Executed copies sit beside the lessons (hidden, ignored by git): nbval starts its kernel in the
+# notebook's own folder, so relative paths must resolve as they did under papermill.
+EXECUTED = NOTEBOOKS
 
 
 SOLUTION = Path(__file__).resolve().parents[2] / "boletia" / "lab" / "student" / "solution.py"
@@ -33,7 +36,7 @@ RUNS = [(name, label, params) for name in sorted(p.name for p in NOTEBOOKS.glob(
                          ids=[f"{n}{'-' + label if label else ''}" for n, label, _ in RUNS])
 def test_notebook(lab, notebook, label, params):
     EXECUTED.mkdir(exist_ok=True)
-    out = EXECUTED / (notebook.replace(".ipynb", f"-{label}.ipynb") if label else notebook)
+    out = EXECUTED / ("." + (notebook.replace(".ipynb", f"-{label}.ipynb") if label else notebook))
     begun = time.monotonic()
     try:
         papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out),
@@ -47,7 +50,16 @@ def test_notebook(lab, notebook, label, params):
          "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
         capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1200)
     print(f"{notebook}: papermill {first:.0f}s, nbval {time.monotonic() - begun - first:.0f}s")
-    assert check.returncode == 0, check.stdout[-4000:] + check.stderr[-2000:] + evidence(lab)
+    assert check.returncode == 0, first_failure(check.stdout) + check.stderr[-2000:] + evidence(lab)
+
+
+def first_failure(report: str) -> str:
+    """nbval's report of the FIRST failing cell (the later ones usually fail because of it) and
+    its summary lines: the tail alone hid the cause when a long cell failed first."""
+    sections = re.split(r"(?m)^(?=_{5,} .* _{5,}$)", report)
+    failing = [s for s in sections[1:] if "Cell" in s.splitlines()[0]]
+    summary = report[report.find("short test summary"):] if "short test summary" in report else ""
+    return (failing[0][:6000] if failing else report[-4000:]) + "\n" + summary[-2000:]
 
 
 def evidence(lab) -> str:

@@ -108,3 +108,17 @@ def test_txn_books_and_records_the_reservation_in_one_transaction():
                                                    "email": "a@x.com", "cantidad": 2, "registrada": "T1"})
     # its change event carries no booking, so the consumer writes no second reservation
     assert d.on_inventario_change(_change({"vendidos": 2})).ignore
+
+
+def test_a_ledger_update_without_its_identity_gets_it_on_insert():
+    # a student's first ledger leaves out reserva/estado: the unique (reserva, estado) index would
+    # then hold one null pair and refuse every later email as a duplicate
+    filt, update = {"_id": "r1:A"}, {"$inc": {"intentos": 1}}
+    assert d.ledger_identity(filt, update, "r1", "A") == {
+        "$inc": {"intentos": 1}, "$setOnInsert": {"reserva": "r1", "estado": "A"}}
+    # the fixed claim already names them: unchanged
+    filt, update = d.ledger_claim("r1", "A", "a@b.co")
+    assert d.ledger_identity(filt, update, "r1", "A") == update
+    # named by the filter (an upsert copies equality fields) or by an operator: not added twice
+    assert d.ledger_identity({"_id": "r1:A", "reserva": "r1"}, {"$set": {"estado": "A"}},
+                                     "r1", "A") == {"$set": {"estado": "A"}}

@@ -16,6 +16,7 @@ from types import ModuleType
 from bson import ObjectId
 
 from boletia.adapters import mongo
+from boletia.domain import decisions
 
 PRACTICE_DB = "boletia_practice"
 
@@ -118,6 +119,7 @@ def _deliveries(module, db, plan: list[tuple[str, bool]]) -> tuple[int, dict]:
     sent = 0
     for estado, marked in plan:
         filt, update = module.email_ledger(rid, estado)
+        update = decisions.ledger_identity(filt, update, rid, estado)  # as the consumer does
         if mongo.claim(db.notificaciones, filt, update):
             sent += 1
             if marked:
@@ -186,6 +188,9 @@ def check(module: ModuleType, settings, exercises: tuple[str, ...] | None = None
     with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as c:
         db = c[PRACTICE_DB]
         db.create_collection("reembolsos") if "reembolsos" not in db.list_collection_names() else None
+        # the lab's ledger index, so a case meets what the consumer meets
+        db[mongo.NOTIFICATIONS].create_index([("reserva", 1), ("estado", 1)], unique=True,
+                                             name="una_por_estado")
         for case in CASES:
             if (exercises and case.exercise not in exercises) or (case.hidden and not hidden):
                 continue
