@@ -156,6 +156,22 @@ def restart(component: str, runtime: RuntimeOpt = "local") -> None:
     _verb("restart", component, runtime)
 
 
+@lab.command("images")
+def images_cmd(auto: Annotated[bool, typer.Option("--auto", help="(default) official if Docker Hub "
+                                                  "answers, else offline")] = False,
+               official: Annotated[bool, typer.Option("--official", help="pull the official images")] = False,
+               offline: Annotated[bool, typer.Option("--offline", help="build without Docker Hub")] = False,
+               ) -> None:
+    """Build (or pull) the docker runtime's images, the official or the offline set, and say which."""
+    from boletia.lab.runtimes import images
+
+    try:
+        console.print(images.main(official=official, offline=offline, auto=auto,
+                                  report=lambda m: console.print(f"  [green]✓[/] {m}")))
+    except LabError as exc:
+        _fail(exc)
+
+
 @lab.command("bootstrap")
 def bootstrap_cmd() -> None:
     """Collections, topics and connectors, from inside a container network (docker, kind)."""
@@ -439,25 +455,90 @@ def chaos_run(name: str,
         raise typer.Exit(1 if summary["verdict"] == "violated" else 2)
 
 
+batch_app = typer.Typer(add_completion=False)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def notebooks(ctx: typer.Context,
               port: Annotated[int, typer.Option(help="JupyterLab's port")] = 8888) -> None:
-    """Open the lessons in JupyterLab (loopback only; further options go to `jupyter lab`)."""
+    """Open JupyterLab at the repository's root (loopback only), with the lab's command on the
+    terminals' PATH; further options go to `jupyter lab`. `boletia notebooks run NOTEBOOK
+    --grid NAME=v1,v2 ...` runs a lesson as a papermill batch instead (see --help there)."""
+    if ctx.args and ctx.args[0] == "run":
+        typer.main.get_command(batch_app)(ctx.args[1:], prog_name="boletia notebooks run")
+        return
     import os
     import shutil
 
     from boletia import config
 
-    jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or shutil.which("jupyter")
+    bindir = os.path.dirname(sys.executable)
+    jupyter = shutil.which("jupyter", path=bindir) or shutil.which("jupyter")
     if jupyter is None:
         _fail(LabError("jupyter is not installed in this environment: run `make lab` "
                        "(or `pip install -e '.[lab]'`)"))
     args = [jupyter, "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
-            f"--ServerApp.root_dir={config.REPO_ROOT / 'notebooks'}"]
+            f"--ServerApp.root_dir={config.REPO_ROOT}",
+            "--LabApp.default_url=/lab/tree/notebooks/00-overview.ipynb"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Jupyter refuses root without it; a container or a CI box is often root.
         args.append("--allow-root")
+    # `boletia` in a JupyterLab terminal is this environment's
+    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     os.execv(jupyter, [*args, *ctx.args])
+
+
+@batch_app.command()
+def notebooks_run(notebook: Annotated[str, typer.Argument(help="e.g. notebooks/07-race-statistics.ipynb")],
+                  grid: Annotated[list[str] | None, typer.Option(
+                      help="NAME=v1,v2 or NAME=a-b; repeat for more axes")] = None,
+                  out: Annotated[str, typer.Option(help="where the copies and results go")] = "",
+                  plot: Annotated[str | None, typer.Option(
+                      help="X:Y[:BY] — plot result Y against parameter X, one line per BY")] = None,
+                  ) -> None:
+    """Execute a lesson headless over a grid of parameters; keep every executed copy; gather
+    what each run recorded into one table (results.csv) and, with --plot, one picture."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from boletia.lab.notebook import batch
+
+    path = Path(notebook)
+    if not path.is_file() or path.suffix != ".ipynb":
+        _fail(LabError(f"no notebook at {notebook}"))
+    try:
+        axes = batch.parse_grid(grid or [])
+    except ValueError as exc:
+        _fail(LabError(str(exc)))
+    target = Path(out) if out else path.parent / "runs" / f"{path.stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    rows = batch.run(path, axes, target, report=lambda m: console.print(m))
+    failed = [r for r in rows if r["status"] != "ok"]
+    if plot:
+        x, y, *by = plot.split(":")
+        picture = batch.plot(rows, x, y, by[0] if by else None, target / "results.png")
+        console.print(f"plot: {picture}")
+    console.print(f"{len(rows) - len(failed)}/{len(rows)} runs ok; table: {target / 'results.csv'}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(submissions: Annotated[str, typer.Argument(help="a folder of student_design.py files")],
+          out: Annotated[str, typer.Option(help="where grades.csv goes")] = "grades") -> None:
+    """Grade a class's submitted designs with otter-grader (the lab must be up)."""
+    from pathlib import Path
+
+    from boletia.lab.student import grading
+
+    try:
+        rows = grading.grade(Path(submissions), Path(out))
+    except LabError as exc:
+        _fail(exc)
+    table = Table(*rows[0].keys())
+    for r in rows:
+        table.add_row(*(str(v) for v in r.values()))
+    Console().print(table)
+    console.print(f"written: {Path(out) / 'grades.csv'}")
 
 
 @app.command()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every set-up step the lab needs on a fresh clone, idempotent: Java 17+ and Maven (from
-# Debian's packages when missing and we are root) and a virtualenv with the boletia package.
+# Every set-up step the lab needs on a fresh clone, idempotent: Java 17+ and Maven, and for the
+# browser tests Chromium and its driver (from Debian's packages when missing and we are root),
+# and a virtualenv with the boletia package.
 # The jars (Kafka, Connect, the MongoDB connector) are fetched from Maven Central by the first
 # `boletia lab up`, which shows the download's progress.
 set -euo pipefail
@@ -19,6 +20,12 @@ need_java() {
 missing=()
 need_java && missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# the control room's end-to-end tests drive Debian's Chromium (a tool's own browser download
+# cannot be used here); without root they are skipped with a message
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing ${missing[*]} from Debian's packages"
