@@ -1,10 +1,11 @@
 # The two commands of the README:
 #   make lab    set everything up, bring the lab up, and say how to open the notebooks
-#   make test   set everything up and run every test (unit, integration, notebooks)
+#   make test   set everything up and run every test (unit, integration, notebooks) on the local runtime
+#   make test-docker   the docker runtime for real: engine (as root), images, compose lab, its tests
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test setup down lint unit integration benchmark clean
+.PHONY: lab test test-docker setup down lint unit integration benchmark clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -17,7 +18,12 @@ lab: setup
 
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
-	$(BIN)/python -m pytest -ra --durations=25
+	$(BIN)/python -m pytest -ra --durations=25 -m "not docker"
+
+test-docker: setup
+	scripts/docker-engine.sh --base
+	$(BIN)/boletia lab images
+	$(BIN)/python -m pytest -ra --durations=10 tests/docker
 
 lint: setup
 	$(BIN)/ruff check boletia tests benchmarks

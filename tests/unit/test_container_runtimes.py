@@ -14,7 +14,8 @@ import pytest
 
 from boletia import config
 from boletia.lab.errors import LabError
-from boletia.lab.runtimes.docker import DockerRuntime, compose_file
+from boletia.lab.runtimes import images
+from boletia.lab.runtimes.docker import ONE_MEMBER, DockerRuntime, compose_file
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.kind import KindRuntime
 
@@ -55,11 +56,44 @@ def test_kustomize_renders_objects_valid_against_the_kubernetes_schemas(tmp_path
     assert "namespace: kafka" in names and "namespace: mongo" in names
 
 
+DOCKERFILES = [ROOT / "connect" / "Dockerfile", ROOT / "lab-infra" / "boletia.Dockerfile",
+               *sorted((ROOT / "lab-infra" / "images").glob("*.Dockerfile"))]
+
+
 def test_dockerfiles_pass_hadolint():
-    out = subprocess.run([str(BIN / "hadolint"), str(ROOT / "connect" / "Dockerfile"),
-                          str(ROOT / "lab-infra" / "boletia.Dockerfile")],
-                         capture_output=True, text=True)
+    assert len(DOCKERFILES) == 6, DOCKERFILES  # connect, boletia, and maven/python/kafka/secantusdb
+    out = subprocess.run([str(BIN / "hadolint"), *map(str, DOCKERFILES)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_dockerfiles_take_their_base_images_as_build_arguments():
+    """By default the official images a user pulls; the offline set passes its own."""
+    defaults = {"connect/Dockerfile": {"MAVEN_IMAGE": "maven:3.9-eclipse-temurin-17",
+                                       "KAFKA_IMAGE": "apache/kafka:4.1.1"},
+                "lab-infra/boletia.Dockerfile": {"PYTHON_IMAGE": "python:3.11-slim"},
+                "lab-infra/images/secantusdb.Dockerfile": {"PYTHON_IMAGE": "python:3.11-slim"}}
+    for rel, args in defaults.items():
+        text = (ROOT / rel).read_text()
+        for arg, image in args.items():
+            assert f"ARG {arg}={image}\n" in text and f"FROM ${{{arg}}}" in text, (rel, arg)
+    for build in images.OFFLINE.builds:  # every offline image is built FROM the set's own images
+        assert set(build.args) - {"PIN_OVERRIDES"} <= {"BASE_IMAGE", "MAVEN_IMAGE", "KAFKA_IMAGE",
+                                                       "PYTHON_IMAGE"}
+        for arg, image in build.args.items():
+            if arg != "PIN_OVERRIDES":
+                assert image.startswith("boletia-"), (build.tag, arg, image)
+
+
+def test_the_staged_build_context_holds_what_the_dockerfiles_copy_and_nothing_big(tmp_path):
+    context = images.stage_context(ROOT, tmp_path / "context")
+    for dockerfile in DOCKERFILES:
+        for line in dockerfile.read_text().splitlines():
+            if line.startswith("COPY ") and "--from=" not in line:
+                for src in line.split()[1:-1]:
+                    assert (context / src).exists(), f"{dockerfile.name}: {src} is not in the context"
+    for big in (".venv", ".lab", ".git", "lab-infra/target", "notebooks/executed"):
+        assert not (context / big).exists(), big
+    assert not list(context.rglob("__pycache__"))
 
 
 class Recorder:
@@ -135,6 +169,9 @@ def test_docker_secrets_are_generated_private_and_the_design_is_its_own(settings
     assert "root:" in rt.settings.mongo_uri and "authSource=admin" in rt.settings.mongo_uri
     rt.set_design("seed")
     assert rt.design() == "seed" and DockerRuntime(settings=settings).design() == "seed"
+    with pytest.raises(LabError, match="use --runtime local"):  # the student's file is on the host
+        rt.set_design("student")
+    assert rt.design() == "seed"
 
 
 def test_docker_status_reads_compose_ps(settings):
@@ -154,6 +191,157 @@ def test_docker_without_an_engine_says_so(settings):
         rt.kill("zookeeper")
 
 
+def env_of(cmd: list[str]) -> dict[str, str]:
+    """The variables a recorded `env K=V ... docker compose` call sets."""
+    return dict(a.split("=", 1) for a in cmd[1:cmd.index("docker")])
+
+
+def test_docker_runs_the_official_set_by_default_and_the_offline_set_once_built(settings):
+    rec = Recorder()
+    rt = DockerRuntime(run=rec, settings=settings)
+    assert rt.image_set() is images.OFFICIAL and "mongo-2" in rt.components()
+    rt.kill("mongo-2")
+    env = env_of(rec.calls[-1])
+    assert env["COMPOSE_PROFILES"] == "official" and env["BOLETIA_APP_IMAGE"] == "boletia:lab"
+    assert env["BOLETIA_MONGO_HOSTS"] == "mongo-1:27017,mongo-2:27017,mongo-3:27017"
+
+    images.record(settings.lab_dir, images.OFFLINE)
+    rt = DockerRuntime(run=rec, settings=settings)
+    assert ONE_MEMBER in rt.components() and "mongo-1" not in rt.components()
+    rt.kill(ONE_MEMBER)
+    env = env_of(rec.calls[-1])
+    assert rec.compose()[-1] == ["kill", ONE_MEMBER]
+    assert env["COMPOSE_PROFILES"] == "offline" and env["BOLETIA_APP_IMAGE"] == "boletia:lab-offline"
+    assert env["BOLETIA_MONGO_HOSTS"] == "mongo:27017"
+    assert env["BOLETIA_MONGO_OPTIONS"] == "directConnection=true"
+    assert env["BOLETIA_MONGO_CREDENTIALS"] == ""  # its SecantusDB member runs without authentication
+    assert rt.settings.mongo_uri == "mongodb://127.0.0.1:27017/?directConnection=true"
+    assert env["BOLETIA_PIN_OVERRIDES"] == "soupsieve==3.0.1"
+    with pytest.raises(LabError, match="unknown component"):
+        rt.kill("mongo-2")
+    rows = [{"Service": ONE_MEMBER, "State": "running"}]
+    rt = DockerRuntime(run=Recorder(json.dumps(rows[0])), settings=settings)
+    member = next(s for s in rt.status() if s.name == ONE_MEMBER)
+    assert member.state == "running" and member.kind == "mongo" and member.ports == [27017]
+    assert "ui" not in rt.components()  # a lab tool on this machine, not a container
+
+
+def test_docker_host_ports_shift_and_the_settings_follow_them(settings):
+    rec = Recorder()
+    rt = DockerRuntime(run=rec, settings=settings, port_offset=20000)
+    rt.kill("kafka-1")
+    env = env_of(rec.calls[-1])
+    assert env["BOLETIA_PORT_KAFKA_1"] == "29092" and env["BOLETIA_PORT_KAFKA_3"] == "29094"
+    assert env["BOLETIA_PORT_MONGO"] == "47017" and env["BOLETIA_PORT_EVENTOS"] == "28070"
+    assert env["BOLETIA_PORT_JUPYTER"] == "28888"
+    s = rt.settings
+    assert s.kafka_bootstrap == "127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094"
+    assert (s.eventos_url, s.reservas_url) == ("http://127.0.0.1:28070", "http://127.0.0.1:28071")
+    assert (s.connect_url, s.ses_url) == ("http://127.0.0.1:28083", "http://127.0.0.1:25005")
+    assert "@127.0.0.1:47017/" in s.mongo_uri and "authSource=admin" in s.mongo_uri
+    assert s.ports.kafka == (29092, 29093, 29094)
+    assert {x.name: x.ports for x in rt.status()}["kafka-2"] == [29093]
+
+
+def test_docker_up_builds_the_set_then_brings_it_up_on_the_ports_it_keeps(settings):
+    rec = Recorder()
+    rt = DockerRuntime(run=rec, settings=settings, image_set="offline", port_offset=20000)
+    said = []
+    rt.up(report=said.append)
+    assert rec.calls[0][0] == "bash" and rec.calls[0][1].endswith("lab-infra/images/base.sh")
+    built = [c[c.index("-t") + 1] for c in rec.calls if c[:2] == ["docker", "build"]]
+    assert built == [b.tag for b in images.OFFLINE.builds]
+    up = next(c for c in rec.compose() if c[:1] == ["up"])
+    assert up[:3] == ["up", "-d", "--wait"] and "--no-build" in up and up[up.index("--pull") + 1] == "never"
+    assert any("ONE SecantusDB member" in m and "29092" in m for m in said), said
+    # a later runtime without an offset finds the lab where it is, and the set it runs
+    later = DockerRuntime(run=Recorder(), settings=settings)
+    assert later.image_set() is images.OFFLINE and later.settings.ports.eventos == 28070
+    later.up()
+    assert env_of(later.run.calls[-2])["BOLETIA_PORT_EVENTOS"] == "28070"
+
+
+class StuckConsumer(Recorder):
+    """A first `compose up --wait` that fails on notificaciones, unhealthy: it never got its
+    partitions (as a kafka-python client that lost its coordinator did, once)."""
+
+    def __call__(self, cmd):
+        self.calls.append(cmd)
+        ups = sum("up" in c and "--wait" in c for c in self.calls)
+        if "--wait" in cmd and ups == 1:
+            return subprocess.CompletedProcess(cmd, 1, "", "container boletia-notificaciones-1 is unhealthy")
+        if cmd[-1] == "notificaciones" and "ps" in cmd:
+            row = json.dumps({"Service": "notificaciones", "Health": "unhealthy"})
+            return subprocess.CompletedProcess(cmd, 0, row, "")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+
+def test_docker_up_restarts_a_consumer_that_never_got_its_partitions_once(settings):
+    rec, said = StuckConsumer(), []
+    DockerRuntime(run=rec, settings=settings).up(report=said.append)
+    calls = [c for c in rec.compose() if c[:1] in (["up"], ["restart"])]
+    assert [c[0] for c in calls] == ["up", "restart", "up"] and calls[1] == ["restart", "notificaciones"]
+    assert any("notificaciones never got its partitions" in m for m in said)
+    with pytest.raises(LabError, match="failed"):  # anything else that fails `up` is an error
+        DockerRuntime(run=Recorder(returncode=1, stderr="port is already allocated"), settings=settings).up()
+
+
+class Answers(Recorder):
+    """A Docker engine that fails the commands containing any of `failing`."""
+
+    def __init__(self, *failing: str, stderr: str = "Error response from daemon: no such image"):
+        super().__init__()
+        self.failing, self.err = failing, stderr
+
+    def __call__(self, cmd):
+        self.calls.append(cmd)
+        bad = any(f in " ".join(cmd) for f in self.failing)
+        return subprocess.CompletedProcess(cmd, 1 if bad else 0, "", self.err if bad else "")
+
+
+def test_images_auto_is_official_when_docker_hub_answers_and_offline_otherwise(tmp_path):
+    said = []
+    offline = images.Images(run=Answers("pull", "inspect"), report=said.append, lab_dir=tmp_path)
+    assert offline.choose("auto") is images.OFFLINE
+    assert offline.run.calls[-1][:3] == ["timeout", str(images.PROBE_SECONDS), "docker"]
+    assert "offline" in said[-1] and "ONE SecantusDB member" in said[-1]
+    online = images.Images(run=Answers("inspect"), lab_dir=tmp_path)
+    assert online.choose("auto") is images.OFFICIAL
+    assert images.Images(run=Answers(), lab_dir=tmp_path).choose("auto") is images.OFFICIAL  # pulled before
+    with pytest.raises(LabError, match="unknown image set"):
+        online.choose("podman")
+
+
+def test_images_official_pulls_only_what_is_missing_and_records_the_set(tmp_path):
+    rec = Answers("inspect --format {{.Id}} mongo:7.0")
+    image_set, timings = images.Images(run=rec, lab_dir=tmp_path).build("official")
+    pulls = [c for c in rec.calls if c[:2] == ["docker", "pull"]]
+    assert pulls == [["docker", "pull", "-q", "mongo:7.0"]]
+    assert set(timings) == {"mongo:7.0", "boletia-connect:lab", "boletia:lab"}
+    assert images.recorded(tmp_path) is images.OFFICIAL and image_set is images.OFFICIAL
+
+
+def test_images_without_an_engine_say_so(tmp_path):
+    rec = Answers("docker", stderr="Cannot connect to the Docker daemon at unix:///var/run/docker.sock")
+    with pytest.raises(LabError, match="no usable Docker engine"):
+        images.Images(run=rec, lab_dir=tmp_path).build("auto")
+
+
+def test_cli_images_builds_the_set_asked_for_and_says_which(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from boletia import cli
+
+    rec, real = Recorder(), images.Images
+    monkeypatch.setattr(images, "Images", lambda report: real(run=rec, report=report, lab_dir=tmp_path))
+    result = CliRunner().invoke(cli.app, ["lab", "images", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "offline image set ready" in result.output and "ONE SecantusDB member" in result.output
+    assert images.recorded(tmp_path) is images.OFFLINE
+    result = CliRunner().invoke(cli.app, ["lab", "images", "--offline", "--official"])
+    assert result.exit_code == 1 and "choose one of" in result.output
+
+
 def test_kind_verbs_are_kubectl_commands(settings):
     rec = Recorder()
     rt = KindRuntime(run=rec, settings=settings)
@@ -169,6 +357,9 @@ def test_kind_verbs_are_kubectl_commands(settings):
                             "boletia", "lab", "arm", "notificaciones", "crash", "3"]
     with pytest.raises(LabError, match="cannot freeze"):
         rt.pause("mongo-1")
+    with pytest.raises(LabError, match="use --runtime local"):
+        rt.set_design("student")
+    assert len(rec.calls) == 4  # refused before any kubectl call
 
 
 def test_every_runtime_is_reachable_by_name():

@@ -4,13 +4,15 @@ authentication, the admin token only where it is needed)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from boletia.config import Ports
 from boletia.lab.components import COMPONENTS, CONSUMERS
-from boletia.lab.runtimes.docker import EXTRAS, compose_file
+from boletia.lab.runtimes.docker import EXTRAS, ONE_MEMBER, compose_file
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -30,10 +32,18 @@ def rendered() -> list[dict]:
     return [d for f in kustomization["resources"] for d in yaml.safe_load_all((K8S / f).read_text()) if d]
 
 
+def in_profile(profile: str) -> set[str]:
+    """The services compose runs with COMPOSE_PROFILES=<profile> (those without a profile too)."""
+    return {n for n, svc in compose()["services"].items() if profile in svc.get("profiles", [profile])}
+
+
 def test_compose_has_a_service_for_every_component_and_nothing_unknown():
-    services = set(compose()["services"])
     expected = {n for c in COMPONENTS if not c.host_side for n in c.instances()} | set(EXTRAS) | ONE_SHOTS
-    assert services == expected
+    assert in_profile("official") == expected
+    # the offline image set: ONE SecantusDB member in place of the replica set and its init job
+    replica_set = {n for c in COMPONENTS if c.kind == "mongo" for n in c.instances()} | {"mongo-init"}
+    assert in_profile("offline") == (expected - replica_set) | {ONE_MEMBER}
+    assert set(compose()["services"]) == expected | {ONE_MEMBER}
 
 
 def test_the_manifests_run_every_component():
@@ -69,6 +79,42 @@ def test_compose_mongodb_authenticates_members_with_a_keyfile():
         entry = " ".join(services[name]["entrypoint"])
         assert "--keyFile" in entry and "mongo-keyfile" in services[name]["secrets"]
     assert "root:" in compose()["x-boletia-env"]["BOLETIA_MONGO_URI"]
+
+
+def test_compose_mongodb_uri_has_the_root_password_unless_the_offline_set_clears_it():
+    """The official set's URI carries the generated root password (its default); only the
+    offline set, whose one SecantusDB member runs without authentication (the MongoDB connector
+    refuses SecantusDB's users), sets BOLETIA_MONGO_CREDENTIALS empty."""
+    from boletia.lab.runtimes import images
+
+    uri = compose()["x-boletia-env"]["BOLETIA_MONGO_URI"]
+    assert uri.startswith("mongodb://${BOLETIA_MONGO_CREDENTIALS-root:${BOLETIA_MONGO_PASSWORD:?"), uri
+    assert "BOLETIA_MONGO_CREDENTIALS" not in images.OFFICIAL.variables()
+    assert images.OFFLINE.variables()["BOLETIA_MONGO_CREDENTIALS"] == ""
+    member = compose()["services"][ONE_MEMBER]
+    assert member["profiles"] == ["offline"] and "environment" not in member
+    assert images.OFFICIAL.mongo_auth and not images.OFFLINE.mongo_auth
+
+
+def test_compose_host_ports_are_variables_defaulting_to_the_local_ones():
+    """Each published port is BOLETIA_PORT_* with the local runtime's port as its default (so a
+    docker lab can run beside a local one), and each broker advertises its own host port."""
+    p = Ports()
+    defaults = {"MONGO": p.mongo, "SES": p.ses, "CONNECT": p.connect, "EVENTOS": p.eventos,
+                "RESERVAS": p.reservas, "JUPYTER": EXTRAS["jupyter"][1][0],
+                **{f"KAFKA_{i + 1}": k for i, k in enumerate(p.kafka)}}
+    seen = set()
+    for name, svc in compose()["services"].items():
+        for port in svc.get("ports", []):
+            found = re.fullmatch(r"127\.0\.0\.1:\$\{(BOLETIA_PORT_\w+):-(\d+)\}:\d+", str(port))
+            assert found, f"{name} publishes {port}, not 127.0.0.1:${{BOLETIA_PORT_X:-default}}:port"
+            var, default = found[1], int(found[2])
+            assert defaults[var.removeprefix("BOLETIA_PORT_")] == default, f"{name}: {port}"
+            seen.add(var)
+            if name.startswith("kafka-"):
+                advertised = svc["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+                assert f"EXTERNAL://127.0.0.1:${{{var}:-{default}}}" in advertised, advertised
+    assert seen == {f"BOLETIA_PORT_{k}" for k in defaults}
 
 
 def test_the_manifests_commit_no_secret_and_give_the_token_to_eventos_only():

@@ -1,11 +1,18 @@
-"""The docker runtime: the same lab on Docker Compose (lab-infra/compose.yaml), with a real
-3-member MongoDB replica set, so member failover can be shown.
+"""The docker runtime: the same lab on Docker Compose (lab-infra/compose.yaml), from one of two
+image sets (boletia/lab/runtimes/images.py): the official images, with a real 3-member MongoDB
+replica set (so member failover can be shown), or the offline images built without Docker Hub,
+with ONE SecantusDB member (service `mongo`) in its place.
 
 Every verb is one `docker compose` (or `docker network`) command; `run` is injectable so the
 command lines are testable on machines without a Docker engine. The runtime keeps its state
-in `<lab dir>/docker/`: the design it runs and the secrets it generated (admin token, Jupyter
-token, MongoDB's root password, the replica set's keyfile), each file mode 0600. A consumer
-fault is armed inside the consumer's container (`boletia lab arm`), where its hooks read it.
+in `<lab dir>/docker/`: the design it runs, the secrets it generated (admin token, Jupyter
+token, MongoDB's root password, the replica set's keyfile), each file mode 0600, the image set
+it runs (`image-set`) and the host ports it published (`ports.json`). A consumer fault is armed
+inside the consumer's container (`boletia lab arm`), where its hooks read it.
+
+Host ports: the settings' ports (the local runtime's by default), shifted by `port_offset`,
+so a docker lab can run beside a local one (`DockerRuntime(port_offset=20000)`); each one is a
+compose variable (BOLETIA_PORT_*), and each broker advertises its own host port.
 """
 
 from __future__ import annotations
@@ -19,27 +26,44 @@ from pathlib import Path
 from boletia import config, resources
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
-from boletia.lab.runtimes import private
+from boletia.lab.runtimes import images, private
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.runtimes.shell import Runner, run_command
 
 PROJECT = "boletia"
 EXTRAS = {"jupyter": ("notebooks", [8888])}  # containers of the lab that are not components
 SECRETS = ("BOLETIA_ADMIN_TOKEN", "BOLETIA_JUPYTER_TOKEN", "BOLETIA_MONGO_PASSWORD")
+ONE_MEMBER = "mongo"  # the offline set's single SecantusDB member (compose profile `offline`)
+WAIT_SECONDS = 600    # `compose up --wait`: the first start of Kafka and Connect takes minutes
 
 
 def compose_file() -> Path:
     return resources.infra_dir() / "compose.yaml"
 
 
+def shifted(ports: config.Ports, offset: int) -> config.Ports:
+    return config.Ports(mongo=ports.mongo + offset, ses=ports.ses + offset,
+                        kafka=tuple(p + offset for p in ports.kafka),
+                        controllers=tuple(p + offset for p in ports.controllers),
+                        connect=ports.connect + offset, eventos=ports.eventos + offset,
+                        reservas=ports.reservas + offset)
+
+
 class DockerRuntime:
     name = "docker"
 
-    def __init__(self, run: Runner | None = None, settings: config.Settings | None = None):
+    def __init__(self, run: Runner | None = None, settings: config.Settings | None = None,
+                 image_set: str | None = None, port_offset: int = 0):
+        """`image_set`: auto | official | offline for `up` (default: the set built last, else
+        auto); `port_offset`: added to every host port of the settings."""
         self.run = run or run_command
         base = settings or config.settings()
         self.dir = base.lab_dir.resolve() / "docker"
         self._base = base
+        if image_set is not None and image_set not in images.CHOICES:
+            raise LabError(f"unknown image set {image_set!r}; choose one of: {', '.join(images.CHOICES)}")
+        self._choice = image_set
+        self._offset = port_offset
 
     # ------------------------------------------------------------------ state and secrets
     def _secrets(self) -> dict[str, str]:
@@ -55,12 +79,67 @@ class DockerRuntime:
     @property
     def settings(self) -> config.Settings:
         """How the host reaches the published ports: MongoDB's member mongo-1 with the
-        generated root password, the rest as in the local runtime."""
+        generated root password (the offline set: its one SecantusDB member, without
+        authentication), and every other part at the host port this lab published."""
         pw = self._secrets()["BOLETIA_MONGO_PASSWORD"]
+        ports, host = self.ports(), self._base.host
+        mongo = (f"mongodb://root:{pw}@{host}:{ports.mongo}/?directConnection=true&authSource=admin"
+                 if self.image_set().mongo_auth else f"mongodb://{host}:{ports.mongo}/?directConnection=true")
         return self._base.model_copy(update={
-            "mongo_uri": f"mongodb://root:{pw}@{self._base.host}:{self._base.ports.mongo}/"
-                         "?directConnection=true&authSource=admin",
+            "ports": ports,
+            "mongo_uri": mongo,
+            "kafka_bootstrap": ",".join(f"{host}:{p}" for p in ports.kafka),
+            "connect_url": f"http://{host}:{ports.connect}",
+            "ses_url": f"http://{host}:{ports.ses}",
+            "eventos_url": f"http://{host}:{ports.eventos}",
+            "reservas_url": f"http://{host}:{ports.reservas}",
             "design": self.design()})
+
+    # ------------------------------------------------------------------ ports and image set
+    def _requested_ports(self) -> tuple[config.Ports, int]:
+        return (shifted(self._base.ports, self._offset),
+                EXTRAS["jupyter"][1][0] + self._offset)
+
+    def _saved_ports(self) -> tuple[config.Ports, int] | None:
+        path = self.dir / "ports.json"
+        if not path.exists():
+            return None
+        doc = json.loads(path.read_text())
+        jupyter = doc.pop("jupyter", EXTRAS["jupyter"][1][0])
+        return config.Ports(**doc), jupyter
+
+    def _published_ports(self) -> tuple[config.Ports, int]:
+        """The ports of the lab `up` started (saved), else the ones this runtime was asked for."""
+        return self._saved_ports() or self._requested_ports()
+
+    def ports(self) -> config.Ports:
+        return self._published_ports()[0]
+
+    def _ports_for_up(self) -> tuple[config.Ports, int]:
+        """Ports asked for explicitly (an offset, or settings that are not the defaults) win;
+        otherwise a lab keeps the ports it was first brought up on."""
+        explicit = self._offset != 0 or self._base.ports != config.Ports()
+        return self._requested_ports() if explicit else self._published_ports()
+
+    def _save_ports(self, ports: config.Ports, jupyter: int) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        doc = {**ports.model_dump(mode="json"), "jupyter": jupyter}
+        (self.dir / "ports.json").write_text(json.dumps(doc) + "\n")
+
+    @staticmethod
+    def _port_variables(ports: config.Ports, jupyter: int) -> dict[str, str]:
+        named = {"MONGO": ports.mongo, "SES": ports.ses, "CONNECT": ports.connect,
+                 "EVENTOS": ports.eventos, "RESERVAS": ports.reservas, "JUPYTER": jupyter,
+                 **{f"KAFKA_{i + 1}": p for i, p in enumerate(ports.kafka)}}
+        return {f"BOLETIA_PORT_{k}": str(v) for k, v in named.items()}
+
+    def image_set(self) -> images.ImageSet:
+        """The set this lab runs: the one built last (recorded), else the one asked for, else
+        the official one (compose.yaml's defaults)."""
+        built = images.recorded(self._base.lab_dir)
+        if built is not None:
+            return built
+        return images.SETS.get(self._choice or "", images.OFFICIAL)
 
     def design(self) -> str:
         path = self.dir / "design"
@@ -69,6 +148,9 @@ class DockerRuntime:
     def _set_design(self, design: str) -> None:
         if design not in config.DESIGNS:
             raise LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}")
+        if design == "student":
+            raise LabError("design student on docker: the student's file is on this machine, not in "
+                           "the containers' image; use --runtime local")
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "design").write_text(design)
 
@@ -78,7 +160,8 @@ class DockerRuntime:
     # ------------------------------------------------------------------ plumbing
     def _compose(self, *args: str) -> str:
         self._secrets()
-        env = {"BOLETIA_DESIGN": self.design(), "BOLETIA_SECRETS_DIR": str(self.dir)}
+        env = {"BOLETIA_DESIGN": self.design(), "BOLETIA_SECRETS_DIR": str(self.dir),
+               **self.image_set().variables(), **self._port_variables(*self._published_ports())}
         cmd = ["env", *(f"{k}={v}" for k, v in env.items()),
                "docker", "compose", "-p", PROJECT, "-f", str(compose_file()),
                "--env-file", str(self.dir / "secrets.env"), *args]
@@ -99,7 +182,10 @@ class DockerRuntime:
         return out.stdout
 
     def components(self) -> list[str]:
-        return [n for c in COMPONENTS for n in c.instances()] + list(EXTRAS)
+        """Its containers: a lab tool that runs on this machine (the UI) is not one."""
+        one = self.image_set().mongo_members == 1
+        return [n for c in COMPONENTS if not c.host_side
+                for n in ([ONE_MEMBER] if c.kind == "mongo" and one else c.instances())] + list(EXTRAS)
 
     def _component(self, name: str) -> str:
         if name not in self.components():
@@ -113,14 +199,42 @@ class DockerRuntime:
 
     # ------------------------------------------------------------------ lifecycle
     def up(self, report=lambda m: None, design: str | None = None) -> list[ComponentStatus]:
+        """Build (or pull) the image set, the layer cache answering for what did not change
+        (the first build takes many minutes), then `compose up --wait` on the chosen ports."""
         if design is not None:
             self._set_design(design)
-        report("docker compose up --build --wait (the first run builds the images)")
-        self._compose("up", "-d", "--build", "--wait")
+        recorded = images.recorded(self._base.lab_dir)
+        choice = self._choice or (recorded.name if recorded else "auto")
+        image_set, _ = images.Images(self.run, report, self._base.lab_dir).build(choice)
+        ports, jupyter = self._ports_for_up()
+        self._save_ports(ports, jupyter)
+        report(f"docker compose up --wait: the {image_set.name} images, MongoDB as "
+               + ("ONE SecantusDB member" if image_set.mongo_members == 1 else "a 3-member replica set")
+               + f", Kafka on 127.0.0.1:{','.join(map(str, ports.kafka))}, "
+               f"eventos {ports.eventos}, reservas {ports.reservas}")
+        up = ("up", "-d", "--wait", "--wait-timeout", str(WAIT_SECONDS), "--no-build", "--pull", "never",
+              "--remove-orphans")
+        try:
+            self._compose(*up)
+        except LabError:
+            stuck = [c for c in CONSUMERS if self._health(c) == "unhealthy"]
+            if not stuck:
+                raise
+            # seen once on a fresh cluster: a kafka-python client that lost its group coordinator
+            # spins without finding it again; a new process joins at once
+            report(f"{', '.join(stuck)} never got its partitions: restarting it once")
+            self._compose("restart", *stuck)
+            self._compose(*up)
         return self.status()
 
+    def _health(self, service: str) -> str:
+        """A container's health check state (healthy | unhealthy | starting | "" without one)."""
+        rows = self._compose("ps", "--all", "--format", "json", service)
+        found = [json.loads(line) for line in rows.splitlines() if line.strip().startswith("{")]
+        return found[0].get("Health", "") if found else ""
+
     def down(self, purge: bool = False, report=lambda m: None) -> None:
-        self._compose("down", *(["--volumes"] if purge else []))
+        self._compose("down", "--remove-orphans", *(["--volumes"] if purge else []))
         if purge and self.dir.exists():
             shutil.rmtree(self.dir)
 
@@ -133,7 +247,7 @@ class DockerRuntime:
         out = self._compose("ps", "--all", "--format", "json")
         rows = [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
         by_service = {r.get("Service"): r for r in rows}
-        kinds = {n: c.kind for c in COMPONENTS for n in c.instances()}
+        kinds = {n: c.kind for c in COMPONENTS for n in (*c.instances(), c.name)}
         kinds.update({n: kind for n, (kind, _) in EXTRAS.items()})
         result = []
         for name in self.components():
@@ -147,12 +261,13 @@ class DockerRuntime:
 
     def _published(self, name: str) -> list[int]:
         """The host ports a container publishes on 127.0.0.1 (compose.yaml)."""
-        if name in EXTRAS:
-            return EXTRAS[name][1]
-        if name == "mongo-1":
-            return [self._base.ports.mongo]
-        comp = next((c for c in COMPONENTS if c.name == name), None)
-        return comp.ports(self._base.ports)[:1] if comp else []
+        ports, jupyter = self._published_ports()
+        if name == "jupyter":
+            return [jupyter]
+        if name in ("mongo-1", ONE_MEMBER):
+            return [ports.mongo]
+        comp = next((c for c in COMPONENTS if c.name == name and c.members == 1), None)
+        return comp.ports(ports)[:1] if comp else []
 
     def state(self, component: str) -> str:
         name = self._component(component)

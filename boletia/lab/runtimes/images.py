@@ -1,0 +1,293 @@
+"""The docker runtime's container images, in one of two sets, built (or pulled) by one command:
+`boletia lab images [--auto | --official | --offline]`.
+
+- **official**: what a user who reaches Docker Hub runs: `apache/kafka:4.1.1` (the three
+  brokers, and the base of the Connect image), `mongo:7.0` (a three-member replica set),
+  `python:3.11-slim` (the base of the boletia image) and `maven:3.9-eclipse-temurin-17`
+  (Connect's build stage); built from them: `boletia-connect:lab` and `boletia:lab`.
+- **offline**: no image registry at all. `boletia-base:bookworm` is a debootstrap root file
+  system (`lab-infra/images/base.sh`, from Debian's package mirror); every other image is
+  built FROM it with Debian's packages (OpenJDK 17, Maven, Python 3.11), Maven Central (Kafka,
+  Connect and the connector, by `lab-infra/pom.xml`) and PyPI (`requirements.lock`).
+  MongoDB is ONE SecantusDB member (a single-node replica set), not three mongod members
+  (the replica-set failover lessons need the official set), and it runs without
+  authentication, as in the local runtime: the MongoDB connector refuses SecantusDB's users
+  (see compose.yaml, service `mongo`).
+- **auto**: the official set when `docker pull apache/kafka:4.1.1` answers within
+  `PROBE_SECONDS`, the offline set otherwise.
+
+Rebuilding unchanged images is fast: every Dockerfile installs its dependencies before it
+copies code, so the engine's layer cache answers. The build context is a staged copy of the
+files the Dockerfiles read (`stage_context`), never the whole checkout (its virtualenv, lab
+data and jars would be sent to the engine on every build).
+
+Which set was built last is recorded in `<lab dir>/docker/image-set`; the docker runtime
+brings that set up and gives compose its variables (`ImageSet.variables`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from boletia import config
+from boletia.lab.errors import LabError
+from boletia.lab.runtimes.shell import Runner, run_command
+
+CHOICES = ("auto", "official", "offline")
+PROBE_IMAGE = "apache/kafka:4.1.1"
+PROBE_SECONDS = 60
+BASE_IMAGE = "boletia-base:bookworm"
+
+# What the Dockerfiles read, relative to the repository root (the staged build context).
+CONTEXT = ("pyproject.toml", "README.md", "LICENSE", "requirements.lock", "boletia", "connect",
+           "notebooks", "lab-infra/__init__.py", "lab-infra/pom.xml", "lab-infra/compose.yaml",
+           "lab-infra/templates", "lab-infra/images", "lab-infra/boletia.Dockerfile")
+IGNORED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "executed", ".[0-9][0-9]-*.ipynb", "*.egg-info")
+
+
+@dataclass(frozen=True)
+class Build:
+    tag: str
+    dockerfile: str                                   # relative to the repository root
+    args: dict[str, str] = field(default_factory=dict)
+
+    def command(self, context: Path) -> list[str]:
+        args = [a for k, v in self.args.items() for a in ("--build-arg", f"{k}={v}")]
+        return ["docker", "build", "-f", str(context / self.dockerfile), *args, "-t", self.tag,
+                str(context)]
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    name: str
+    pulls: tuple[str, ...]      # from a registry
+    builds: tuple[Build, ...]   # in this order (later ones are FROM earlier ones)
+    images: dict[str, str]      # compose.yaml's variable -> image
+    mongo: dict[str, str]       # compose.yaml's variables for the in-network MongoDB address
+    mongo_members: int          # 3 mongod members, or ONE SecantusDB member
+    mongo_auth: bool = True     # MongoDB requires the generated root password
+    pin_overrides: str = ""     # requirements.lock pins the base image's Python cannot install
+    needs_base: bool = False    # boletia-base:bookworm first (lab-infra/images/base.sh)
+
+    def variables(self) -> dict[str, str]:
+        """What compose.yaml reads: the profile (which MongoDB services run), the images, the
+        services' MongoDB address and the build's pin overrides."""
+        return {"COMPOSE_PROFILES": self.name, "BOLETIA_IMAGE_SET": self.name, **self.images,
+                **self.mongo, "BOLETIA_PIN_OVERRIDES": self.pin_overrides}
+
+    def all_images(self) -> list[str]:
+        return [*self.pulls, *(b.tag for b in self.builds)] + ([BASE_IMAGE] if self.needs_base else [])
+
+
+OFFICIAL = ImageSet(
+    name="official",
+    pulls=("apache/kafka:4.1.1", "mongo:7.0", "python:3.11-slim", "maven:3.9-eclipse-temurin-17"),
+    builds=(Build("boletia-connect:lab", "connect/Dockerfile"),
+            Build("boletia:lab", "lab-infra/boletia.Dockerfile")),
+    images={"BOLETIA_KAFKA_IMAGE": "apache/kafka:4.1.1",
+            "BOLETIA_MAVEN_IMAGE": "maven:3.9-eclipse-temurin-17",
+            "BOLETIA_PYTHON_IMAGE": "python:3.11-slim",
+            "BOLETIA_MONGO_IMAGE": "mongo:7.0",
+            "BOLETIA_CONNECT_IMAGE": "boletia-connect:lab",
+            "BOLETIA_APP_IMAGE": "boletia:lab"},
+    mongo={"BOLETIA_MONGO_HOSTS": "mongo-1:27017,mongo-2:27017,mongo-3:27017",
+           "BOLETIA_MONGO_OPTIONS": "replicaSet=rs0&authSource=admin"},
+    mongo_members=3,
+)
+
+# Pins of requirements.lock that Debian bookworm's Python 3.11.2 (the offline python image)
+# cannot install, with the newest release that supports it (measured: the only one of 186;
+# soupsieve 3.0.2+ requires Python >= 3.11.5).
+PYTHON_3_11_2_PINS = {"soupsieve": "3.0.1"}
+_OVERRIDES = " ".join(f"{k}=={v}" for k, v in PYTHON_3_11_2_PINS.items())
+
+_KAFKA = "boletia-kafka:4.1.1-bookworm"
+_MAVEN = "boletia-maven:bookworm"
+_PYTHON = "boletia-python:3.11-bookworm"
+OFFLINE = ImageSet(
+    name="offline",
+    pulls=(),
+    builds=(Build(_MAVEN, "lab-infra/images/maven.Dockerfile", {"BASE_IMAGE": BASE_IMAGE}),
+            Build(_PYTHON, "lab-infra/images/python.Dockerfile", {"BASE_IMAGE": BASE_IMAGE}),
+            Build(_KAFKA, "lab-infra/images/kafka.Dockerfile",
+                  {"BASE_IMAGE": BASE_IMAGE, "MAVEN_IMAGE": _MAVEN}),
+            Build("boletia-connect:lab-offline", "connect/Dockerfile",
+                  {"KAFKA_IMAGE": _KAFKA, "MAVEN_IMAGE": _MAVEN}),
+            Build("boletia-secantusdb:lab", "lab-infra/images/secantusdb.Dockerfile",
+                  {"PYTHON_IMAGE": _PYTHON}),
+            Build("boletia:lab-offline", "lab-infra/boletia.Dockerfile",
+                  {"PYTHON_IMAGE": _PYTHON, "PIN_OVERRIDES": _OVERRIDES})),
+    images={"BOLETIA_KAFKA_IMAGE": _KAFKA,
+            "BOLETIA_MAVEN_IMAGE": _MAVEN,
+            "BOLETIA_PYTHON_IMAGE": _PYTHON,
+            "BOLETIA_SECANTUS_IMAGE": "boletia-secantusdb:lab",
+            "BOLETIA_CONNECT_IMAGE": "boletia-connect:lab-offline",
+            "BOLETIA_APP_IMAGE": "boletia:lab-offline"},
+    # no credentials: the MongoDB connector refuses SecantusDB's users (compose.yaml, `mongo`)
+    mongo={"BOLETIA_MONGO_CREDENTIALS": "", "BOLETIA_MONGO_HOSTS": "mongo:27017",
+           "BOLETIA_MONGO_OPTIONS": "directConnection=true"},
+    mongo_members=1,
+    mongo_auth=False,
+    pin_overrides=_OVERRIDES,
+    needs_base=True,
+)
+SETS = {s.name: s for s in (OFFICIAL, OFFLINE)}
+
+
+def by_name(name: str) -> ImageSet:
+    if name not in SETS:
+        raise LabError(f"unknown image set {name!r}; choose one of: {', '.join(SETS)}")
+    return SETS[name]
+
+
+# ---------------------------------------------------------------------- where things are
+def record_file(lab_dir: Path) -> Path:
+    """`<lab dir>/docker/image-set`: the set built last, which the docker runtime runs."""
+    return lab_dir.resolve() / "docker" / "image-set"
+
+
+def recorded(lab_dir: Path) -> ImageSet | None:
+    path = record_file(lab_dir)
+    name = path.read_text().strip() if path.exists() else ""
+    return SETS.get(name)
+
+
+def record(lab_dir: Path, image_set: ImageSet) -> None:
+    path = record_file(lab_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(image_set.name + "\n")
+
+
+def repo_root() -> Path:
+    root = config.REPO_ROOT
+    if not (root / "pyproject.toml").exists() or not (root / "requirements.lock").exists():
+        raise LabError("building the lab's images needs a checkout of the repository (its "
+                       "Dockerfiles, pyproject.toml and requirements.lock); this boletia is an "
+                       "installed package")
+    return root
+
+
+def stage_context(repo: Path, dest: Path) -> Path:
+    """Copy what the Dockerfiles read into `dest` (replacing what was there) and return it."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    ignore = shutil.ignore_patterns(*IGNORED)
+    for rel in CONTEXT:
+        src, dst = repo / rel, dest / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=ignore)
+        elif src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    return dest
+
+
+# ---------------------------------------------------------------------- engine calls
+class Images:
+    """Builds or pulls a set through one injectable command runner (tests pass a recorder)."""
+
+    def __init__(self, run: Runner | None = None, report: Callable[[str], None] = lambda m: None,
+                 lab_dir: Path | None = None):
+        self.run = run or run_command
+        self.report = report
+        self.lab_dir = (lab_dir or config.settings().lab_dir).resolve()
+
+    def _call(self, cmd: list[str], what: str) -> str:
+        if self.run is run_command and shutil.which("docker") is None:
+            raise LabError("building the lab's images needs Docker (the `docker` command was not "
+                           "found): run scripts/docker-engine.sh, or use --runtime local")
+        out = self.run(cmd)
+        if out.returncode != 0:
+            err = (out.stderr or "").strip()
+            if "Cannot connect to the Docker daemon" in err:
+                raise LabError(f"no usable Docker engine ({err[-300:]}); start one "
+                               "(scripts/docker-engine.sh), or use --runtime local")
+            detail = ((out.stdout or "").strip()[-1500:] + "\n" + err[-500:]).strip()
+            raise LabError(f"{what} failed:\n{detail}")
+        return out.stdout
+
+    def exists(self, image: str) -> bool:
+        try:
+            self._call(["docker", "image", "inspect", "--format", "{{.Id}}", image], "inspect")
+        except LabError as exc:
+            if "no usable Docker engine" in str(exc) or "needs Docker" in str(exc):
+                raise
+            return False
+        return True
+
+    def missing(self, image_set: ImageSet) -> list[str]:
+        return [i for i in image_set.all_images() if not self.exists(i)]
+
+    def pullable(self) -> bool:
+        """Whether Docker Hub answers: `docker pull` of the brokers' image, bounded in time."""
+        if self.exists(PROBE_IMAGE):
+            return True
+        try:
+            self._call(["timeout", str(PROBE_SECONDS), "docker", "pull", "-q", PROBE_IMAGE], "pull")
+        except LabError as exc:
+            if "no usable Docker engine" in str(exc):
+                raise
+            return False
+        return True
+
+    def choose(self, choice: str) -> ImageSet:
+        if choice not in CHOICES:
+            raise LabError(f"unknown image set {choice!r}; choose one of: {', '.join(CHOICES)}")
+        if choice != "auto":
+            return SETS[choice]
+        started = time.monotonic()
+        if self.pullable():
+            self.report(f"auto: {PROBE_IMAGE} pulled in {time.monotonic() - started:.0f} s: "
+                        "the official images")
+            return OFFICIAL
+        self.report(f"auto: `docker pull {PROBE_IMAGE}` failed after {time.monotonic() - started:.0f} s "
+                    f"(limit {PROBE_SECONDS} s; no Docker Hub): the offline images, ONE SecantusDB "
+                    "member for MongoDB")
+        return OFFLINE
+
+    def build(self, choice: str = "auto") -> tuple[ImageSet, dict[str, float]]:
+        """Pull and build the chosen set (the layer cache answers for what did not change),
+        record it, and return it with the seconds each step took."""
+        image_set = self.choose(choice)
+        timings: dict[str, float] = {}
+        if image_set.needs_base:
+            timings[BASE_IMAGE] = self._timed(
+                ["bash", str(repo_root() / "lab-infra" / "images" / "base.sh")], BASE_IMAGE)
+        for image in image_set.pulls:
+            if not self.exists(image):
+                timings[image] = self._timed(["docker", "pull", "-q", image], f"docker pull {image}")
+        context = stage_context(repo_root(), self.lab_dir / "docker" / "context")
+        for b in image_set.builds:
+            timings[b.tag] = self._timed(b.command(context), f"docker build {b.tag}")
+        record(self.lab_dir, image_set)
+        return image_set, timings
+
+    def _timed(self, cmd: list[str], what: str) -> float:
+        started = time.monotonic()
+        self._call(cmd, what)
+        seconds = time.monotonic() - started
+        self.report(f"{what.removeprefix('docker ')} ({seconds:.1f} s)")
+        return seconds
+
+
+def main(official: bool = False, offline: bool = False, auto: bool = False,
+         report: Callable[[str], None] = lambda m: None) -> str:
+    """`boletia lab images`: build the set asked for (auto by default) and say which was built,
+    what each step took and how MongoDB runs in it."""
+    asked = [name for name, on in (("official", official), ("offline", offline), ("auto", auto)) if on]
+    if len(asked) > 1:
+        raise LabError("choose one of --auto, --official, --offline")
+    choice = asked[0] if asked else "auto"
+    started = time.monotonic()
+    image_set, timings = Images(report=report).build(choice)
+    mongo = ("ONE SecantusDB member (a single-node replica set, without authentication; the "
+             "failover lessons need the official set)" if image_set.mongo_members == 1
+             else "a 3-member mongo:7.0 replica set")
+    return (f"{image_set.name} image set{' (chosen by --auto)' if choice == 'auto' else ''} ready in "
+            f"{time.monotonic() - started:.0f} s: {', '.join(image_set.all_images())}; MongoDB as "
+            f"{mongo}. `boletia lab up --runtime docker` runs it.")

@@ -1,0 +1,149 @@
+"""The docker runtime for real: the compose lab brought up through `DockerRuntime` on shifted
+host ports (beside a local lab that owns the default ones), the services' contract checked on
+the published ports, one container killed and restarted through the runtime's verbs, and a
+clean `down`.
+
+Which image set: BOLETIA_TEST_IMAGE_SET (auto | official | offline), else the set built last
+on this machine (`boletia lab images`), else auto. The host ports are shifted by
+BOLETIA_TEST_PORT_OFFSET (default 20000). The first build of the offline set takes about
+15 minutes on 2 cores; with the layer cache warm, the module takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+import requests
+from bson import ObjectId
+
+from boletia import config
+from boletia.lab.runtimes import images
+from boletia.lab.runtimes.docker import PROJECT, DockerRuntime
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(3600)]
+OFFSET = int(os.environ.get("BOLETIA_TEST_PORT_OFFSET", "20000"))
+JSON = {"Content-Type": "application/json"}
+
+
+def _docker(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=60)
+
+
+def _why_no_engine() -> str | None:
+    if shutil.which("docker") is None:
+        return "no `docker` command: run scripts/docker-engine.sh (as root) for an engine"
+    info = _docker("info", "--format", "{{.ServerVersion}}")
+    if info.returncode != 0:
+        return (f"no Docker engine answers (`docker info`: {info.stderr.strip()[-200:]}); "
+                "start one with scripts/docker-engine.sh")
+    if _docker("compose", "version").returncode != 0:
+        return "the engine has no compose v2 plugin (`docker compose`): run scripts/docker-engine.sh"
+    if _docker("ps", "-q", "--filter", f"label=com.docker.compose.project={PROJECT}").stdout.strip():
+        return f"a docker lab (compose project {PROJECT!r}) is already running; this test would take it over"
+    return None
+
+
+def _containers() -> dict[str, str]:
+    """service -> `docker ps` status ("Up 2 minutes (healthy)"), for the lab's containers."""
+    out = _docker("ps", "-a", "--filter", f"label=com.docker.compose.project={PROJECT}",
+                  "--format", "{{json .}}").stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return {r["Labels"].split("com.docker.compose.service=")[1].split(",")[0]: r["Status"] for r in rows}
+
+
+def _wait_for(what: str, probe, seconds: float = 120):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            found = probe()
+        except requests.RequestException:
+            found = None
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds:.0f} s")
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    why = _why_no_engine()
+    if why:
+        pytest.skip(why)
+    built = images.recorded(config.settings().lab_dir)
+    choice = os.environ.get("BOLETIA_TEST_IMAGE_SET") or (built.name if built else "auto")
+    settings = config.Settings(lab_dir=tmp_path_factory.mktemp("docker-lab"))
+    rt = DockerRuntime(settings=settings, image_set=choice, port_offset=OFFSET)
+    started = time.monotonic()
+    try:
+        rt.up(report=lambda m: print(f"[docker lab] {m}", flush=True))
+        print(f"[docker lab] up in {time.monotonic() - started:.0f} s", flush=True)
+        yield rt
+    finally:
+        rt.down(purge=True)
+
+
+def test_every_container_runs_and_every_health_check_passes(lab):
+    states = {s.name: s.state for s in lab.status()}
+    assert set(states.values()) == {"running"}, states
+    status = _containers()
+    checked = {n: s for n, s in status.items() if "health" in s}
+    assert checked and all("(healthy)" in s for s in checked.values()), status
+    assert status["setup"].startswith("Exited (0)"), status
+    assert {"kafka-1", "kafka-2", "kafka-3", "connect"} <= set(checked)
+
+
+def test_the_services_answer_their_contract_on_the_published_ports(lab):
+    s = lab.settings
+    assert s.eventos_url.endswith(str(8070 + OFFSET)) and s.reservas_url.endswith(str(8071 + OFFSET))
+    for url in (s.eventos_url, s.reservas_url):
+        assert requests.get(f"{url}/health", timeout=10).status_code == 200
+    nombre = f"Docker {uuid.uuid4().hex[:8]}"
+    admin = {"Authorization": f"Bearer {lab.admin_token()}", **JSON}
+    created = requests.post(f"{s.eventos_url}/eventos", headers=admin, timeout=10,
+                            json={"nombre": nombre, "capacidad": 5, "categoria": "Prueba"})
+    assert created.ok, created.text
+    _wait_for("the event in inventario (source, sink)", lambda: requests.get(
+        f"{s.reservas_url}/reservas/eventos/{nombre}", timeout=10).ok)
+    booked = requests.post(f"{s.reservas_url}/reservas", headers=JSON, timeout=10,
+                           json={"evento": nombre, "cantidad": 2, "email": "docker@boletia.example"})
+    assert booked.status_code == 200, booked.text
+    reserva = booked.json()["Id"]
+    found = _wait_for("the reservation (source, inventario consumer)", lambda: (
+        r := requests.get(f"{s.reservas_url}/reservas/{reserva}", timeout=10)).ok and r.json())
+    assert found["Estado"] == "A" and found["Cantidad"] == 2
+    inventario = requests.get(f"{s.reservas_url}/reservas/eventos/{nombre}", timeout=10).json()
+    assert inventario["Disponible"] == 3, inventario
+    assert requests.get(f"{s.reservas_url}/reservas/{ObjectId()}", timeout=10).status_code == 404
+    plain = requests.post(f"{s.reservas_url}/reservas", headers={"Content-Type": "text/plain"},
+                          data=json.dumps({"evento": nombre, "cantidad": 1, "email": "a@b.co"}),
+                          timeout=10)
+    assert plain.status_code == 415, plain.text
+    unauthorised = requests.post(f"{s.eventos_url}/eventos", headers=JSON, timeout=10,
+                                 json={"nombre": "x", "capacidad": 1, "categoria": "c"})
+    assert unauthorised.status_code == 401
+
+
+def test_a_container_killed_through_the_runtime_comes_back_with_restart(lab):
+    url = lab.settings.reservas_url
+    lab.kill("reservas")
+    assert lab.state("reservas") == "stopped"
+    with pytest.raises(requests.RequestException):
+        requests.get(f"{url}/health", timeout=5)
+    lab.restart("reservas")
+    _wait_for("reservas after its restart", lambda: requests.get(f"{url}/health", timeout=5).ok, 60)
+    assert lab.state("reservas") == "running"
+
+
+def test_down_removes_every_container_and_volume(lab):
+    lab.down(purge=True)
+    assert _containers() == {}
+    volumes = _docker("volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={PROJECT}")
+    assert volumes.stdout.strip() == ""
+    assert not lab.dir.exists()
