@@ -130,6 +130,16 @@ def test_the_services_answer_their_contract_on_the_published_ports(lab):
     assert unauthorised.status_code == 401
 
 
+def test_the_control_room_runs_on_this_machine_and_sees_the_containers(lab):
+    url = f"http://127.0.0.1:{8090 + OFFSET}"  # started by `up`, beside a local lab's 8090
+    assert requests.get(f"{url}/health", timeout=10).ok
+    admin = {"Authorization": f"Bearer {lab.admin_token()}"}
+    snap = _wait_for("a snapshot of the docker lab", lambda: (
+        r := requests.get(f"{url}/api/snapshot", headers=admin, timeout=10)).ok and r.json())
+    names = {c["name"] for c in snap["components"]}
+    assert {"kafka-1", "connect", "reservas", "notificaciones"} <= names, snap["components"]
+
+
 def test_a_container_killed_through_the_runtime_comes_back_with_restart(lab):
     url = lab.settings.reservas_url
     lab.kill("reservas")

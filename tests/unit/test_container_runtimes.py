@@ -14,7 +14,7 @@ import pytest
 
 from boletia import config
 from boletia.lab.errors import LabError
-from boletia.lab.runtimes import images
+from boletia.lab.runtimes import host_tools, images
 from boletia.lab.runtimes.docker import ONE_MEMBER, DockerRuntime, compose_file
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.kind import KindRuntime
@@ -131,6 +131,15 @@ class KubeRecorder(Recorder):
                                                    "labels": {"app": "inventario"}},
                                       "status": {"phase": "Running"}}]}) if "pods" in cmd else "")
         return subprocess.CompletedProcess(cmd, 0, out, "")
+
+
+@pytest.fixture(autouse=True)
+def ui_started(monkeypatch):
+    """No process is started by a unit test: `up` starting the control room is recorded."""
+    calls = []
+    monkeypatch.setattr(host_tools, "start_ui", lambda folder, runtime, port, lab_dir, report=None:
+                        calls.append((runtime, port, folder)) or True)
+    return calls
 
 
 @pytest.fixture
@@ -259,6 +268,19 @@ def test_docker_up_builds_the_set_then_brings_it_up_on_the_ports_it_keeps(settin
     assert later.image_set() is images.OFFLINE and later.settings.ports.eventos == 28070
     later.up()
     assert env_of(later.run.calls[-2])["BOLETIA_PORT_EVENTOS"] == "28070"
+
+
+def test_container_runtimes_start_the_control_room_on_this_machine_and_stop_it(settings, ui_started):
+    rt = DockerRuntime(run=Recorder(), settings=settings, image_set="offline", port_offset=20000)
+    rt.up()
+    assert ui_started == [("docker", 28090, rt.dir)]  # beside a local lab's own 8090
+    (rt.dir / host_tools.PID).write_text("999999999")  # a UI that already ended
+    rt.down()
+    assert not (rt.dir / host_tools.PID).exists()
+    kind = KindRuntime(run=Recorder(stdout='{"items": []}'), settings=settings)
+    kind.up()
+    assert ui_started[-1] == ("kind", 8090, settings.lab_dir / "kind")
+    assert host_tools.ui_command("kind", 8090)[-5:] == ["ui", "--runtime", "kind", "--port", "8090"]
 
 
 class StuckConsumer(Recorder):

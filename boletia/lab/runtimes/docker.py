@@ -26,7 +26,7 @@ from pathlib import Path
 from boletia import config, resources
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
-from boletia.lab.runtimes import images, private
+from boletia.lab.runtimes import host_tools, images, private
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.runtimes.shell import Runner, run_command
 
@@ -225,6 +225,8 @@ class DockerRuntime:
             report(f"{', '.join(stuck)} never got its partitions: restarting it once")
             self._compose("restart", *stuck)
             self._compose(*up)
+        host_tools.start_ui(self.dir, "docker", self._base.ports.ui + self._offset,
+                            self._base.lab_dir, report)
         return self.status()
 
     def _health(self, service: str) -> str:
@@ -234,6 +236,7 @@ class DockerRuntime:
         return found[0].get("Health", "") if found else ""
 
     def down(self, purge: bool = False, report=lambda m: None) -> None:
+        host_tools.stop_ui(self.dir)
         self._compose("down", "--remove-orphans", *(["--volumes"] if purge else []))
         if purge and self.dir.exists():
             shutil.rmtree(self.dir)

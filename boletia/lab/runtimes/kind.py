@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from boletia import config
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
+from boletia.lab.runtimes import host_tools
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.runtimes.shell import Runner, run_command
 
@@ -103,9 +104,14 @@ class KindRuntime:
         self._check(["bash", str(deploy_script())])
         if design:
             self.set_design(design)
+        host_tools.start_ui(self._folder(), "kind", self.settings.ports.ui, self.settings.lab_dir, report)
         return self.status()
 
+    def _folder(self):
+        return self.settings.lab_dir / "kind"
+
     def down(self, purge: bool = False, report=lambda m: None) -> None:
+        host_tools.stop_ui(self._folder())
         if purge:
             self._check(["kind", "delete", "cluster", "--name", CLUSTER])
         else:
