@@ -9,6 +9,7 @@ from typing import Any
 
 from bson import json_util
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from boletia import config
 from boletia.adapters.kafka import LagProbe
@@ -114,7 +115,15 @@ def wait_drained(groups=tuple(LAG_GROUPS), quiet: float = 2.0, timeout: float = 
     with lag_probe({g: LAG_GROUPS[g] for g in groups}, bootstrap) as probe:
         while True:
             now = time.monotonic()
-            left = {g: {t: n for t, n in per.items() if n} for g, per in probe.sample().items()}
+            try:
+                sampled = probe.sample()
+            except KafkaError as exc:
+                # a group's coordinator moving after a broker restart can take longer than the
+                # probe's own retries: not drained yet, ask again until the timeout
+                if not getattr(exc, "retriable", False):
+                    raise
+                sampled = {"(lag unknown)": {repr(exc): 1}}
+            left = {g: {t: n for t, n in per.items() if n} for g, per in sampled.items()}
             left = {g: per for g, per in left.items() if per}
             if not left:
                 calm_since = calm_since or now

@@ -1,0 +1,45 @@
+"""observe.wait_drained: a coordinator that moves (a retriable Kafka error) means "not drained
+yet", never a crash of the lesson; any other error still stops it; a timeout names what is left."""
+
+from __future__ import annotations
+
+import pytest
+from kafka.errors import NotCoordinatorError, UnknownError
+
+from boletia.lab.notebook import observe
+
+
+class Probe:
+    def __init__(self, answers):
+        self.answers = list(answers)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def sample(self):
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_a_moving_coordinator_is_waited_out(monkeypatch):
+    drained = {"inventario": {"boletia.reservas": 0}}
+    probe = Probe([NotCoordinatorError("moved"), NotCoordinatorError("moved"), drained])
+    monkeypatch.setattr(observe, "lag_probe", lambda groups=None, bootstrap=None: probe)
+    monkeypatch.setattr(observe.time, "sleep", lambda s: None)
+    assert observe.wait_drained(["inventario"], quiet=0, timeout=5) >= 0
+
+
+def test_another_error_stops_the_wait_and_a_timeout_names_what_is_left(monkeypatch):
+    monkeypatch.setattr(observe.time, "sleep", lambda s: None)
+    monkeypatch.setattr(observe, "lag_probe", lambda groups=None, bootstrap=None: Probe([UnknownError("x")]))
+    with pytest.raises(UnknownError):
+        observe.wait_drained(["inventario"], quiet=0, timeout=5)
+    monkeypatch.setattr(observe, "lag_probe",
+                        lambda groups=None, bootstrap=None: Probe([NotCoordinatorError("moved")]))
+    with pytest.raises(TimeoutError, match="lag unknown"):
+        observe.wait_drained(["inventario"], quiet=0, timeout=0.05)
