@@ -282,6 +282,7 @@ class LagProbe:
         from kafka import TopicPartition
 
         self.groups = groups
+        self._bootstrap = bootstrap
         self._admin = admin(bootstrap)
         topics = sorted({t for ts in groups.values() for t in ts})
         described = self._admin.describe_topics(topics)
@@ -290,7 +291,9 @@ class LagProbe:
 
     def sample(self, attempts: int = 5) -> dict[str, dict[str, int]]:
         """group -> topic -> messages not yet committed. A retriable error (a coordinator or
-        a leader that moved with a restarted broker) is retried with a short back-off."""
+        a leader that moved with a restarted broker) is retried with a short back-off, through
+        a new admin client: kafka-python's keeps each group's coordinator cached and asks the
+        old one again (seen answering NotCoordinator for 90 s after a broker restart)."""
         for attempt in range(attempts):
             try:
                 return self._sample()
@@ -298,6 +301,7 @@ class LagProbe:
                 if not getattr(exc, "retriable", False) or attempt == attempts - 1:
                     raise
                 time.sleep(0.2 * 2 ** attempt)
+                self._reopen()
         raise AssertionError("unreachable")
 
     def _sample(self) -> dict[str, dict[str, int]]:
@@ -324,6 +328,17 @@ class LagProbe:
                 per_topic[tp.topic] += max(0, ends[tp].offset - start)
             out[group] = per_topic
         return out
+
+    def _reopen(self) -> None:
+        try:
+            fresh = admin(self._bootstrap)
+        except KafkaError:
+            return  # no broker answers now: the next attempt tries the old client again
+        try:
+            self._admin.close()
+        except Exception:  # noqa: BLE001 - the old client may be half broken: that is why
+            pass
+        self._admin = fresh
 
     def close(self) -> None:
         self._admin.close()

@@ -43,3 +43,38 @@ def test_another_error_stops_the_wait_and_a_timeout_names_what_is_left(monkeypat
                         lambda groups=None, bootstrap=None: Probe([NotCoordinatorError("moved")]))
     with pytest.raises(TimeoutError, match="lag unknown"):
         observe.wait_drained(["inventario"], quiet=0, timeout=0.05)
+
+
+class Admin:
+    """A kafka-python admin client whose cached coordinator may be stale."""
+
+    made: list[Admin] = []
+
+    def __init__(self, stale: bool):
+        self.stale, self.closed = stale, False
+        Admin.made.append(self)
+
+    def describe_topics(self, topics):
+        return [{"name": t, "partitions": [{"partition_index": 0}]} for t in topics]
+
+    def list_partition_offsets(self, specs):
+        return {tp: type("O", (), {"offset": 7})() for tp in specs}
+
+    def list_group_offsets(self, groups):
+        if self.stale:
+            raise NotCoordinatorError("OffsetFetchResponse failed for group 'notificaciones'")
+        return {g: {} for g in groups}
+
+    def close(self):
+        self.closed = True
+
+
+def test_the_lag_probe_asks_again_through_a_new_client_after_a_moved_coordinator(monkeypatch):
+    from boletia.adapters import kafka
+
+    Admin.made = []
+    monkeypatch.setattr(kafka, "admin", lambda bootstrap: Admin(stale=not Admin.made))
+    monkeypatch.setattr(kafka.time, "sleep", lambda s: None)
+    probe = kafka.LagProbe("127.0.0.1:9092", {"notificaciones": ("boletia.reservas",)})
+    assert probe.sample() == {"notificaciones": {"boletia.reservas": 0}}  # begins == ends: 7 - 7
+    assert len(Admin.made) == 2 and Admin.made[0].closed and not Admin.made[1].closed
