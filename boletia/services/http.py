@@ -140,22 +140,25 @@ def require_token(token: str) -> Callable:
     return decorator
 
 
+def only_json_bodies() -> Response | None:
+    """A `before_request` hook: 415 for a body that is not JSON. A browser may POST text/plain
+    to any site without asking (no CORS preflight): insisting on application/json closes that
+    door."""
+    if request.routing_exception is not None:
+        return None  # no such route or method: that answer (404/405) comes first
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
+        return error(415, f"send the body as application/json (got "
+                          f"{request.mimetype or 'no Content-Type'})")
+    return None
+
+
 def create_app(name: str, api: SpecTree) -> Flask:
     app = Flask(name)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    @app.before_request
-    def _only_json_bodies():
-        # A browser may POST text/plain to any site without asking (no CORS preflight):
-        # insisting on application/json closes that door.
-        if request.routing_exception is not None:
-            return None  # no such route or method: that answer (404/405) comes first
-        if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
-            return error(415, f"send the body as application/json (got "
-                              f"{request.mimetype or 'no Content-Type'})")
-        return None
+    app.before_request(only_json_bodies)
 
     @app.after_request
     def _harden(resp: Response) -> Response:

@@ -18,9 +18,6 @@ from boletia.lab.components import CONSUMERS
 
 pytestmark = pytest.mark.integration
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-# Executed copies sit beside the lessons (hidden, ignored by git): nbval starts its kernel in the
-# notebook's own folder, so relative paths must resolve as they did under papermill.
-EXECUTED = NOTEBOOKS
 
 
 SOLUTION = Path(__file__).resolve().parents[2] / "boletia" / "lab" / "student" / "solution.py"
@@ -35,8 +32,9 @@ RUNS = [(name, label, params) for name in sorted(p.name for p in NOTEBOOKS.glob(
 @pytest.mark.parametrize("notebook,label,params", RUNS,
                          ids=[f"{n}{'-' + label if label else ''}" for n, label, _ in RUNS])
 def test_notebook(lab, notebook, label, params):
-    EXECUTED.mkdir(exist_ok=True)
-    out = EXECUTED / ("." + (notebook.replace(".ipynb", f"-{label}.ipynb") if label else notebook))
+    # the executed copy sits beside the lesson (hidden, ignored by git): nbval starts its kernel
+    # in the notebook's own folder, so relative paths resolve as they did under papermill
+    out = NOTEBOOKS / ("." + (notebook.replace(".ipynb", f"-{label}.ipynb") if label else notebook))
     begun = time.monotonic()
     try:
         papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out),

@@ -20,6 +20,26 @@ from boletia.lab.errors import LabError
 TESTS = Path(__file__).resolve().parents[3] / "notebooks" / "exercises" / "tests"
 
 
+def otter_test(name: str, exercise: str, points: int = 3) -> dict:
+    """One exercise's otter test (OK format): its practice cases (points - 1), then the hidden
+    ones (1 point); both run `practice.check` on the student's three functions."""
+    setup = (">>> import types\n"
+             ">>> from boletia import config\n"
+             ">>> from boletia.lab.student import practice\n"
+             ">>> mine = types.SimpleNamespace(refund=refund, booking_in=booking_in, "
+             "email_ledger=email_ledger)\n")
+
+    def case(hidden: bool, worth: int) -> dict:
+        check = (f"practice.check(mine, config.settings(), ({exercise!r},)"
+                 + (", hidden=True)" if hidden else ")"))
+        return {"hidden": hidden, "locked": False, "points": worth, "code": setup + (
+            f">>> failed = [r.case.name for r in {check} if not r.passed]\n>>> failed\n[]\n")}
+
+    return {"name": name, "points": points, "suites": [{
+        "type": "doctest", "scored": True, "setup": "", "teardown": "",
+        "cases": [case(False, points - 1), case(True, 1)]}]}
+
+
 def _otter() -> str:
     found = shutil.which("otter", path=str(Path(sys.executable).parent)) or shutil.which("otter")
     if found is None:

@@ -51,6 +51,8 @@ from boletia.lab.notebook.client import Answer, Boletia
 from boletia.lab.runtimes.port import Runtime
 from boletia.lab.ui import actions, loadgen
 from boletia.lab.ui.hub import Hub, Source, TooManyViewers
+from boletia.services import http
+from boletia.services.http import error
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = model.MAX_BODY_BYTES
@@ -155,11 +157,6 @@ def create_app(rt: Runtime, settings: config.Settings | None = None, token: str 
                                     "close": lambda: (control.close(), hub.close())}
 
     # ------------------------------------------------------------------ the rules
-    def error(status: int, message: str, **extra: Any) -> Response:
-        resp = jsonify({"error": message, "status": status, **extra})
-        resp.status_code = status
-        return resp
-
     def authorized() -> bool | None:
         """True: the right token; False: a wrong one; None: none given."""
         header = request.headers.get("Authorization")
@@ -224,14 +221,7 @@ def create_app(rt: Runtime, settings: config.Settings | None = None, token: str 
                               f"(not {name!r}); start it with --host to serve others")
         return None
 
-    @app.before_request
-    def _only_json_bodies():
-        if request.routing_exception is not None:
-            return None
-        if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
-            return error(415, f"send the body as application/json (got "
-                              f"{request.mimetype or 'no Content-Type'})")
-        return None
+    app.before_request(http.only_json_bodies)
 
     @app.after_request
     def _harden(resp: Response) -> Response:

@@ -1,33 +1,8 @@
 """Otter-grader test for exercise 1 (`refund`): the practice cases, then hidden ones.
 Needs the lab's MongoDB running (the cases carry the writes out on a scratch database)."""
 
+from boletia.lab.student.grading import otter_test
+
 OK_FORMAT = True
 
-_SETUP = (
-    ">>> import types\n"
-    ">>> from boletia import config\n"
-    ">>> from boletia.lab.student import practice\n"
-    ">>> mine = types.SimpleNamespace(refund=refund, booking_in=booking_in, email_ledger=email_ledger)\n"
-)
-
-test = {
-    "name": "q1_refund",
-    "points": 3,
-    "suites": [{
-        "type": "doctest", "scored": True, "setup": "", "teardown": "",
-        "cases": [
-            {"hidden": False, "locked": False, "points": 2, "code": _SETUP + (
-                ">>> failed = [r.case.name for r in practice.check(mine, config.settings(),"
-                " ('refund',))"
-                " if not r.passed]\n"
-                ">>> failed\n"
-                "[]\n")},
-            {"hidden": True, "locked": False, "points": 1, "code": _SETUP + (
-                ">>> failed = [r.case.name for r in practice.check(mine, config.settings(),"
-                " ('refund',),"
-                " hidden=True) if not r.passed]\n"
-                ">>> failed\n"
-                "[]\n")},
-        ],
-    }],
-}
+test = otter_test("q1_refund", "refund", points=3)

@@ -23,7 +23,8 @@ CHROMIUM = os.environ.get("BOLETIA_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("BOLETIA_CHROMEDRIVER", "/usr/bin/chromedriver")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# screenshots of each run (git-ignored); the README shows copies of them from docs/images/
+IMAGES = Path(__file__).resolve().parents[3] / "test-output" / "screenshots"
 
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     pytest.skip(f"no Chromium at {CHROMIUM} and {CHROMEDRIVER}: `apt-get install -y chromium "

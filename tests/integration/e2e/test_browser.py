@@ -1,7 +1,8 @@
 """The two faces in a real browser against the running lab: a customer books, sees the booking
 and its email, is refused with the API's own words, cancels; the instructor sees the lab drawn
 live, kills a consumer and watches its lag rise and fall once it is started again, runs a load
-and reads the checker's verdict. Screenshots of both faces go to docs/images/.
+and reads the checker's verdict. Screenshots of both faces go to test-output/screenshots/
+(the README's are copies of them in docs/images/).
 
 Events and customers made here are named "UI …". The one test that breaks the lab on purpose
 is marked `lab_faults` (`-m "not lab_faults"` leaves it out on a lab others are using); it

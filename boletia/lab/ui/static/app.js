@@ -158,3 +158,29 @@ export function clock(epochSeconds) {
   if (!epochSeconds) return "";
   return new Date(epochSeconds * 1000).toLocaleTimeString();
 }
+
+// Rows kept by key and updated in place, in the order of `items`: never rebuilt, so focus, open
+// messages and highlights survive a refresh. `make(item)` returns { tr, ... }.
+export function keyedRows(tbody, map, items, key, make, update) {
+  const seen = new Set();
+  let previous = null;
+  for (const item of items) {
+    const k = key(item);
+    seen.add(k);
+    let row = map.get(k);
+    if (!row) {
+      row = make(item);
+      map.set(k, row);
+    }
+    const expected = previous ? previous.nextSibling : tbody.firstChild;
+    if (expected !== row.tr) tbody.insertBefore(row.tr, expected);
+    previous = row.tr;
+    update(row, item);
+  }
+  for (const [k, row] of map) {
+    if (!seen.has(k)) {
+      row.tr.remove();
+      map.delete(k);
+    }
+  }
+}

@@ -2,7 +2,9 @@
 // bookings and cancels go to the public reservas API through this page's server, and its
 // answers are shown as the API wrote them.
 
-import { $, el, setText, call, message, stream, liveBadge, STATE_WORDS, plural } from "/static/app.js";
+import {
+  $, el, setText, call, message, stream, liveBadge, keyedRows, STATE_WORDS, plural,
+} from "/static/app.js";
 
 const SHOW_AT_MOST = 40;          // rows of the events table shown at once
 const FOLLOW_FOR = 30000;         // ms a booking or cancel is followed until its email arrives
@@ -11,7 +13,7 @@ const MY_EVENTS = "boletia-my-events";
 const live = liveBadge($("#live"));
 const eventRows = new Map();      // event Id -> {tr, cells}
 const myRows = new Map();         // reservation Id -> {tr, cells}
-const mailItems = new Map();      // SES message id -> li
+const mailItems = new Map();      // SES message id -> {tr: li}
 let inventory = [];
 let datalistKey = "";
 let following = 0;                // the newest follow() wins
@@ -41,20 +43,9 @@ function renderEvents() {
   const showSuspended = $("#show-cancelled").checked;
   const tbody = $("#events-table tbody");
   const sorted = [...inventory].sort((a, b) => (a.Id < b.Id ? 1 : a.Id > b.Id ? -1 : 0));
-  const seen = new Set();
-  let previous = null;
   let shown = 0;
   let matching = 0;
-  for (const ev of sorted) {
-    seen.add(ev.Id);
-    let row = eventRows.get(ev.Id);
-    if (!row) {
-      row = eventRow(ev);
-      eventRows.set(ev.Id, row);
-    }
-    const expected = previous ? previous.nextSibling : tbody.firstChild;
-    if (expected !== row.tr) tbody.insertBefore(row.tr, expected);
-    previous = row.tr;
+  keyedRows(tbody, eventRows, sorted, (ev) => ev.Id, eventRow, (row, ev) => {
     setText(row.cells.name, ev.Nombre);
     setText(row.cells.category, ev.Categoria);
     if (row.cells.left.textContent !== String(ev.Disponible) && row.cells.left.textContent !== "") {
@@ -72,13 +63,7 @@ function renderEvents() {
     const visible = match && shown < SHOW_AT_MOST;
     if (visible) shown += 1;
     row.tr.hidden = !visible;
-  }
-  for (const [id, row] of eventRows) {
-    if (!seen.has(id)) {
-      row.tr.remove();
-      eventRows.delete(id);
-    }
-  }
+  });
   setText($("#events-count"), matching > shown
     ? `Showing ${shown} of ${matching} events: type in “Find an event” to narrow the list.`
     : plural(matching, "event"));
@@ -164,19 +149,7 @@ function myRow(r) {
 }
 
 function renderMine(data) {
-  const tbody = $("#mine-table tbody");
-  const seen = new Set();
-  let previous = null;
-  for (const r of data.reservations) {
-    seen.add(r.Id);
-    let row = myRows.get(r.Id);
-    if (!row) {
-      row = myRow(r);
-      myRows.set(r.Id, row);
-    }
-    const expected = previous ? previous.nextSibling : tbody.firstChild;
-    if (expected !== row.tr) tbody.insertBefore(row.tr, expected);
-    previous = row.tr;
+  keyedRows($("#mine-table tbody"), myRows, data.reservations, (r) => r.Id, myRow, (row, r) => {
     setText(row.cells.id, r.Id);
     setText(row.cells.event, r.Evento);
     setText(row.cells.qty, r.Cantidad);
@@ -184,39 +157,20 @@ function renderMine(data) {
     row.tr.dataset.state = r.Estado;
     row.tr.dataset.id = r.Id;
     row.button.disabled = r.Estado !== "A";
-  }
-  for (const [id, row] of myRows) {
-    if (!seen.has(id)) {
-      row.tr.remove();
-      myRows.delete(id);
-    }
-  }
-  const list = $("#mail-list");
-  const ids = new Set();
-  let before = null;
-  for (const m of data.emails) {
-    ids.add(m.id);
-    let li = mailItems.get(m.id);
-    if (!li) {
-      const meta = m.reserva
-        ? `reservation ${m.reserva} · ${m.estado} · ${STATE_WORDS[m.estado] || ""}`
-        : "not one of Boletia's notifications";
-      li = el("li", { "data-reserva": m.reserva || "", "data-estado": m.estado || "" },
-        el("h3", { text: m.subject || "(no subject)" }),
-        el("p", { class: "hint", text: meta }),
-        el("pre", { text: m.body || "" }));
-      mailItems.set(m.id, li);
-    }
-    const expected = before ? before.nextSibling : list.firstChild;
-    if (expected !== li) list.insertBefore(li, expected);
-    before = li;
-  }
-  for (const [id, li] of mailItems) {
-    if (!ids.has(id)) {
-      li.remove();
-      mailItems.delete(id);
-    }
-  }
+  });
+  keyedRows($("#mail-list"), mailItems, data.emails, (m) => m.id, mailItem, () => {});
+}
+
+function mailItem(m) {
+  const meta = m.reserva
+    ? `reservation ${m.reserva} · ${m.estado} · ${STATE_WORDS[m.estado] || ""}`
+    : "not one of Boletia's notifications";
+  return {
+    tr: el("li", { "data-reserva": m.reserva || "", "data-estado": m.estado || "" },
+      el("h3", { text: m.subject || "(no subject)" }),
+      el("p", { class: "hint", text: meta }),
+      el("pre", { text: m.body || "" })),
+  };
 }
 
 async function showMine(email, quiet = false) {

@@ -2,7 +2,7 @@
 // Every element is updated in place (never rebuilt), so keyboard focus and open messages stay.
 
 import {
-  $, $$, el, svg, setText, call, message, stream, liveBadge, token, plural, clock,
+  $, $$, el, svg, setText, call, message, stream, liveBadge, token, plural, clock, keyedRows,
 } from "/static/app.js";
 
 const live = liveBadge($("#live"));
@@ -170,31 +170,6 @@ function updateDiagram(snap) {
   setText(sinkLabel, sinkLag ? `sink · lag ${total(sinkLag)}` : "sink");
 }
 
-// ---------------------------------------------------------------- tables, keyed
-function keyedRows(tbody, map, items, key, make, update) {
-  const seen = new Set();
-  let previous = null;
-  for (const item of items) {
-    const k = key(item);
-    seen.add(k);
-    let row = map.get(k);
-    if (!row) {
-      row = make(item);
-      map.set(k, row);
-    }
-    const expected = previous ? previous.nextSibling : tbody.firstChild;
-    if (expected !== row.tr) tbody.insertBefore(row.tr, expected);
-    previous = row.tr;
-    update(row, item);
-  }
-  for (const [k, row] of map) {
-    if (!seen.has(k)) {
-      row.tr.remove();
-      map.delete(k);
-    }
-  }
-}
-
 const componentRows = new Map();
 function updateComponents(snap) {
   keyedRows($("#components-table tbody"), componentRows, snap.components || [], (c) => c.name,
@@ -328,29 +303,10 @@ function updateTails(snap) {
 // ---------------------------------------------------------------- the instructor's state
 const jobItems = new Map();
 function updateJobs(jobs) {
-  const ol = $("#jobs");
-  let previous = null;
-  const keys = new Set();
-  for (const j of jobs) {
-    keys.add(j.id);
-    let li = jobItems.get(j.id);
-    if (!li) {
-      li = el("li", {});
-      jobItems.set(j.id, li);
-    }
-    const text = `${clock(j.started)} · ${j.label}: ${j.state}${j.state === "failed" ? ` — ${j.message}` : ""}`;
-    setText(li, text);
-    li.dataset.state = j.state;
-    const expected = previous ? previous.nextSibling : ol.firstChild;
-    if (expected !== li) ol.insertBefore(li, expected);
-    previous = li;
-  }
-  for (const [k, li] of jobItems) {
-    if (!keys.has(k)) {
-      li.remove();
-      jobItems.delete(k);
-    }
-  }
+  keyedRows($("#jobs"), jobItems, jobs, (j) => j.id, () => ({ tr: el("li", {}) }), (row, j) => {
+    setText(row.tr, `${clock(j.started)} · ${j.label}: ${j.state}${j.state === "failed" ? ` — ${j.message}` : ""}`);
+    row.tr.dataset.state = j.state;
+  });
 }
 
 function statRows(dl, pairs) {
