@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -127,6 +129,22 @@ def _outcome(value) -> str:
     return WROTE if value else IGNORED
 
 
+class Batched(NamedTuple):
+    """A handler in two steps, so that a partition batch's writes reach the store together.
+
+    `decide(record)` decodes and decides one message (it raises as a handler does: a
+    PermanentFailure is dead-lettered, anything else is retried from that message);
+    `write(decided)` carries out a batch's decisions in order and answers one outcome per
+    decision, or raises, and then the whole batch is retried (its writes are idempotent: the
+    ones made come back as ALREADY_DONE)."""
+    decide: Callable
+    write: Callable
+
+    def one(self, record) -> str:
+        """The same work for a single message."""
+        return self.write([self.decide(record)])[0]
+
+
 def where(record) -> str:
     """`topic[partition]@offset`: how every log line of the loop names a message."""
     return f"{record.topic}[{record.partition}]@{record.offset}"
@@ -143,7 +161,9 @@ class AtLeastOnceConsumer:
     - `design="seed"` keeps the seed's behaviour: a failed message is skipped, uncommitted,
       and the next success commits past it.
 
-    The handler returns WROTE, IGNORED or ALREADY_DONE (a bool means WROTE or IGNORED);
+    The handler returns WROTE, IGNORED or ALREADY_DONE (a bool means WROTE or IGNORED); a
+    `Batched` handler writes each partition batch at once (not in the seed design, which
+    keeps its one-by-one skipping);
     `hooks` lets the lab inject faults between that write and the commit. Every decision
     the loop takes is one log line that starts with its name (`retry`, `dead-letter`,
     `already-done`, `skipped`, `commit-failed`) followed by `topic[partition]@offset`, so a
@@ -153,7 +173,9 @@ class AtLeastOnceConsumer:
     def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
                  design: str = "fixed", dead_letter: str = DEAD_LETTER_TOPIC,
                  max_backoff: float = 5.0, instance: str = "1", hooks=None, log=print):
-        self.group, self.topics, self.handler = group, topics, handler
+        self.group, self.topics = group, topics
+        self.batched = handler if isinstance(handler, Batched) else None
+        self.handler = handler.one if self.batched else handler
         self.bootstrap, self.design, self.dead_letter = bootstrap, design, dead_letter
         self.max_backoff, self.instance, self.hooks, self.log = max_backoff, instance, hooks, log
         self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0,
@@ -197,6 +219,9 @@ class AtLeastOnceConsumer:
         except PermanentFailure as exc:
             self._dead_letter(record, str(exc))
             return IGNORED
+        return self._count(record, outcome)
+
+    def _count(self, record, outcome: str) -> str:
         if outcome == ALREADY_DONE:
             self.stats["already_done"] += 1
             self.log(f"already-done {where(record)}: nothing left to change (its work was "
@@ -219,9 +244,27 @@ class AtLeastOnceConsumer:
         self.stats["dead_lettered"] += 1
         self.log(f"dead-letter {where(record)}: {reason}")
 
+    def _retry(self, tp, record, exc: Exception, failures: dict) -> None:
+        """Back to the failed message, after a back-off that grows with its failures."""
+        failures[tp] = failures.get(tp, 0) + 1
+        self.stats["retried"] += 1
+        delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
+        self.log(f"retry {where(record)}: attempt {failures[tp]} failed, again in "
+                 f"{delay:.1f}s: {exc!r}")
+        self._seek(tp, record.offset)
+        time.sleep(delay)
+
+    def _done(self, tp, record, outcome: str, failures: dict) -> None:
+        failures.pop(tp, None)
+        if self.hooks:
+            self.hooks.before_commit(record, outcome == WROTE)
+        self.stats["processed"] += 1
+
     def _process_partition(self, tp, records, failures: dict) -> None:
         """Process one partition's batch in order; commit once, at the last message that was
         done (never past a failed one, in the fixed design)."""
+        if self.batched is not None and self.design != "seed":
+            return self._process_batch(tp, records, failures)
         done = None
         try:
             for record in records:
@@ -233,22 +276,49 @@ class AtLeastOnceConsumer:
                         self.log(f"skipped {where(record)}: the handler failed, moving on "
                                  f"(seed): {exc!r}")
                         continue
-                    failures[tp] = failures.get(tp, 0) + 1
-                    self.stats["retried"] += 1
-                    delay = min(self.max_backoff, 0.1 * 2 ** min(failures[tp], 6))
-                    self.log(f"retry {where(record)}: attempt {failures[tp]} failed, again in "
-                             f"{delay:.1f}s: {exc!r}")
-                    self._seek(tp, record.offset)
-                    time.sleep(delay)
+                    self._retry(tp, record, exc, failures)
                     return  # the rest of this batch waits: nothing past N is committed
-                failures.pop(tp, None)
-                if self.hooks:
-                    self.hooks.before_commit(record, outcome == WROTE)
+                self._done(tp, record, outcome, failures)
                 done = record
-                self.stats["processed"] += 1
         finally:
             if done is not None:
                 self._commit(done)
+
+    def _process_batch(self, tp, records, failures: dict) -> None:
+        """The same rules with a `Batched` handler: decide every message up to the first that
+        fails, write those decisions at once, then commit; the failed one is retried after."""
+        decided, failed = [], None
+        for record in records:
+            try:
+                decided.append((record, self.batched.decide(record)))
+            except PermanentFailure as exc:
+                try:
+                    self._dead_letter(record, str(exc))
+                except Exception as dl_exc:  # noqa: BLE001 - retried like any failure
+                    failed = (record, dl_exc)
+                    break
+                decided.append((record, None))
+            except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
+                failed = (record, exc)
+                break
+        done = None
+        try:
+            if decided:
+                wanted = [d for _, d in decided if d is not None]
+                try:
+                    outcomes = iter(self.batched.write(wanted) if wanted else [])
+                except Exception as exc:  # noqa: BLE001 - the whole batch is retried
+                    self._retry(tp, decided[0][0], exc, failures)
+                    return
+                for record, d in decided:
+                    outcome = IGNORED if d is None else self._count(record, _outcome(next(outcomes)))
+                    self._done(tp, record, outcome, failures)
+                    done = record
+        finally:
+            if done is not None:
+                self._commit(done)
+        if failed is not None:
+            self._retry(tp, *failed, failures)
 
     def run(self, stop) -> None:
         """Consume until `stop` (a threading.Event) is set; then close cleanly."""

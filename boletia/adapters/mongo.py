@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from boletia.config import COLLECTIONS, DATABASE
 from boletia.domain import decisions as d
@@ -14,18 +14,23 @@ REFUNDS = "reembolsos"
 
 
 def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
-           retry_writes: bool = True, operation_timeout_ms: int | None = None) -> MongoClient:
+           retry_writes: bool = False, operation_timeout_ms: int | None = None) -> MongoClient:
     """`app_name` lets a fail point target one service's connections only.
 
     `operation_timeout_ms` bounds every operation, server selection included (the driver's
     `timeoutMS`): with MongoDB paused, an API answers 503 within that time instead of
     holding a request thread for minutes.
 
-    `retry_writes=False` for the HTTP services: the driver retries a write once after a
-    network error, and the server recognises the retry only while it remembers the first
-    attempt. SecantusDB keeps those records in memory, so after a crash a retried booking
-    ran twice (measured: 2 tickets taken for one reservation). The services answer 503
-    instead, naming what may or may not have happened.
+    No retryable writes by default (the driver retries a write once after a network error,
+    and the server recognises the retry by a record it keeps of the first attempt). Whoever
+    owns a write's meaning retries it instead: the consumers' loop re-runs an idempotent
+    message, the HTTP services answer 503 naming what may or may not have happened. Two
+    reasons, both measured on SecantusDB:
+    - it keeps those records in memory, so after a crash a retried booking ran twice (2
+      tickets taken for one reservation);
+    - past 10 000 records, every write sorts them all to evict the oldest: after a few
+      thousand bookings the store's ceiling fell from ~200 to ~20 bookings/s, with 60 % of
+      the server's time in that sort (py-spy, `TransactionRegistry._prune_retryable_locked`).
     """
     extra = {"timeoutMS": operation_timeout_ms} if operation_timeout_ms else {}
     return MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True,
@@ -111,6 +116,54 @@ def _transaction(db: Database, txn) -> bool:
         except (DuplicateKeyError, _NothingToDo):
             return False
     return True
+
+
+DUPLICATE_KEY = 11000
+
+
+def apply_all(db: Database, writes: list[list]) -> list[bool]:
+    """Carry out several messages' writes in order, one round trip for each run of inserts
+    into one collection: the store pays per command (a journal flush each), so a consumer
+    that writes a partition batch at once keeps up with many more messages than one that
+    writes them one by one (measured in the README's benchmark section).
+
+    `writes[i]` are message i's writes; the answer says, per message, whether any write
+    changed something (False: its work was done before). Inserts into one collection
+    commute, so a run of them goes unordered; everything else keeps its place. A failure
+    other than a duplicate `_id` raises, with some writes made: the caller retries them all,
+    and each write is idempotent."""
+    changed = [False] * len(writes)
+    run: list[tuple[int, d.InsertOne]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        coll = db[run[0][1].collection]
+        duplicates: set[int] = set()
+        try:
+            coll.insert_many([dict(w.document) for _, w in run], ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if exc.details.get("writeConcernErrors") or any(
+                    e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            duplicates = {e["index"] for e in errors}
+        for k, (i, _) in enumerate(run):
+            changed[i] = changed[i] or k not in duplicates
+        run.clear()
+
+    for i, message in enumerate(writes):
+        for w in message:
+            if isinstance(w, d.InsertOne) and (not run or run[0][1].collection == w.collection):
+                run.append((i, w))
+                continue
+            flush()
+            if isinstance(w, d.InsertOne):
+                run.append((i, w))
+            else:
+                changed[i] = bool(apply(db, w)) or changed[i]
+    flush()
+    return changed
 
 
 def claim(coll, filter: dict, update: dict) -> bool:

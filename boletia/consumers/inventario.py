@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from boletia import config
 from boletia.adapters import mongo
-from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
+from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE, Batched
 from boletia.consumers import runner, student
 from boletia.domain import decisions, messages
 
@@ -15,27 +15,28 @@ GROUP = "inventario"
 TOPICS = ["boletia.inventario", "boletia.reservas"]
 
 
-def make_handler(db, design: str, rules=None):
+def make_handler(db, design: str, rules=None) -> Batched:
     """`rules`: the student design's module (its `booking_in` and `refund` replace the fixed
-    design's)."""
+    design's). Decisions come one message at a time; their writes go to the store a
+    partition batch at once (`mongo.apply_all`)."""
     booking_in = rules.booking_in if rules is not None else decisions.booking_written
     refund = rules.refund if rules is not None else None
 
-    def handle(topic: str, doc: dict) -> str:
-        """WROTE when a write changed something (the point a crash fault waits for),
-        ALREADY_DONE when the writes found their work done (a redelivery)."""
+    def decide(topic: str, doc: dict) -> decisions.Decision:
         if topic == "boletia.inventario":
             messages.inventario(doc, design)
             now = datetime.now(UTC)
-            decision = (decisions.on_inventario(doc, now) if design == "seed"
-                        else decisions.on_inventario_change(doc, now, booking_in))
-        else:
-            decision = decisions.on_reservas(messages.reservation(doc), design, refund)
-        if not decision.writes:
-            return IGNORED
-        changed = [bool(mongo.apply(db, write)) for write in decision.writes]
-        return WROTE if any(changed) else ALREADY_DONE
-    return handle
+            return (decisions.on_inventario(doc, now) if design == "seed"
+                    else decisions.on_inventario_change(doc, now, booking_in))
+        return decisions.on_reservas(messages.reservation(doc), design, refund)
+
+    def write(decided: list[decisions.Decision]) -> list[str]:
+        """WROTE when a write changed something (the point a crash fault waits for),
+        ALREADY_DONE when the writes found their work done (a redelivery)."""
+        changed = mongo.apply_all(db, [d.writes for d in decided])
+        return [IGNORED if not d.writes else WROTE if c else ALREADY_DONE
+                for d, c in zip(decided, changed, strict=True)]
+    return Batched(decide, write)
 
 
 def main(hooks=None) -> None:

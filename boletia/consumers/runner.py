@@ -17,7 +17,7 @@ from bson.errors import InvalidBSON
 
 from boletia import config
 from boletia.adapters.errors import PermanentFailure
-from boletia.adapters.kafka import AtLeastOnceConsumer
+from boletia.adapters.kafka import AtLeastOnceConsumer, Batched
 from boletia.domain.messages import InvalidMessage
 
 
@@ -41,19 +41,22 @@ def log(msg: str) -> None:
     print(f"{stamp} {msg}", file=sys.stderr, flush=True)
 
 
-def _handler(handle: Callable[[str, dict], str]) -> Callable:
+def _handler(handle: Callable[[str, dict], str] | Batched) -> Callable | Batched:
     """Decode, then handle; a message that does not carry what the design promises is
-    permanent (dead-lettered), any other error is transient (retried)."""
-    def handler(record) -> str:
+    permanent (dead-lettered), any other error is transient (retried). A `Batched` pair
+    (`decide(topic, doc)`, `write(decisions)`) gets the same treatment in its first step."""
+    step = handle.decide if isinstance(handle, Batched) else handle
+
+    def handler(record):
         doc = decode(record)
         try:
-            return handle(record.topic, doc)
+            return step(record.topic, doc)
         except InvalidMessage as exc:
             raise PermanentFailure(str(exc)) from None
-    return handler
+    return Batched(handler, handle.write) if isinstance(handle, Batched) else handler
 
 
-def run(group: str, topics: list[str], handle: Callable[[str, dict], str],
+def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batched,
         settings: config.Settings, hooks=None) -> None:
     """`handle(topic, document)` does the work. A message that cannot be decoded, or does not
     carry what the design promises (`InvalidMessage`), or that a service refused for good

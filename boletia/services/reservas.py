@@ -21,7 +21,7 @@ from boletia.services import http
 def create_app(db=None, design: str | None = None) -> Flask:
     settings = config.settings()
     db = db if db is not None else mongo.database(
-        mongo.client(settings.mongo_uri, app_name="reservas", retry_writes=False,
+        mongo.client(settings.mongo_uri, app_name="reservas",
                      operation_timeout_ms=http.API_TIMEOUT_MS))
     design = design or settings.design
     api = http.spec("Boletia reservas (public)", __doc__)

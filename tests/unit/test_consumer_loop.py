@@ -16,7 +16,7 @@ from kafka.errors import CommitFailedError, CoordinatorNotAvailableError, KafkaT
 
 from boletia import config
 from boletia.adapters import kafka as adapter
-from boletia.adapters.kafka import AtLeastOnceConsumer, PermanentFailure
+from boletia.adapters.kafka import AtLeastOnceConsumer, Batched, PermanentFailure
 
 Record = namedtuple("Record", "topic partition offset key value")
 TP = TopicPartition("boletia.reservas", 0)
@@ -166,6 +166,87 @@ def test_poison_that_cannot_be_dead_lettered_is_retried_not_dropped():
     c, k = consume([{TP: records(0)}], handler, producer=Producer(fail=True))
     assert k.commits == [] and k.seeks == [(TP.topic, 0, 0)]
     assert c.stats["retried"] == 1 and c.stats["dead_lettered"] == 0
+
+
+class Store:
+    """A `Batched` handler's two steps over a list standing in for the store: decide is the
+    record's offset (or a scripted failure), write records each call's batch."""
+
+    def __init__(self, decide_fails=(), write_fails=0, poison=()):
+        self.decide_fails, self.write_fails = set(decide_fails), write_fails
+        self.poison, self.calls, self.written = set(poison), [], set()
+
+    def decide(self, r):
+        if r.offset in self.poison:
+            raise PermanentFailure("not extended JSON")
+        if r.offset in self.decide_fails:
+            self.decide_fails.discard(r.offset)
+            raise RuntimeError("decision failed")
+        return r.offset
+
+    def write(self, offsets):
+        self.calls.append(list(offsets))
+        if self.write_fails:
+            self.write_fails -= 1
+            raise RuntimeError("store away")
+        out = [adapter.ALREADY_DONE if o in self.written else adapter.WROTE for o in offsets]
+        self.written.update(offsets)
+        return out
+
+    def handler(self):
+        return Batched(self.decide, self.write)
+
+
+def test_a_batched_handler_writes_a_partition_batch_at_once_and_commits_once():
+    store = Store()
+    c, k = consume([{TP: records(0, 1, 2)}], store.handler())
+    assert store.calls == [[0, 1, 2]]
+    assert k.commits == [(TP.topic, 0, 3)] and c.stats["processed"] == 3
+
+
+def test_a_batch_whose_write_failed_is_retried_whole_and_nothing_is_committed_first():
+    store = Store(write_fails=1)
+    c, k = consume([{TP: records(0, 1, 2)}, {TP: records(0, 1, 2)}], store.handler())
+    assert store.calls == [[0, 1, 2], [0, 1, 2]]
+    assert k.seeks == [(TP.topic, 0, 0)]
+    assert k.commits == [(TP.topic, 0, 3)] and c.stats["retried"] == 1
+
+
+def test_a_redelivered_batch_reports_its_work_as_already_done():
+    store = Store()
+    c, k = consume([{TP: records(0, 1)}, {TP: records(0, 1, 2)}], store.handler())
+    assert c.stats["already_done"] == 2
+    assert k.commits == [(TP.topic, 0, 2), (TP.topic, 0, 3)]
+
+
+def test_a_decision_that_fails_commits_the_messages_before_it_and_retries_from_it():
+    store = Store(decide_fails={1})
+    c, k = consume([{TP: records(0, 1, 2)}, {TP: records(1, 2)}], store.handler())
+    assert store.calls == [[0], [1, 2]]
+    assert k.seeks == [(TP.topic, 0, 1)]
+    assert k.commits == [(TP.topic, 0, 1), (TP.topic, 0, 3)]
+
+
+def test_poison_in_a_batch_is_dead_lettered_and_the_rest_written():
+    store, producer = Store(poison={1}), Producer()
+    c, k = consume([{TP: records(0, 1, 2)}], store.handler(), producer=producer)
+    assert store.calls == [[0, 2]]
+    assert [h["offset"] for _, _, h in producer.sent] == [b"1"]
+    assert k.commits == [(TP.topic, 0, 3)]
+
+
+def test_poison_that_cannot_be_dead_lettered_stops_the_batch_there():
+    store = Store(poison={1})
+    c, k = consume([{TP: records(0, 1, 2)}], store.handler(), producer=Producer(fail=True))
+    assert store.calls == [[0]]
+    assert k.commits == [(TP.topic, 0, 1)] and k.seeks == [(TP.topic, 0, 1)]
+
+
+def test_the_seed_design_keeps_writing_one_by_one_and_skipping():
+    store = Store(decide_fails={1})
+    c, k = consume([{TP: records(0, 1, 2)}], store.handler(), design="seed")
+    assert store.calls == [[0], [2]]
+    assert k.commits == [(TP.topic, 0, 3)] and c.stats["skipped"] == 1
 
 
 def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypatch):

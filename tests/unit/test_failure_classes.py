@@ -113,3 +113,15 @@ def test_a_forgotten_sender_is_verified_again_not_dead_lettered():
                                          "Email address not verified boletos@boletia.example"))
     assert mailer.send("ana@x.es", "s", "b") == "m-1"
     assert mailer.client.verified == 2
+
+
+def test_no_client_of_the_lab_asks_the_store_for_retryable_writes():
+    # SecantusDB sorts every retryable-write record on each write past 10 000 of them
+    # (mongo.client's docstring): the store's ceiling fell tenfold within one benchmark
+    from boletia.adapters import mongo
+
+    c = mongo.client("mongodb://127.0.0.1:1/?directConnection=true", timeout_ms=100)
+    try:
+        assert c.options.retry_writes is False
+    finally:
+        c.close()
