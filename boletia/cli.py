@@ -387,9 +387,12 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
         raise typer.Exit(1)
 
 
+BENCH_RATES = "20,40,80,120,160,200,240,280,320"
+
+
 @app.command()
 def bench(designs: Annotated[str, typer.Option(help="comma-separated: fixed,seed,txn")] = "fixed,txn,seed",
-          rates: Annotated[str, typer.Option(help="offered bookings/s, rising")] = "10,20,40,60,80,120,160",
+          rates: Annotated[str, typer.Option(help="offered bookings/s, rising")] = BENCH_RATES,
           seconds: Annotated[float, typer.Option(min=1, max=600, help="per rate")] = 10,
           out: Annotated[str, typer.Option(help="where bench.json and bench.png go")] = "bench-results",
           runtime: RuntimeOpt = "local") -> None:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_benchmark_produces_a_well_formed_result(lab, tmp_path):
-    result = bench.curve(lab, ["fixed"], [4], 2, ceiling_seconds=1)
+    result = bench.curve(lab, ["fixed"], [4], 2, ceiling_seconds=1, warmup_seconds=1)
     data, picture = bench.save(result, tmp_path)
     saved = json.loads(data.read_text())
     assert picture.stat().st_size > 1000
