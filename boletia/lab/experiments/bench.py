@@ -338,14 +338,15 @@ def plot(result: dict, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for design in sorted({s["design"] for s in result["steps"]}):
+    for i, design in enumerate(sorted({s["design"] for s in result["steps"]})):
+        color = f"C{i}"  # one colour per design in both panels
         steps = [s for s in result["steps"] if s["design"] == design]
         rates = [s["rate"] for s in steps]
         left.plot(rates, [s["to_reservation_ms"].get("p99") or float("nan") for s in steps],
-                  marker="o", label=f"{design} p99")
+                  marker="o", color=color, label=f"{design} p99")
         left.plot(rates, [s["to_reservation_ms"].get("p50") or float("nan") for s in steps],
-                  marker=".", ls="--", label=f"{design} p50")
-        right.plot(rates, [s["drained_per_s"] for s in steps], marker="o", label=design)
+                  marker=".", ls="--", color=color, label=f"{design} p50")
+        right.plot(rates, [s["drained_per_s"] for s in steps], marker="o", color=color, label=design)
     left.axhline(SUSTAINED_P99_S * 1000, color="#c00", lw=1, ls=":", label="1 s (sustained limit)")
     left.set(title="POST -> reservation", xlabel="offered bookings/s", ylabel="ms", yscale="log")
     top = result["ceiling"]["bookings_per_s"]
