@@ -286,34 +286,39 @@ class AtLeastOnceConsumer:
 
     def _process_batch(self, tp, records, failures: dict) -> None:
         """The same rules with a `Batched` handler: decide every message up to the first that
-        fails, write those decisions at once, then commit; the failed one is retried after."""
+        fails, write those decisions at once, then walk them in order (dead-lettering the
+        poison among them) and commit; the failed one is retried after. Nothing is
+        dead-lettered before the batch's writes are made, so a batch retried whole does
+        not dead-letter its poison twice."""
         decided, failed = [], None
         for record in records:
             try:
                 decided.append((record, self.batched.decide(record)))
             except PermanentFailure as exc:
-                try:
-                    self._dead_letter(record, str(exc))
-                except Exception as dl_exc:  # noqa: BLE001 - retried like any failure
-                    failed = (record, dl_exc)
-                    break
-                decided.append((record, None))
+                decided.append((record, exc))
             except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
                 failed = (record, exc)
                 break
+        wanted = [d for _, d in decided if not isinstance(d, PermanentFailure)]
+        try:
+            outcomes = iter(self.batched.write(wanted) if wanted else [])
+        except Exception as exc:  # noqa: BLE001 - the whole batch is retried
+            self._retry(tp, decided[0][0], exc, failures)
+            return
         done = None
         try:
-            if decided:
-                wanted = [d for _, d in decided if d is not None]
-                try:
-                    outcomes = iter(self.batched.write(wanted) if wanted else [])
-                except Exception as exc:  # noqa: BLE001 - the whole batch is retried
-                    self._retry(tp, decided[0][0], exc, failures)
-                    return
-                for record, d in decided:
-                    outcome = IGNORED if d is None else self._count(record, _outcome(next(outcomes)))
-                    self._done(tp, record, outcome, failures)
-                    done = record
+            for record, d in decided:
+                if isinstance(d, PermanentFailure):
+                    try:
+                        self._dead_letter(record, str(d))
+                    except Exception as exc:  # noqa: BLE001 - retried like any failure
+                        failed = (record, exc)
+                        break
+                    outcome = IGNORED
+                else:
+                    outcome = self._count(record, _outcome(next(outcomes)))
+                self._done(tp, record, outcome, failures)
+                done = record
         finally:
             if done is not None:
                 self._commit(done)

@@ -235,11 +235,19 @@ def test_poison_in_a_batch_is_dead_lettered_and_the_rest_written():
     assert k.commits == [(TP.topic, 0, 3)]
 
 
-def test_poison_that_cannot_be_dead_lettered_stops_the_batch_there():
+def test_poison_that_cannot_be_dead_lettered_is_where_the_batch_stops_committing():
     store = Store(poison={1})
     c, k = consume([{TP: records(0, 1, 2)}], store.handler(), producer=Producer(fail=True))
-    assert store.calls == [[0]]
+    assert store.calls == [[0, 2]]          # 2 was written: it comes back as already done
     assert k.commits == [(TP.topic, 0, 1)] and k.seeks == [(TP.topic, 0, 1)]
+
+
+def test_a_batch_retried_whole_dead_letters_its_poison_once():
+    store, producer = Store(poison={1}, write_fails=1), Producer()
+    c, k = consume([{TP: records(0, 1, 2)}, {TP: records(0, 1, 2)}], store.handler(),
+                   producer=producer)
+    assert [h["offset"] for _, _, h in producer.sent] == [b"1"]
+    assert k.commits == [(TP.topic, 0, 3)]
 
 
 def test_the_seed_design_keeps_writing_one_by_one_and_skipping():
