@@ -86,9 +86,16 @@ def parse_event(body: Any) -> NewEvent:
         event = NewEvent.model_validate(_fold_keys(body, EVENT_SHAPE))
     except ValidationError as exc:
         raise InvalidRequest(f"invalid event ({_explain(exc)}); send {EVENT_SHAPE}") from None
-    if event.nombre.startswith(RESERVED_PREFIX):
-        raise InvalidRequest(f"names starting with {RESERVED_PREFIX!r} are the lab's own; choose another")
+    check_own_name(event.nombre)
     return event
+
+
+def check_own_name(nombre: str) -> str:
+    """The lab's own events (the checker's canary) are neither created nor cancelled through
+    the API: a cancelled canary would leave every later verdict inconclusive."""
+    if nombre.startswith(RESERVED_PREFIX):
+        raise InvalidRequest(f"names starting with {RESERVED_PREFIX!r} are the lab's own; choose another")
+    return nombre
 
 
 def parse_booking(body: Any) -> NewBooking:

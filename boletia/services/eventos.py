@@ -66,7 +66,8 @@ def create_app(db=None, token: str | None = None) -> Flask:
     @guard
     def cancel_event(nombre: str):
         """Cancel an event (state C; never deleted): its active reservations become C."""
-        done = mongo.apply(db, decisions.cancel_event(model.check_name(nombre)))
+        nombre = model.check_own_name(model.check_name(nombre))
+        done = mongo.apply(db, decisions.cancel_event(nombre))
         if done is None:
             known = db.eventos.find_one({"nombre": nombre}) is not None
             raise http.ApiError(404, f"evento {nombre!r} " + ("ya estaba cancelado" if known

@@ -194,6 +194,7 @@ def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
         ("GET", f"{e}/eventos", None, {"Authorization": "Bearer "}, 401),
         ("POST", f"{e}/eventos", b'{"nombre": "__sonda__", "capacidad": 5, "categoria": "c"}',
          token, 400),                                                       # the lab's own name
+        ("DELETE", f"{e}/eventos/__sonda__", None, token, 400),             # its canary, too
         ("GET", f"{r}/reservas/123", None, {}, 400),
         ("GET", f"{r}/reservas/{'z' * 24}", None, {}, 400),
         ("DELETE", f"{r}/reservas/not-an-id", None, {}, 400),

@@ -48,11 +48,15 @@ def drain(db, settings, design: str, timeout: float = 120.0, quiet: float = 2.0)
                 "seconds": round(time.monotonic() - begun, 1)}
 
     token = uuid.uuid4().hex[:8]
+    # the canary is active every time: one cancelled by hand (the API refuses, but a lab
+    # written by an older version, or a student's pymongo, may have done it) would otherwise
+    # never book again, and every verdict after it would be inconclusive
     db.eventos.update_one({"nombre": SENTINEL},
-                          {"$setOnInsert": {"capacidad": model.MAX_CAPACITY, "estado": model.ACTIVE},
-                           "$set": {"categoria": f"sonda {token}"}}, upsert=True)
+                          {"$setOnInsert": {"capacidad": model.MAX_CAPACITY},
+                           "$set": {"categoria": f"sonda {token}", "estado": model.ACTIVE}},
+                          upsert=True)
     try:
-        observe.wait_for(lambda: db.inventario.find_one({"nombre": SENTINEL,
+        observe.wait_for(lambda: db.inventario.find_one({"nombre": SENTINEL, "estado": model.ACTIVE,
                                                          "categoria": f"sonda {token}"}),
                          left(), "the canary's change in eventos reaching inventario")
     except TimeoutError:
