@@ -216,7 +216,9 @@ class Step:
 
 
 def run_rate(rt: Runtime, api: Boletia, db, design: str, rate: float, seconds: float,
-             drain_timeout: float = 120.0) -> tuple[Step, list[Booking]]:
+             drain_timeout: float = 120.0, settle: bool = True) -> tuple[Step, list[Booking]]:
+    """One rate. `settle`: wait for the cancellation's emails to drain, so the next rate
+    starts on a quiet pipeline (worth it above a few dozen bookings a second)."""
     record = load.Record(seed=0, prefix=f"bench {design} {rate:g} por s {ObjectId()}")
     load.create_events(api, record, 1, int(rate * seconds) + 10)
     since = time.time()
@@ -243,20 +245,22 @@ def run_rate(rt: Runtime, api: Boletia, db, design: str, rate: float, seconds: f
         and p99 is not None and p99 <= SUSTAINED_P99_S
     # the cancellation's emails would compete with the next rate: it starts on a quiet pipeline
     load.cancel_events(api, record)
-    drain.drain(db, rt.settings, design, timeout=drain_timeout)
+    if settle:
+        drain.drain(db, rt.settings, design, timeout=drain_timeout)
     return step, bookings
 
 
 def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
           report=lambda m: None, stop_after_unsustained: int = 2,
           ceiling_seconds: float = 5.0, restore_design: bool = True,
-          warmup_seconds: float = 3.0) -> dict[str, Any]:
+          warmup_seconds: float = 3.0, settle: bool = True) -> dict[str, Any]:
     """The whole benchmark: the ceiling, then each design's steps in rising rate until
     `stop_after_unsustained` rates in a row are not sustained (two by default: one noisy
     step on a shared machine should not end a curve). Each design starts with an unmeasured
     warm-up at the lowest rate: its first step used to meet cold connection pools and the
-    store still busy with the ceiling's dropped database (p99 2.7 s at 20/s, once). The lab is
-    left in the design it was in (unless `restore_design` is false: then in the last one)."""
+    store still busy with the ceiling's dropped database (p99 2.7 s at 20/s, once). `settle`:
+    see run_rate. The lab is left in the design it was in (unless `restore_design` is false:
+    then in the last one)."""
     found = rt.design()
     with mongo.client(rt.settings.mongo_uri) as c:
         # work left over from before (a backlog of emails) would lower the ceiling
@@ -278,10 +282,10 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
                     rt.set_design(design)
                 if warmup_seconds > 0:
                     report(f"{design:5s} warm-up: {rates[0]:g}/s for {warmup_seconds:g} s (not measured)")
-                    run_rate(rt, api, db, design, rates[0], warmup_seconds)
+                    run_rate(rt, api, db, design, rates[0], warmup_seconds, settle=settle)
                 misses = 0
                 for rate in rates:
-                    step, _ = run_rate(rt, api, db, design, rate, seconds)
+                    step, _ = run_rate(rt, api, db, design, rate, seconds, settle=settle)
                     result["steps"].append(asdict(step))
                     report(f"{design:5s} {rate:6g}/s: accepted {step.accepted}/{step.sent}, recorded "
                            f"{step.recorded}, p99 POST->reservation {step.to_reservation_ms.get('p99')} ms"
