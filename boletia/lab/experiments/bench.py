@@ -262,21 +262,20 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
     see run_rate. The lab is left in the design it was in (unless `restore_design` is false:
     then in the last one)."""
     found = rt.design()
+    api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
     with mongo.client(rt.settings.mongo_uri) as c:
+        db = mongo.database(c)
         # work left over from before (a backlog of emails) would lower the ceiling
         report("waiting for the pipeline to be quiet before measuring the store's ceiling")
-        quiet = drain.drain(mongo.database(c), rt.settings, found)
+        quiet = drain.drain(db, rt.settings, found)
         if not quiet["drained"]:
             raise RuntimeError(f"the pipeline did not drain ({quiet['stage']}: {quiet['detail']}): "
                                "a ceiling and a curve measured now would be wrong. "
                                "`boletia lab status` shows what is down.")
-    result: dict[str, Any] = {"machine": _machine(), "ceiling": ceiling(rt.settings, ceiling_seconds),
-                              "sustained_p99_s": SUSTAINED_P99_S, "steps": []}
-    report(f"store ceiling: {result['ceiling']['bookings_per_s']} bookings/s (3 writes each)")
-    api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
-    try:
-        with mongo.client(rt.settings.mongo_uri) as c:
-            db = mongo.database(c)
+        result: dict[str, Any] = {"machine": _machine(), "ceiling": ceiling(rt.settings, ceiling_seconds),
+                                  "sustained_p99_s": SUSTAINED_P99_S, "steps": []}
+        report(f"store ceiling: {result['ceiling']['bookings_per_s']} bookings/s (3 writes each)")
+        try:
             for design in designs:
                 if rt.design() != design:
                     rt.set_design(design)
@@ -293,9 +292,9 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
                     misses = 0 if step.sustained else misses + 1
                     if misses >= stop_after_unsustained:
                         break
-    finally:
-        if restore_design and rt.design() != found:
-            rt.set_design(found)
+        finally:
+            if restore_design and rt.design() != found:
+                rt.set_design(found)
     result["ratios"] = ratios(result)
     return result
 
