@@ -54,8 +54,11 @@ def make_handler(db, mailer: Mailer, design: str, rules=None):
             # certainly not sent: this attempt cannot explain a duplicate later
             ledger.update_one({"_id": key}, {"$inc": {"rechazados": 1}})
             raise
+        # every confirmed MessageId is kept: a second one means the claim let a sent state go
+        # again, which no crash explains (the checker reads them against SES's order)
         ledger.update_one({"_id": key}, {
-            "$set": {"enviado": True, "message_id": message_id, "at": datetime.now(UTC)}})
+            "$set": {"enviado": True, "message_id": message_id, "at": datetime.now(UTC)},
+            "$push": {"confirmados": message_id}})
         return WROTE
     return handle
 

@@ -147,6 +147,22 @@ def duplicate_explained_by_refused_attempts(s, h):
     ledger.update(intentos=2, rechazados=1)  # the second attempt never reached SES
 
 
+def resent_after_confirmed(s, h):
+    # the seed-like claim (a student's stub): it counts every attempt but lets a sent state
+    # through, so the attempts "explain" the count; the confirmed first send does not
+    _with_ids(s, B1, "A", "m1", "m2")
+    next(e for e in s.ledger if e["_id"] == f"{B1}:A").update(intentos=2, confirmados=["m1", "m2"])
+
+
+def _with_ids(s, rid, estado, first, again):
+    """The state's email as SES took it (MessageId `first`), then a second one (`again`)."""
+    mine = next(m for m in s.emails if (info := decisions.read_notification(
+        m["subject"], m["body"])) and (info["reserva"], info["estado"]) == (rid, estado))
+    mine["id"] = first
+    copy = dict(mine, id=again)
+    s.emails.append(copy)
+
+
 def not_drained(s, h):
     s.drain = {"drained": False, "stage": "inventario -> source -> consumer inventario",
                "lag": {"inventario": {"boletia.inventario": 4}}}
@@ -186,6 +202,7 @@ DAMAGES = {
         "booking-has-reservation", "refund-matches-cancel", "email-without-reservation",
         "sold-matches-reservations"},
     duplicate_explained_by_refused_attempts: {"email-duplicate"},
+    resent_after_confirmed: {"email-duplicate"},
     not_drained: {"pipeline-drained"},
     connector_failed: {"connectors-running"},
     component_died: {"components-running"},
@@ -213,6 +230,16 @@ def test_a_duplicate_from_a_send_whose_confirmation_was_lost_is_explained():
     next(e for e in state.ledger if e["_id"] == f"{B1}:A")["intentos"] = 2  # crash after SES
     report = judge(state, history, "fixed")
     assert report.ok and report.explained_duplicates == 1
+
+
+def test_a_resend_whose_first_send_was_never_confirmed_is_explained():
+    # SES took m1, the consumer died before the ledger's confirmation; m2 was confirmed
+    state, history = world()
+    _with_ids(state, B1, "A", "m1", "m2")
+    next(e for e in state.ledger if e["_id"] == f"{B1}:A").update(intentos=2, confirmados=["m2"])
+    report = judge(state, history, "fixed")
+    assert report.ok, report.examples()
+    assert report.explained_duplicates == 1
 
 
 def test_the_seed_design_has_no_ledger_so_its_duplicates_are_never_explained():

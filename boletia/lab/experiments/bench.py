@@ -93,7 +93,7 @@ def ceiling(settings, seconds: float = 5.0, threads: int = 8) -> dict:
                                         "email": "c@boletia.example", "cantidad": 1})
                 db.notificaciones.update_one({"_id": f"{rid}:A"}, {
                     "$setOnInsert": {"reserva": str(rid), "estado": "A"}, "$inc": {"intentos": 1},
-                    "$set": {"enviado": True}}, upsert=True)
+                    "$set": {"enviado": True}, "$push": {"confirmados": "ceiling"}}, upsert=True)
                 done[i] += 1
         begun = time.monotonic()
         with ThreadPoolExecutor(threads) as pool:

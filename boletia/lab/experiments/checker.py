@@ -19,7 +19,8 @@ no answer, Jepsen's indeterminate operation):
 - per reservation: one email for each state it had (A, then X or C), to its address, naming
   its event and quantity; no email for a state it never had or a reservation that does not
   exist; a duplicate only where the notification ledger recorded a send whose confirmation
-  was lost (a crash between SES and the ledger), never for an attempt SES refused;
+  was lost (a crash between SES and the ledger), never for an attempt SES refused, never
+  after a send the ledger confirmed;
 - nothing dead-lettered that the experiment did not expect; every connector and component
   still running; every consumer group, the sink's included, caught up.
 """
@@ -333,6 +334,7 @@ def _states_had(r: dict) -> set[str]:
 
 def _emails(state: State, design: str, scope: set, reservas: dict, report: Report) -> int:
     sent: dict[tuple[str, str], int] = Counter()
+    order: dict[tuple[str, str], list] = defaultdict(list)   # SES's MessageIds, in send order
     judged = 0
     for m in state.emails:
         info = decisions.read_notification(m.get("subject"), m.get("body"))
@@ -341,6 +343,7 @@ def _emails(state: State, design: str, scope: set, reservas: dict, report: Repor
         judged += 1
         rid, estado = info["reserva"], info["estado"]
         sent[(rid, estado)] += 1
+        order[(rid, estado)].append(m.get("id"))
         r = reservas.get(rid)
         if r is None:
             report.add("email-without-reservation", f"{rid}:{estado}",
@@ -364,12 +367,27 @@ def _emails(state: State, design: str, scope: set, reservas: dict, report: Repor
                 entry = ledger.get(f"{rid}:{estado}", {})
                 # sends SES may have accepted: attempts minus the ones it refused
                 possible = entry.get("intentos", 0) - entry.get("rechazados", 0)
-                if possible >= count:
+                again = _sent_after_confirmed(order[(rid, estado)], entry)
+                if again:
+                    report.add("email-duplicate", f"{rid}:{estado}",
+                               f"{count} emails; {again} sent after the ledger had confirmed "
+                               "one (no crash explains a send after the confirmation)")
+                elif possible >= count:
                     report.explained_duplicates += count - 1
                 else:
                     report.add("email-duplicate", f"{rid}:{estado}",
                                f"{count} emails; the ledger explains {max(possible, 1)}")
     return judged
+
+
+def _sent_after_confirmed(ids: list, entry: dict) -> int:
+    """Emails SES took after one whose sending the ledger had confirmed. A crash between SES
+    and the confirmation explains a resend (the attempts count it); a send after the
+    confirmation is a claim that let a sent state through, however many attempts it counted."""
+    confirmed = set(entry.get("confirmados") or
+                    ([entry["message_id"]] if entry.get("message_id") else []))
+    first = next((i for i, mid in enumerate(ids) if mid is not None and mid in confirmed), None)
+    return 0 if first is None else len(ids) - first - 1
 
 
 def _dead_letters(state: State, scope: set, reservas: dict, expected: set[str],
