@@ -161,12 +161,14 @@ def images_cmd(auto: Annotated[bool, typer.Option("--auto", help="(default) offi
                                                   "answers, else offline")] = False,
                official: Annotated[bool, typer.Option("--official", help="pull the official images")] = False,
                offline: Annotated[bool, typer.Option("--offline", help="build without Docker Hub")] = False,
+               jupyter: Annotated[bool, typer.Option("--jupyter", help="also JupyterLab inside the "
+                                                     "network (a much larger image)")] = False,
                ) -> None:
     """Build (or pull) the docker runtime's images, the official or the offline set, and say which."""
     from boletia.lab.runtimes import images
 
     try:
-        console.print(images.main(official=official, offline=offline, auto=auto,
+        console.print(images.main(official=official, offline=offline, auto=auto, jupyter=jupyter,
                                   report=lambda m: console.print(f"  [green]✓[/] {m}")))
     except LabError as exc:
         _fail(exc)

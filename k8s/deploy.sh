@@ -13,7 +13,7 @@ for tool in docker kind kubectl; do
 done
 kind get clusters | grep -qx "$CLUSTER" || kind create cluster --name "$CLUSTER" --config k8s/kind-config.yaml
 docker build -f connect/Dockerfile -t boletia-connect:lab .
-docker build -f lab-infra/boletia.Dockerfile -t boletia:lab .
+docker build -f lab-infra/boletia.Dockerfile --target app -t boletia:lab .
 kind load docker-image --name "$CLUSTER" boletia-connect:lab boletia:lab
 if [ -n "${INGRESS_NGINX_MANIFEST:-}" ]; then
   kubectl apply -f "$INGRESS_NGINX_MANIFEST"

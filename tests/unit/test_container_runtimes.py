@@ -5,9 +5,11 @@ commands each runtime verb would run."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -268,6 +270,49 @@ def test_docker_up_builds_the_set_then_brings_it_up_on_the_ports_it_keeps(settin
     assert later.image_set() is images.OFFLINE and later.settings.ports.eventos == 28070
     later.up()
     assert env_of(later.run.calls[-2])["BOLETIA_PORT_EVENTOS"] == "28070"
+
+
+def test_every_container_runs_the_small_app_image_and_jupyterlab_only_when_asked_for(settings):
+    """The app target (core dependencies) everywhere; the jupyter target, its compose profile
+    and its container only after `boletia lab images --jupyter`."""
+    rec = Recorder()
+    images.Images(rec, lab_dir=settings.lab_dir).build("offline")
+    builds = [c for c in rec.calls if c[:2] == ["docker", "build"]]
+    assert [c[c.index("--target") + 1] for c in builds if "--target" in c] == ["app"]
+    rt = DockerRuntime(run=rec, settings=settings)
+    assert "jupyter" not in rt.components()
+    rt.kill("eventos")
+    assert env_of(rec.calls[-1])["COMPOSE_PROFILES"] == "offline"
+
+    rec = Recorder()
+    images.Images(rec, lab_dir=settings.lab_dir).build("offline", jupyter=True)
+    jupyter = [c for c in rec.calls if c[:2] == ["docker", "build"]][-1]
+    assert jupyter[jupyter.index("--target") + 1] == "jupyter"
+    assert jupyter[jupyter.index("-t") + 1] == "boletia-jupyter:lab-offline"
+    rt = DockerRuntime(run=rec, settings=settings)
+    assert "jupyter" in rt.components()
+    rt.kill("jupyter")
+    env = env_of(rec.calls[-1])
+    assert env["COMPOSE_PROFILES"] == "offline,jupyter"
+    assert env["BOLETIA_JUPYTER_IMAGE"] == "boletia-jupyter:lab-offline"
+    later = DockerRuntime(run=Recorder(), settings=settings)
+    later.up()  # a later up builds it again (the cache answering) and runs it
+    assert any(c[:2] == ["docker", "build"] and "jupyter" in c for c in later.run.calls)
+    assert env_of(later.run.calls[-2])["COMPOSE_PROFILES"] == "offline,jupyter"
+
+
+def test_the_app_image_pins_are_the_labs_own(tmp_path):
+    """requirements-core.lock (the app image) is pyproject.toml's core dependencies at
+    requirements.lock's versions: no version the lab was not tested with."""
+    def pins(name):
+        return dict(line.split("==", 1) for line in (ROOT / name).read_text().splitlines()
+                    if "==" in line and not line.lstrip().startswith("#"))
+    core, full = pins("requirements-core.lock"), pins("requirements.lock")
+    assert core and {k: full.get(k) for k in core} == core
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[\[<>=!~ ]", d, maxsplit=1)[0].lower() for d in deps}
+    assert names <= {k.lower() for k in core}, names - {k.lower() for k in core}
+    assert not {"jupyterlab", "papermill", "otter-grader", "pytest"} & set(core)
 
 
 def test_container_runtimes_start_the_control_room_on_this_machine_and_stop_it(settings, ui_started):

@@ -161,7 +161,8 @@ class DockerRuntime:
     def _compose(self, *args: str) -> str:
         self._secrets()
         env = {"BOLETIA_DESIGN": self.design(), "BOLETIA_SECRETS_DIR": str(self.dir),
-               **self.image_set().variables(), **self._port_variables(*self._published_ports())}
+               **self.image_set().variables(self._jupyter()),
+               **self._port_variables(*self._published_ports())}
         cmd = ["env", *(f"{k}={v}" for k, v in env.items()),
                "docker", "compose", "-p", PROJECT, "-f", str(compose_file()),
                "--env-file", str(self.dir / "secrets.env"), *args]
@@ -181,11 +182,16 @@ class DockerRuntime:
             raise LabError(f"`{' '.join(shown[-4:])}` failed:\n{detail}")
         return out.stdout
 
+    def _jupyter(self) -> bool:
+        """JupyterLab in the network runs when its image was built (`boletia lab images --jupyter`)."""
+        return images.recorded_jupyter(self._base.lab_dir)
+
     def components(self) -> list[str]:
         """Its containers: a lab tool that runs on this machine (the UI) is not one."""
         one = self.image_set().mongo_members == 1
         return [n for c in COMPONENTS if not c.host_side
-                for n in ([ONE_MEMBER] if c.kind == "mongo" and one else c.instances())] + list(EXTRAS)
+                for n in ([ONE_MEMBER] if c.kind == "mongo" and one else c.instances())] + (
+            list(EXTRAS) if self._jupyter() else [])
 
     def _component(self, name: str) -> str:
         if name not in self.components():
@@ -205,7 +211,7 @@ class DockerRuntime:
             self._set_design(design)
         recorded = images.recorded(self._base.lab_dir)
         choice = self._choice or (recorded.name if recorded else "auto")
-        image_set, _ = images.Images(self.run, report, self._base.lab_dir).build(choice)
+        image_set, _ = images.Images(self.run, report, self._base.lab_dir).build(choice, self._jupyter())
         ports, jupyter = self._ports_for_up()
         self._save_ports(ports, jupyter)
         report(f"docker compose up --wait: the {image_set.name} images, MongoDB as "

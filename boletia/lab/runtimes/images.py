@@ -16,6 +16,12 @@
 - **auto**: the official set when `docker pull apache/kafka:4.1.1` answers within
   `PROBE_SECONDS`, the offline set otherwise.
 
+Every lab container runs the boletia image's `app` target (the package and its core
+dependencies, requirements-core.lock). JupyterLab inside the compose network (service
+`jupyter`, compose profile `jupyter`) needs the `jupyter` target, a much larger image; it
+is built and run only when asked for (`boletia lab images --jupyter`), since under the vfs
+storage driver every layer and every container copies an image's whole tree.
+
 Rebuilding unchanged images is fast: every Dockerfile installs its dependencies before it
 copies code, so the engine's layer cache answers. The build context is a staged copy of the
 files the Dockerfiles read (`stage_context`), never the whole checkout (its virtualenv, lab
@@ -43,7 +49,8 @@ PROBE_SECONDS = 60
 BASE_IMAGE = "boletia-base:bookworm"
 
 # What the Dockerfiles read, relative to the repository root (the staged build context).
-CONTEXT = ("pyproject.toml", "README.md", "LICENSE", "requirements.lock", "boletia", "connect",
+CONTEXT = ("pyproject.toml", "README.md", "LICENSE", "requirements.lock", "requirements-core.lock",
+           "boletia", "connect",
            "notebooks", "lab-infra/__init__.py", "lab-infra/pom.xml", "lab-infra/compose.yaml",
            "lab-infra/templates", "lab-infra/images", "lab-infra/boletia.Dockerfile")
 IGNORED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "executed", ".[0-9][0-9]-*.ipynb", "*.egg-info")
@@ -54,11 +61,13 @@ class Build:
     tag: str
     dockerfile: str                                   # relative to the repository root
     args: dict[str, str] = field(default_factory=dict)
+    target: str | None = None                         # a multi-stage Dockerfile's stage
 
     def command(self, context: Path) -> list[str]:
         args = [a for k, v in self.args.items() for a in ("--build-arg", f"{k}={v}")]
-        return ["docker", "build", "-f", str(context / self.dockerfile), *args, "-t", self.tag,
-                str(context)]
+        target = ["--target", self.target] if self.target else []
+        return ["docker", "build", "-f", str(context / self.dockerfile), *args, *target,
+                "-t", self.tag, str(context)]
 
 
 @dataclass(frozen=True)
@@ -69,25 +78,30 @@ class ImageSet:
     images: dict[str, str]      # compose.yaml's variable -> image
     mongo: dict[str, str]       # compose.yaml's variables for the in-network MongoDB address
     mongo_members: int          # 3 mongod members, or ONE SecantusDB member
+    jupyter: Build              # JupyterLab in the network: built only when asked for
     mongo_auth: bool = True     # MongoDB requires the generated root password
     pin_overrides: str = ""     # requirements.lock pins the base image's Python cannot install
     needs_base: bool = False    # boletia-base:bookworm first (lab-infra/images/base.sh)
 
-    def variables(self) -> dict[str, str]:
-        """What compose.yaml reads: the profile (which MongoDB services run), the images, the
-        services' MongoDB address and the build's pin overrides."""
-        return {"COMPOSE_PROFILES": self.name, "BOLETIA_IMAGE_SET": self.name, **self.images,
-                **self.mongo, "BOLETIA_PIN_OVERRIDES": self.pin_overrides}
+    def variables(self, jupyter: bool = False) -> dict[str, str]:
+        """What compose.yaml reads: the profiles (which MongoDB services run; `jupyter` when its
+        image was built), the images, the services' MongoDB address and the build's pin
+        overrides."""
+        profiles = self.name + (",jupyter" if jupyter else "")
+        return {"COMPOSE_PROFILES": profiles, "BOLETIA_IMAGE_SET": self.name, **self.images,
+                "BOLETIA_JUPYTER_IMAGE": self.jupyter.tag, **self.mongo,
+                "BOLETIA_PIN_OVERRIDES": self.pin_overrides}
 
-    def all_images(self) -> list[str]:
-        return [*self.pulls, *(b.tag for b in self.builds)] + ([BASE_IMAGE] if self.needs_base else [])
+    def all_images(self, jupyter: bool = False) -> list[str]:
+        return ([*self.pulls, *(b.tag for b in self.builds)] + ([self.jupyter.tag] if jupyter else [])
+                + ([BASE_IMAGE] if self.needs_base else []))
 
 
 OFFICIAL = ImageSet(
     name="official",
     pulls=("apache/kafka:4.1.1", "mongo:7.0", "python:3.11-slim", "maven:3.9-eclipse-temurin-17"),
     builds=(Build("boletia-connect:lab", "connect/Dockerfile"),
-            Build("boletia:lab", "lab-infra/boletia.Dockerfile")),
+            Build("boletia:lab", "lab-infra/boletia.Dockerfile", target="app")),
     images={"BOLETIA_KAFKA_IMAGE": "apache/kafka:4.1.1",
             "BOLETIA_MAVEN_IMAGE": "maven:3.9-eclipse-temurin-17",
             "BOLETIA_PYTHON_IMAGE": "python:3.11-slim",
@@ -97,6 +111,7 @@ OFFICIAL = ImageSet(
     mongo={"BOLETIA_MONGO_HOSTS": "mongo-1:27017,mongo-2:27017,mongo-3:27017",
            "BOLETIA_MONGO_OPTIONS": "replicaSet=rs0&authSource=admin"},
     mongo_members=3,
+    jupyter=Build("boletia-jupyter:lab", "lab-infra/boletia.Dockerfile", target="jupyter"),
 )
 
 # Pins of requirements.lock that Debian bookworm's Python 3.11.2 (the offline python image)
@@ -120,7 +135,7 @@ OFFLINE = ImageSet(
             Build("boletia-secantusdb:lab", "lab-infra/images/secantusdb.Dockerfile",
                   {"PYTHON_IMAGE": _PYTHON}),
             Build("boletia:lab-offline", "lab-infra/boletia.Dockerfile",
-                  {"PYTHON_IMAGE": _PYTHON, "PIN_OVERRIDES": _OVERRIDES})),
+                  {"PYTHON_IMAGE": _PYTHON, "PIN_OVERRIDES": _OVERRIDES}, "app")),
     images={"BOLETIA_KAFKA_IMAGE": _KAFKA,
             "BOLETIA_MAVEN_IMAGE": _MAVEN,
             "BOLETIA_PYTHON_IMAGE": _PYTHON,
@@ -131,6 +146,8 @@ OFFLINE = ImageSet(
     mongo={"BOLETIA_MONGO_CREDENTIALS": "", "BOLETIA_MONGO_HOSTS": "mongo:27017",
            "BOLETIA_MONGO_OPTIONS": "directConnection=true"},
     mongo_members=1,
+    jupyter=Build("boletia-jupyter:lab-offline", "lab-infra/boletia.Dockerfile",
+                  {"PYTHON_IMAGE": _PYTHON, "PIN_OVERRIDES": _OVERRIDES}, "jupyter"),
     mongo_auth=False,
     pin_overrides=_OVERRIDES,
     needs_base=True,
@@ -150,16 +167,25 @@ def record_file(lab_dir: Path) -> Path:
     return lab_dir.resolve() / "docker" / "image-set"
 
 
-def recorded(lab_dir: Path) -> ImageSet | None:
+def _recorded_words(lab_dir: Path) -> list[str]:
     path = record_file(lab_dir)
-    name = path.read_text().strip() if path.exists() else ""
-    return SETS.get(name)
+    return path.read_text().split() if path.exists() else []
 
 
-def record(lab_dir: Path, image_set: ImageSet) -> None:
+def recorded(lab_dir: Path) -> ImageSet | None:
+    words = _recorded_words(lab_dir)
+    return SETS.get(words[0]) if words else None
+
+
+def recorded_jupyter(lab_dir: Path) -> bool:
+    """Whether the set built last included the jupyter image (then compose runs `jupyter`)."""
+    return "jupyter" in _recorded_words(lab_dir)[1:]
+
+
+def record(lab_dir: Path, image_set: ImageSet, jupyter: bool = False) -> None:
     path = record_file(lab_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(image_set.name + "\n")
+    path.write_text(image_set.name + ("\njupyter" if jupyter else "") + "\n")
 
 
 def repo_root() -> Path:
@@ -220,8 +246,8 @@ class Images:
             return False
         return True
 
-    def missing(self, image_set: ImageSet) -> list[str]:
-        return [i for i in image_set.all_images() if not self.exists(i)]
+    def missing(self, image_set: ImageSet, jupyter: bool = False) -> list[str]:
+        return [i for i in image_set.all_images(jupyter) if not self.exists(i)]
 
     def pullable(self) -> bool:
         """Whether Docker Hub answers: `docker pull` of the brokers' image, bounded in time."""
@@ -250,9 +276,10 @@ class Images:
                     "member for MongoDB")
         return OFFLINE
 
-    def build(self, choice: str = "auto") -> tuple[ImageSet, dict[str, float]]:
+    def build(self, choice: str = "auto", jupyter: bool = False) -> tuple[ImageSet, dict[str, float]]:
         """Pull and build the chosen set (the layer cache answers for what did not change),
-        record it, and return it with the seconds each step took."""
+        with the jupyter image when asked, record it, and return it with the seconds each
+        step took."""
         image_set = self.choose(choice)
         timings: dict[str, float] = {}
         if image_set.needs_base:
@@ -262,9 +289,9 @@ class Images:
             if not self.exists(image):
                 timings[image] = self._timed(["docker", "pull", "-q", image], f"docker pull {image}")
         context = stage_context(repo_root(), self.lab_dir / "docker" / "context")
-        for b in image_set.builds:
+        for b in image_set.builds + ((image_set.jupyter,) if jupyter else ()):
             timings[b.tag] = self._timed(b.command(context), f"docker build {b.tag}")
-        record(self.lab_dir, image_set)
+        record(self.lab_dir, image_set, jupyter)
         return image_set, timings
 
     def _timed(self, cmd: list[str], what: str) -> float:
@@ -275,19 +302,21 @@ class Images:
         return seconds
 
 
-def main(official: bool = False, offline: bool = False, auto: bool = False,
+def main(official: bool = False, offline: bool = False, auto: bool = False, jupyter: bool = False,
          report: Callable[[str], None] = lambda m: None) -> str:
     """`boletia lab images`: build the set asked for (auto by default) and say which was built,
-    what each step took and how MongoDB runs in it."""
+    what each step took and how MongoDB runs in it; `jupyter` adds JupyterLab in the network."""
     asked = [name for name, on in (("official", official), ("offline", offline), ("auto", auto)) if on]
     if len(asked) > 1:
         raise LabError("choose one of --auto, --official, --offline")
     choice = asked[0] if asked else "auto"
     started = time.monotonic()
-    image_set, timings = Images(report=report).build(choice)
+    image_set, timings = Images(report=report).build(choice, jupyter)
     mongo = ("ONE SecantusDB member (a single-node replica set, without authentication; the "
              "failover lessons need the official set)" if image_set.mongo_members == 1
              else "a 3-member mongo:7.0 replica set")
     return (f"{image_set.name} image set{' (chosen by --auto)' if choice == 'auto' else ''} ready in "
-            f"{time.monotonic() - started:.0f} s: {', '.join(image_set.all_images())}; MongoDB as "
-            f"{mongo}. `boletia lab up --runtime docker` runs it.")
+            f"{time.monotonic() - started:.0f} s: {', '.join(image_set.all_images(jupyter))}; "
+            f"MongoDB as {mongo}. `boletia lab up --runtime docker` runs it"
+            + (", with JupyterLab in the network." if jupyter else
+               "; JupyterLab in the network only after `boletia lab images --jupyter`."))
