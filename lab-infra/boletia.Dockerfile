@@ -37,7 +37,7 @@ EXPOSE 8070 8071 5005
 CMD ["boletia", "--help"]
 
 FROM app AS jupyter
-USER root
+USER 0
 COPY requirements.lock ./
 ARG PIN_OVERRIDES=""
 RUN for pin in $PIN_OVERRIDES; do sed -i "s/^${pin%%==*}==.*/$pin/" requirements.lock; done \

@@ -38,12 +38,15 @@ def in_profile(profile: str) -> set[str]:
 
 
 def test_compose_has_a_service_for_every_component_and_nothing_unknown():
-    expected = {n for c in COMPONENTS if not c.host_side for n in c.instances()} | set(EXTRAS) | ONE_SHOTS
+    expected = {n for c in COMPONENTS if not c.host_side for n in c.instances()} | ONE_SHOTS
     assert in_profile("official") == expected
     # the offline image set: ONE SecantusDB member in place of the replica set and its init job
     replica_set = {n for c in COMPONENTS if c.kind == "mongo" for n in c.instances()} | {"mongo-init"}
     assert in_profile("offline") == (expected - replica_set) | {ONE_MEMBER}
-    assert set(compose()["services"]) == expected | {ONE_MEMBER}
+    # JupyterLab in the network (its large image) only with its own profile
+    assert {n for n, svc in compose()["services"].items() if "jupyter" in svc.get("profiles", [])} \
+        == set(EXTRAS)
+    assert set(compose()["services"]) == expected | {ONE_MEMBER} | set(EXTRAS)
 
 
 def test_the_manifests_run_every_component():
