@@ -1,7 +1,9 @@
 # The two commands of the README:
 #   make lab    set everything up, bring the lab up, and say how to open the notebooks
-#   make test   set everything up and run every test (unit, integration, notebooks) on the local runtime
-#   make test-docker   the docker runtime for real: engine (as root), images, compose lab, its tests
+#   make test   set everything up and run every test (unit, integration, notebooks) on the local
+#               runtime, then the docker runtime for real (scripts/test-docker.sh: as root, or with
+#               an engine that answers; otherwise it says it was not tested)
+#   make test-docker   only the docker stage, required (BOLETIA_TEST_DOCKER=yes)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -19,11 +21,10 @@ lab: setup
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
 	$(BIN)/python -m pytest -ra --durations=25 -m "not docker"
+	VENV=$(VENV) scripts/test-docker.sh
 
 test-docker: setup
-	scripts/docker-engine.sh --base
-	$(BIN)/boletia lab images
-	$(BIN)/python -m pytest -ra --durations=10 tests/docker
+	VENV=$(VENV) BOLETIA_TEST_DOCKER=yes scripts/test-docker.sh
 
 lint: setup
 	$(BIN)/ruff check boletia tests benchmarks
