@@ -25,7 +25,6 @@ RUN for pin in $PIN_OVERRIDES; do sed -i "s/^${pin%%==*}==.*/$pin/" requirements
  && pip install --no-cache-dir -r requirements-core.lock
 # What changes least first: a change to the code rebuilds only the last two layers.
 COPY pyproject.toml README.md LICENSE ./
-COPY notebooks notebooks
 COPY connect connect
 COPY lab-infra/__init__.py lab-infra/pom.xml lab-infra/compose.yaml lab-infra/
 COPY lab-infra/templates lab-infra/templates
@@ -42,6 +41,8 @@ COPY requirements.lock ./
 ARG PIN_OVERRIDES=""
 RUN for pin in $PIN_OVERRIDES; do sed -i "s/^${pin%%==*}==.*/$pin/" requirements.lock; done \
  && pip install --no-cache-dir -r requirements.lock
+# the lessons only here: editing one rebuilds no image the lab's containers run
+COPY notebooks notebooks
 USER 10001
 EXPOSE 8888
 CMD ["jupyter", "lab", "--ip=0.0.0.0", "--no-browser", "--notebook-dir=/app/notebooks"]

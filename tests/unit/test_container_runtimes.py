@@ -319,6 +319,9 @@ def test_container_runtimes_start_the_control_room_on_this_machine_and_stop_it(s
     rt = DockerRuntime(run=Recorder(), settings=settings, image_set="offline", port_offset=20000)
     rt.up()
     assert ui_started == [("docker", 28090, rt.dir)]  # beside a local lab's own 8090
+    # a later runtime without the offset (a notebook's open_lab) looks for the same UI, not 8090
+    DockerRuntime(run=Recorder(), settings=settings).up()
+    assert ui_started[-1] == ("docker", 28090, rt.dir)
     (rt.dir / host_tools.PID).write_text("999999999")  # a UI that already ended
     rt.down()
     assert not (rt.dir / host_tools.PID).exists()

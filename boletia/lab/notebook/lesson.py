@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from boletia.lab.notebook import evidence
+from boletia.lab.notebook import evidence, observe
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.port import Runtime
 
@@ -16,6 +16,7 @@ def open_lab(runtime: str = "local", design: str = "fixed",
     rt.up(report=report)
     if rt.design() != design:
         rt.set_design(design, report=report)
+    observe.use(rt.settings)
     print(f"lab ready on {rt.name}; design: {rt.design()}")
     return rt
 

@@ -16,6 +16,19 @@ from boletia.adapters.kafka import LagProbe
 from boletia.config import DEAD_LETTER_TOPIC
 from boletia.lab.components import LAG_GROUPS
 
+_lab: config.Settings | None = None
+
+
+def use(settings: config.Settings) -> None:
+    """The lab a notebook opened (`open_lab`): its addresses become every helper's default, so a
+    lesson run with `runtime = "docker"` reads that lab's published ports, not the local ones."""
+    global _lab
+    _lab = settings
+
+
+def _settings() -> config.Settings:
+    return _lab or config.settings()
+
 
 @dataclass
 class Message:
@@ -39,15 +52,22 @@ def read_topic(topic: str, until: Callable[[Message], bool] | None = None,
     """Read `topic` without a consumer group (commits nothing) until `until` matches a
     message or the timeout passes; return what was read."""
     consumer = KafkaConsumer(
-        bootstrap_servers=(bootstrap or config.settings().kafka_bootstrap).split(","),
+        bootstrap_servers=(bootstrap or _settings().kafka_bootstrap).split(","),
         group_id=None, enable_auto_commit=False, consumer_timeout_ms=500)
     try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        deadline = time.monotonic() + timeout
+        # a topic Connect creates on its first record may not exist yet: wait for it within
+        # the timeout (an empty assignment cannot seek)
+        while not (found := consumer.partitions_for_topic(topic)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            consumer.topics()  # asks the brokers for fresh metadata
+        if not found:
+            return []
+        parts = [TopicPartition(topic, p) for p in found]
         consumer.assign(parts)
         if from_beginning:
             consumer.seek_to_beginning(*parts)
         seen: list[Message] = []
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for rec in consumer:
                 msg = Message(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
@@ -76,7 +96,7 @@ def find_message(topic: str, predicate: Callable[[dict], bool], timeout: float =
 def lag_probe(groups: dict[str, tuple[str, ...]] | None = None,
               bootstrap: str | None = None) -> LagProbe:
     """One long-lived lag reader for the lab's groups (the consumers and Connect's sink)."""
-    return LagProbe(bootstrap or config.settings().kafka_bootstrap, groups or LAG_GROUPS)
+    return LagProbe(bootstrap or _settings().kafka_bootstrap, groups or LAG_GROUPS)
 
 
 def lag(group: str, bootstrap: str | None = None) -> dict[str, int]:
@@ -96,7 +116,7 @@ def committed(group: str, topic: str, partition: int, bootstrap: str | None = No
     or None when it has committed nothing there."""
     from boletia.adapters import kafka
 
-    admin = kafka.admin(bootstrap or config.settings().kafka_bootstrap)
+    admin = kafka.admin(bootstrap or _settings().kafka_bootstrap)
     try:
         offsets = admin.list_group_offsets([group]).get(group, {})
     finally:
@@ -157,7 +177,7 @@ def replay_dead_letter(where: str, bootstrap: str | None = None) -> dict:
     lists it) back onto its topic: after a fix, its consumers handle it again (idempotently)."""
     from kafka import KafkaProducer
 
-    bootstrap = bootstrap or config.settings().kafka_bootstrap
+    bootstrap = bootstrap or _settings().kafka_bootstrap
     for m in read_topic(DEAD_LETTER_TOPIC, timeout=3, bootstrap=bootstrap):
         h = {k: v.decode("utf-8", "replace") for k, v in (m.headers or [])}
         if f"{h.get('topic')}[{h.get('partition')}]@{h.get('offset')}" == where:
@@ -199,7 +219,7 @@ def quorum_status() -> str:
     out = subprocess.run(
         [jars.java(), "-Dlog4j2.level=ERROR", "-cp", f"{jars.kafka_libs()}/*",
          "org.apache.kafka.tools.MetadataQuorumCommand",
-         "--bootstrap-server", config.settings().kafka_bootstrap, "describe", "--status"],
+         "--bootstrap-server", _settings().kafka_bootstrap, "describe", "--status"],
         capture_output=True, text=True, timeout=60)
     return out.stdout or out.stderr
 
@@ -208,7 +228,7 @@ def connect_overview(url: str | None = None) -> dict:
     """Connect's worker, and every connector with its type, state and tasks."""
     import requests
 
-    url = url or config.settings().connect_url
+    url = url or _settings().connect_url
     worker = requests.get(url, timeout=10).json()
     status = requests.get(f"{url}/connectors", params={"expand": "status"}, timeout=10).json()
     connectors = {
@@ -315,7 +335,7 @@ def lag_sampler(groups=tuple(LAG_GROUPS), every: float = 0.25,
 
 def topic_size(topic: str, bootstrap: str | None = None) -> int:
     """How many messages a topic holds (sum of its partitions' end offsets)."""
-    consumer = KafkaConsumer(bootstrap_servers=(bootstrap or config.settings().kafka_bootstrap).split(","),
+    consumer = KafkaConsumer(bootstrap_servers=(bootstrap or _settings().kafka_bootstrap).split(","),
                              group_id=None, enable_auto_commit=False)
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

@@ -46,7 +46,7 @@ def shifted(ports: config.Ports, offset: int) -> config.Ports:
                         kafka=tuple(p + offset for p in ports.kafka),
                         controllers=tuple(p + offset for p in ports.controllers),
                         connect=ports.connect + offset, eventos=ports.eventos + offset,
-                        reservas=ports.reservas + offset)
+                        reservas=ports.reservas + offset, ui=ports.ui + offset)
 
 
 class DockerRuntime:
@@ -231,7 +231,9 @@ class DockerRuntime:
             report(f"{', '.join(stuck)} never got its partitions: restarting it once")
             self._compose("restart", *stuck)
             self._compose(*up)
-        host_tools.start_ui(self.dir, "docker", self._base.ports.ui + self._offset,
+        # on the lab's own (saved) port: a later runtime without the offset finds this UI
+        # running instead of starting a second one, and its `down` stops the right one
+        host_tools.start_ui(self.dir, "docker", ports.ui,
                             self._base.lab_dir, report)
         return self.status()
 
