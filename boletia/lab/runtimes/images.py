@@ -36,7 +36,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from boletia import config
@@ -78,10 +78,16 @@ class ImageSet:
     images: dict[str, str]      # compose.yaml's variable -> image
     mongo: dict[str, str]       # compose.yaml's variables for the in-network MongoDB address
     mongo_members: int          # 3 mongod members, or ONE SecantusDB member
-    jupyter: Build              # JupyterLab in the network: built only when asked for
     mongo_auth: bool = True     # MongoDB requires the generated root password
     pin_overrides: str = ""     # requirements.lock pins the base image's Python cannot install
     needs_base: bool = False    # boletia-base:bookworm first (lab-infra/images/base.sh)
+
+    @property
+    def jupyter(self) -> Build:
+        """JupyterLab in the network: the app image's build, its `jupyter` target (built only
+        when asked for)."""
+        app = next(b for b in self.builds if b.target == "app")
+        return replace(app, tag=app.tag.replace("boletia:", "boletia-jupyter:"), target="jupyter")
 
     def variables(self, jupyter: bool = False) -> dict[str, str]:
         """What compose.yaml reads: the profiles (which MongoDB services run; `jupyter` when its
@@ -111,7 +117,6 @@ OFFICIAL = ImageSet(
     mongo={"BOLETIA_MONGO_HOSTS": "mongo-1:27017,mongo-2:27017,mongo-3:27017",
            "BOLETIA_MONGO_OPTIONS": "replicaSet=rs0&authSource=admin"},
     mongo_members=3,
-    jupyter=Build("boletia-jupyter:lab", "lab-infra/boletia.Dockerfile", target="jupyter"),
 )
 
 # Pins of requirements.lock that Debian bookworm's Python 3.11.2 (the offline python image)
@@ -146,8 +151,6 @@ OFFLINE = ImageSet(
     mongo={"BOLETIA_MONGO_CREDENTIALS": "", "BOLETIA_MONGO_HOSTS": "mongo:27017",
            "BOLETIA_MONGO_OPTIONS": "directConnection=true"},
     mongo_members=1,
-    jupyter=Build("boletia-jupyter:lab-offline", "lab-infra/boletia.Dockerfile",
-                  {"PYTHON_IMAGE": _PYTHON, "PIN_OVERRIDES": _OVERRIDES}, "jupyter"),
     mongo_auth=False,
     pin_overrides=_OVERRIDES,
     needs_base=True,
