@@ -3,7 +3,7 @@
 # a Docker engine (scripts/docker-engine.sh: Debian's docker.io, dockerd on vfs, compose v2),
 # the image set that applies (`boletia lab images`: official with Docker Hub, offline without),
 # then tests/docker: the compose lab on shifted ports, its health, the contract, a kill and
-# restart, the control room, and a clean `down`.
+# restart, the control room, a chaos scenario judged clean, notebooks 02 and 03, and a clean `down`.
 #
 # BOLETIA_TEST_DOCKER: auto (default) runs it as root (the engine can be installed and started)
 # or when an engine already answers, and otherwise says loudly that the docker runtime was NOT

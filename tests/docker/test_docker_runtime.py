@@ -1,7 +1,7 @@
 """The docker runtime for real: the compose lab brought up through `DockerRuntime` on shifted
 host ports (beside a local lab that owns the default ones), the services' contract checked on
-the published ports, one container killed and restarted through the runtime's verbs, notebooks
-02 and 03 run with `runtime = "docker"`, and a clean `down`.
+the published ports, one container killed and restarted through the runtime's verbs, one chaos
+scenario judged clean, notebooks 02 and 03 run with `runtime = "docker"`, and a clean `down`.
 
 Which image set: BOLETIA_TEST_IMAGE_SET (auto | official | offline), else the set built last
 on this machine (`boletia lab images`), else auto. The host ports are shifted by
@@ -151,6 +151,23 @@ def test_a_container_killed_through_the_runtime_comes_back_with_restart(lab):
     lab.restart("reservas")
     _wait_for("reservas after its restart", lambda: requests.get(f"{url}/health", timeout=5).ok, 60)
     assert lab.state("reservas") == "running"
+
+
+def test_a_chaos_scenario_on_the_containers_is_judged_clean(lab):
+    """Mode 6 on docker: the crash is armed inside notificaciones' container, its decisions are
+    read back from `compose logs --since`, the supervisor starts the dead container again, and
+    the checker drains the lab and reads MongoDB, Kafka and SES through the published ports.
+    (By hand, the seed design on this runtime: violated, email-duplicate 2.)"""
+    from boletia.lab.experiments import chaos
+
+    result = chaos.run("notification-redelivery", "fixed", seed=1, rt=lab,
+                       report=lambda m: print(f"[docker lab] {m}", flush=True))
+    assert result["requirements"] and all(r["held"] for r in result["requirements"]), result
+    crashed = result["evidence"][0]
+    assert len(crashed["at"]) >= 3 and crashed["redelivery_found_work_done"] == crashed["at"], crashed
+    assert result["verdict"] == "clean", {k: result[k] for k in ("violations", "examples", "drain")}
+    assert result["checked"]["emails"] > 0 and result["drain"]["drained"], result["checked"]
+    print(f"[docker lab] notification-redelivery: clean in {result['seconds']} s")
 
 
 @pytest.mark.parametrize("notebook", ["02-connect-source-and-sink.ipynb", "03-booking-and-cancelling.ipynb"])

@@ -505,3 +505,17 @@ def test_every_runtime_configures_connect_workers_alike():
         assert {k: v for k, v in other.items() if k not in where} == \
             {k: v for k, v in local.items() if k not in where}
     assert local["consumer.session.timeout.ms"] == "10000"
+
+
+@pytest.mark.parametrize("runtime", [DockerRuntime, KindRuntime])
+def test_a_crash_armed_that_fires_at_once_and_ends_the_exec_is_still_armed(settings, runtime):
+    """Seen on docker: the consumer crashed on its next message, its container's death ended
+    `compose exec` (exit 137) after `boletia lab arm` had printed its confirmation."""
+    fired = Recorder(stderr="notificaciones: crash 3.0\n", returncode=137)
+    runtime(run=fired, settings=settings).crash_consumer("notificaciones", 3)
+    refused = Recorder(stdout="", returncode=1, stderr="error: container is not running")
+    with pytest.raises(LabError, match="not running"):
+        runtime(run=refused, settings=settings).crash_consumer("notificaciones", 3)
+    other = Recorder(stdout="inventario: crash 3.0\n", returncode=137)
+    with pytest.raises(LabError):
+        runtime(run=other, settings=settings).crash_consumer("notificaciones", 3)

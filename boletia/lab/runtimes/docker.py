@@ -28,7 +28,7 @@ from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes import host_tools, images, private
 from boletia.lab.runtimes.port import ComponentStatus
-from boletia.lab.runtimes.shell import Runner, run_command
+from boletia.lab.runtimes.shell import Runner, armed, run_command, succeeded
 
 PROJECT = "boletia"
 EXTRAS = {"jupyter": ("notebooks", [8888])}  # containers of the lab that are not components
@@ -159,6 +159,9 @@ class DockerRuntime:
 
     # ------------------------------------------------------------------ plumbing
     def _compose(self, *args: str) -> str:
+        return self._check(self._compose_command(*args))
+
+    def _compose_command(self, *args: str) -> list[str]:
         self._secrets()
         env = {"BOLETIA_DESIGN": self.design(), "BOLETIA_SECRETS_DIR": str(self.dir),
                **self.image_set().variables(self._jupyter()),
@@ -166,14 +169,14 @@ class DockerRuntime:
         cmd = ["env", *(f"{k}={v}" for k, v in env.items()),
                "docker", "compose", "-p", PROJECT, "-f", str(compose_file()),
                "--env-file", str(self.dir / "secrets.env"), *args]
-        return self._check(cmd)
+        return cmd
 
-    def _check(self, cmd: list[str]) -> str:
+    def _check(self, cmd: list[str], succeeded=succeeded) -> str:
         if self.run is run_command and shutil.which("docker") is None:
             raise LabError("the docker runtime needs Docker (the `docker` command was not found); "
                            "use --runtime local on this machine")
         out = self.run(cmd)
-        if out.returncode != 0:
+        if not succeeded(out):
             detail = (out.stderr or out.stdout or "").strip()[-1500:]
             if "Cannot connect to the Docker daemon" in detail or "unknown command" in detail:
                 raise LabError(f"no usable Docker engine with the compose plugin ({detail}); "
@@ -311,13 +314,16 @@ class DockerRuntime:
     def start(self, component: str, report=lambda m: None) -> None:
         self._compose("start", self._component(component))
 
+    def _arm(self, consumer: str, fault: str, *args: str) -> None:
+        cmd = self._compose_command("exec", "-T", self._consumer(consumer), "boletia", "lab", "arm",
+                                    consumer, fault, *args)
+        self._check(cmd, lambda out: armed(out, consumer, fault))
+
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
-        self._compose("exec", "-T", self._consumer(consumer), "boletia", "lab", "arm", consumer,
-                      "crash", str(times), *(["--topic", topic] if topic else []))
+        self._arm(consumer, "crash", str(times), *(["--topic", topic] if topic else []))
 
     def slow_consumer(self, consumer: str, seconds: float) -> None:
-        self._compose("exec", "-T", self._consumer(consumer), "boletia", "lab", "arm", consumer,
-                      "delay", str(seconds))
+        self._arm(consumer, "delay", str(seconds))
 
     def fail_writes(self, times: int, service: str | None = None) -> None:
         from boletia.adapters import mongo
@@ -332,7 +338,7 @@ class DockerRuntime:
 
         for consumer in CONSUMERS:
             if self.state(consumer) == "running":
-                self._compose("exec", "-T", consumer, "boletia", "lab", "arm", consumer, "clear")
+                self._arm(consumer, "clear")
         with mongo.client(self.settings.mongo_uri) as c:
             mongo.clear_fail_points(c)
 

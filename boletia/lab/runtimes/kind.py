@@ -20,7 +20,7 @@ from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes import host_tools
 from boletia.lab.runtimes.port import ComponentStatus
-from boletia.lab.runtimes.shell import Runner, run_command
+from boletia.lab.runtimes.shell import Runner, armed, run_command, succeeded
 
 CLUSTER = "boletia"
 NAMESPACES = {"kafka": "kafka", "connect": "kafka", "mongo": "mongo"}  # the rest: boletia
@@ -56,17 +56,18 @@ class KindRuntime:
         self.settings = settings or config.settings()
         self.targets = _targets()
 
-    def _check(self, cmd: list[str]) -> str:
+    def _check(self, cmd: list[str], succeeded=succeeded) -> str:
         if self.run is run_command and shutil.which(cmd[0]) is None:
             raise LabError(f"the kind runtime needs `{cmd[0]}` (not found); install docker, kind "
                            "and kubectl, or use --runtime local")
         out = self.run(cmd)
-        if out.returncode != 0:
+        if not succeeded(out):
             raise LabError(f"`{' '.join(cmd)}` failed:\n{(out.stderr or out.stdout).strip()[-1500:]}")
         return out.stdout
 
-    def _kubectl(self, *args: str) -> str:
-        return self._check(["kubectl", "--context", f"kind-{CLUSTER}", "--request-timeout=60s", *args])
+    def _kubectl(self, *args: str, succeeded=succeeded) -> str:
+        return self._check(["kubectl", "--context", f"kind-{CLUSTER}", "--request-timeout=60s", *args],
+                           succeeded)
 
     def _target(self, component: str) -> tuple[str, str, str]:
         if component not in self.targets:
@@ -174,9 +175,10 @@ class KindRuntime:
     def start(self, component: str, report=lambda m: None) -> None:
         self.resume(component)
 
-    def _arm(self, consumer: str, *args: str) -> None:
+    def _arm(self, consumer: str, fault: str, *args: str) -> None:
         self._kubectl("-n", "boletia", "exec", f"deployment/{self._consumer(consumer)}", "--",
-                      "boletia", "lab", "arm", consumer, *args)
+                      "boletia", "lab", "arm", consumer, fault, *args,
+                      succeeded=lambda out: armed(out, consumer, fault))
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
         self._arm(consumer, "crash", str(times), *(["--topic", topic] if topic else []))
