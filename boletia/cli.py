@@ -441,7 +441,7 @@ def chaos_list() -> None:
 @chaos.command("run")
 def chaos_run(name: str,
               design: Annotated[str, typer.Option(help="fixed | seed | txn")] = "fixed",
-              seed: int = 1) -> None:
+              seed: int = 1, runtime: RuntimeOpt = "local") -> None:
     """Load + fault + recovery + proof + check; prints a JSON summary.
     Exit 0 clean, 1 violated, 2 inconclusive (the fault did not fire, or a wait timed out)."""
     from boletia import config
@@ -450,7 +450,8 @@ def chaos_run(name: str,
     if design not in config.DESIGNS:
         _fail(LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}"))
     try:
-        summary = chaos_mod.run(name, design, seed, report=lambda m: console.print(f"  {m}"))
+        summary = chaos_mod.run(name, design, seed, rt=_runtime(runtime),
+                                report=lambda m: console.print(f"  {m}"))
     except (LabError, TimeoutError) as exc:
         _fail(exc)
     sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")

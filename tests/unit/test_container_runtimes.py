@@ -519,3 +519,19 @@ def test_a_crash_armed_that_fires_at_once_and_ends_the_exec_is_still_armed(setti
     other = Recorder(stdout="inventario: crash 3.0\n", returncode=137)
     with pytest.raises(LabError):
         runtime(run=other, settings=settings).crash_consumer("notificaciones", 3)
+
+
+def test_cli_chaos_runs_on_the_runtime_asked_for(monkeypatch):
+    from typer.testing import CliRunner
+
+    from boletia import cli
+    from boletia.lab.experiments import chaos
+
+    seen = []
+    monkeypatch.setattr(chaos, "run", lambda name, design, seed, rt, report: seen.append(rt.name) or {
+        "verdict": "clean", "inconclusive": None})
+    result = CliRunner().invoke(cli.app, ["chaos", "run", "broker-kill", "--runtime", "docker"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["docker"]
+    result = CliRunner().invoke(cli.app, ["chaos", "run", "broker-kill", "--runtime", "podman"])
+    assert result.exit_code == 1 and "unknown runtime" in result.output and seen == ["docker"]
