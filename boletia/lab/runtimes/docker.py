@@ -158,10 +158,7 @@ class DockerRuntime:
         return self._secrets()["BOLETIA_ADMIN_TOKEN"]
 
     # ------------------------------------------------------------------ plumbing
-    def _compose(self, *args: str) -> str:
-        return self._check(self._compose_command(*args))
-
-    def _compose_command(self, *args: str) -> list[str]:
+    def _compose(self, *args: str, succeeded=succeeded) -> str:
         self._secrets()
         env = {"BOLETIA_DESIGN": self.design(), "BOLETIA_SECRETS_DIR": str(self.dir),
                **self.image_set().variables(self._jupyter()),
@@ -169,7 +166,7 @@ class DockerRuntime:
         cmd = ["env", *(f"{k}={v}" for k, v in env.items()),
                "docker", "compose", "-p", PROJECT, "-f", str(compose_file()),
                "--env-file", str(self.dir / "secrets.env"), *args]
-        return cmd
+        return self._check(cmd, succeeded)
 
     def _check(self, cmd: list[str], succeeded=succeeded) -> str:
         if self.run is run_command and shutil.which("docker") is None:
@@ -315,9 +312,8 @@ class DockerRuntime:
         self._compose("start", self._component(component))
 
     def _arm(self, consumer: str, fault: str, *args: str) -> None:
-        cmd = self._compose_command("exec", "-T", self._consumer(consumer), "boletia", "lab", "arm",
-                                    consumer, fault, *args)
-        self._check(cmd, lambda out: armed(out, consumer, fault))
+        self._compose("exec", "-T", self._consumer(consumer), "boletia", "lab", "arm", consumer, fault,
+                      *args, succeeded=lambda out: armed(out, consumer, fault))
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
         self._arm(consumer, "crash", str(times), *(["--topic", topic] if topic else []))
