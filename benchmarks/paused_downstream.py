@@ -20,6 +20,7 @@ import time
 from bson import ObjectId
 
 from boletia.adapters import mongo
+from boletia.lab.components import COMPONENTS
 from boletia.lab.experiments import bench, drain, load
 from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.factory import get_runtime
@@ -34,9 +35,11 @@ def one_row(rt, api, db, rate: float, seconds: float, paused: list[str]) -> str:
     """Offer `rate` for `seconds` with `paused` stopped; the event exists before they are."""
     record = load.Record(seed=0, prefix=f"paused {'+'.join(paused) or 'none'} {rate:g} {ObjectId()}")
     load.create_events(api, record, 1, int(rate * seconds) + 10)
-    for part in paused:
-        rt.pause(part)
+    stopped: list[str] = []
     try:
+        for part in paused:
+            rt.pause(part)
+            stopped.append(part)
         since = time.time()
         bookings = bench.open_loop(api, record.events[0], rate, seconds)
         ok = [b for b in bookings if b.status == 200]
@@ -46,8 +49,8 @@ def one_row(rt, api, db, rate: float, seconds: float, paused: list[str]) -> str:
             while time.time() < end and db.reservas.count_documents({"_id": {"$in": ids}}) < len(ids):
                 time.sleep(0.5)
         bench.fill_stages(rt.settings, bookings, since)
-    finally:
-        for part in paused:
+    finally:   # whatever failed, nothing stays stopped
+        for part in stopped:
             rt.resume(part)
     load.cancel_events(api, record)
     drain.drain(db, rt.settings, rt.design(), timeout=300)
@@ -66,9 +69,22 @@ def main() -> None:
     parser.add_argument("--modes", default="none,notificaciones+ses,inventario+notificaciones+ses",
                         help="comma-separated; each a +-joined list of components, or none")
     args = parser.parse_args()
-    rt = get_runtime("local")
-    api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
     modes = [[] if m == "none" else m.split("+") for m in args.modes.split(",")]
+    known = {c.name for c in COMPONENTS}
+    unknown = sorted({part for mode in modes for part in mode} - known)
+    if unknown:
+        parser.error(f"--modes: no component named {', '.join(unknown)}; "
+                     f"the lab's components are {', '.join(sorted(known))}")
+    try:
+        rates = [float(r) for r in args.rates.split(",")]
+    except ValueError:
+        parser.error(f"--rates: {args.rates!r} is not a comma-separated list of numbers (e.g. 240,280)")
+    rt = get_runtime("local")
+    down = [c.name for c in rt.status() if c.state != "running"]
+    if down:
+        raise SystemExit(f"the local lab is not running ({', '.join(down)} not running): "
+                         "start it with `.venv/bin/boletia lab up`, then run this again")
+    api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
     with mongo.client(rt.settings.mongo_uri) as client:
         db = mongo.database(client)
         quiet = drain.drain(db, rt.settings, rt.design())
@@ -76,7 +92,7 @@ def main() -> None:
             raise SystemExit(f"the pipeline did not drain ({quiet['stage']}): start from a quiet lab")
         print(f"store ceiling now: {bench.ceiling(rt.settings)['bookings_per_s']} bookings/s", flush=True)
         bench.run_rate(rt, api, db, rt.design(), 40, 3)   # warm-up, not reported
-        for rate in [float(r) for r in args.rates.split(",")]:
+        for rate in rates:
             for paused in modes:
                 print(one_row(rt, api, db, rate, args.seconds, paused), flush=True)
 
