@@ -172,14 +172,17 @@ class AtLeastOnceConsumer:
 
     def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
                  design: str = "fixed", dead_letter: str = DEAD_LETTER_TOPIC,
-                 max_backoff: float = 5.0, instance: str = "1", hooks=None, log=print):
+                 max_backoff: float = 5.0, instance: str = "1", hooks=None, log=print,
+                 priority=None):
         self.group, self.topics = group, topics
+        self.priority = priority  # a consumers.priority.Yield: when to step aside
         self.batched = handler if isinstance(handler, Batched) else None
         self.handler = handler.one if self.batched else handler
         self.bootstrap, self.design, self.dead_letter = bootstrap, design, dead_letter
         self.max_backoff, self.instance, self.hooks, self.log = max_backoff, instance, hooks, log
         self.stats = {"processed": 0, "retried": 0, "dead_lettered": 0, "skipped": 0,
-                      "commit_failures": 0, "already_done": 0}
+                      "commit_failures": 0, "already_done": 0, "held_s": 0.0}
+        self._held_at: float | None = None
         self._consumer = None
         self._producer = None
 
@@ -325,12 +328,45 @@ class AtLeastOnceConsumer:
         if failed is not None:
             self._retry(tp, *failed, failures)
 
+    def _steer(self) -> None:
+        """Pause fetching while the priority policy says to hold, resume when it stops. The
+        messages wait in Kafka, uncommitted: holding loses nothing. Reading the end offsets
+        can fail (a broker away); then the consumer runs, as if no policy were set."""
+        now = time.monotonic()
+        if not self.priority.due(now):
+            return
+        assigned = set(self._consumer.assignment())
+        try:
+            hold = bool(assigned) and self.priority.observe(
+                now, self._consumer.end_offsets(list(assigned), timeout_ms=1000))
+        except KafkaError:
+            self.priority.reset()
+            hold = False
+        paused = set(self._consumer.paused())
+        rate = f"{self.priority.rate:.0f} changes/s arriving"
+        if hold and assigned - paused:
+            self._consumer.pause(*(assigned - paused))
+            if self._held_at is None:
+                self._held_at = now
+                self.log(f"yield {','.join(self.topics)}: {rate}, above "
+                         f"{self.priority.above:g}/s: holding until they slow down (the "
+                         "messages wait in Kafka)")
+        elif not hold and paused:
+            self._consumer.resume(*paused)
+        if not hold and self._held_at is not None:
+            held = now - self._held_at
+            self.stats["held_s"] += held
+            self._held_at = None
+            self.log(f"resume {','.join(self.topics)}: after {held:.1f}s held ({rate})")
+
     def run(self, stop) -> None:
         """Consume until `stop` (a threading.Event) is set; then close cleanly."""
         self._open()
         failures: dict = {}
         try:
             while not stop.is_set():
+                if self.priority is not None:
+                    self._steer()
                 try:
                     batches = self._consumer.poll(timeout_ms=500)
                 except KafkaError as exc:  # a broker or the coordinator is away: wait, ask again

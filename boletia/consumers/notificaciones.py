@@ -18,7 +18,7 @@ from boletia import config
 from boletia.adapters import mongo, ses
 from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
 from boletia.adapters.ses import Mailer
-from boletia.consumers import runner, student
+from boletia.consumers import priority, runner, student
 from boletia.domain import decisions, messages
 
 GROUP = "notificaciones"
@@ -67,5 +67,8 @@ def main(hooks=None) -> None:
     s = config.settings()
     client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
     rules = student.load(s.student_module) if s.design == "student" else None
+    # the seed's consumer keeps the seed's behaviour; the others let the bookings go first
+    yields = s.design != "seed" and s.email_yield_above > 0
     runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), s.design, rules), s,
-               hooks=hooks)
+               hooks=hooks, priority=(lambda: priority.Yield(s.email_yield_above, s.email_max_hold))
+               if yields else None)

@@ -57,11 +57,13 @@ def _handler(handle: Callable[[str, dict], str] | Batched) -> Callable | Batched
 
 
 def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batched,
-        settings: config.Settings, hooks=None) -> None:
+        settings: config.Settings, hooks=None, priority: Callable[[], object] | None = None
+        ) -> None:
     """`handle(topic, document)` does the work. A message that cannot be decoded, or does not
     carry what the design promises (`InvalidMessage`), or that a service refused for good
     (`PermanentFailure`, raised by an adapter), is dead-lettered; any other error is retried.
-    `hooks` (readiness, injected faults) come from whoever starts the consumer: the lab."""
+    `hooks` (readiness, injected faults) come from whoever starts the consumer: the lab;
+    `priority` makes a fresh `consumers.priority.Yield` for each consumer opened."""
     design = settings.design
     # static membership: a stable id lets a restarted process take its partitions back at
     # once; it must be unique per process, or two instances fence each other in a loop
@@ -75,7 +77,8 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batc
     failures, consumer = 0, None
     while not stop.is_set():
         consumer = AtLeastOnceConsumer(group, topics, handler, settings.kafka_bootstrap,
-                                       design=design, instance=instance, hooks=hooks, log=log)
+                                       design=design, instance=instance, hooks=hooks, log=log,
+                                       priority=priority() if priority else None)
         opened = time.monotonic()
         try:
             consumer.run(stop)

@@ -263,7 +263,8 @@ def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypat
     opened, logged = [], []
 
     class Failing:
-        def __init__(self, group, topics, handler, bootstrap, design, hooks, log, instance):
+        def __init__(self, group, topics, handler, bootstrap, design, hooks, log, instance,
+                     priority=None):
             self.stats = {"processed": 0}
             opened.append(self)
 

@@ -65,6 +65,8 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         "AWS_DEFAULT_REGION": s.aws_region,
         "BOLETIA_DESIGN": design,
         "BOLETIA_STUDENT_MODULE": str(files.student_module() or s.student_module),
+        "BOLETIA_EMAIL_YIELD_ABOVE": f"{s.email_yield_above:g}",
+        "BOLETIA_EMAIL_MAX_HOLD": f"{s.email_max_hold:g}",
         "PYTHONUNBUFFERED": "1",
     })
     if comp.name == "eventos":

@@ -1,0 +1,136 @@
+"""The email path steps aside while bookings arrive fast, and never for good: the policy on
+its own (time and end offsets given), then the loop pausing and resuming a scripted
+kafka-python consumer. No I/O."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from kafka import TopicPartition
+from kafka.errors import KafkaTimeoutError
+
+from boletia.adapters import kafka as adapter
+from boletia.adapters.kafka import AtLeastOnceConsumer
+from boletia.consumers.priority import Yield
+from tests.unit.test_consumer_loop import TP, Producer, ScriptedConsumer, records
+
+TP1 = TopicPartition(TP.topic, 1)
+
+
+def test_holds_while_arrivals_pass_the_threshold_and_runs_when_they_slow():
+    y = Yield(above=50)
+    assert y.observe(0.0, {TP: 0}) is False          # one sample: no rate yet
+    assert y.observe(1.0, {TP: 80}) is True          # 80/s
+    assert y.rate == 80
+    assert y.observe(2.0, {TP: 130}) is False        # 50/s: not above
+    assert y.observe(3.0, {TP: 130}) is False
+
+
+def test_counts_arrivals_over_every_partition():
+    y = Yield(above=50)
+    y.observe(0.0, {TP: 0, TP1: 0})
+    assert y.observe(1.0, {TP: 30, TP1: 30}) is True  # 30/s each, 60/s in all
+
+
+def test_a_partition_gained_in_a_rebalance_is_not_an_arrival():
+    y = Yield(above=50)
+    y.observe(0.0, {TP: 0})
+    assert y.observe(1.0, {TP: 10, TP1: 5000}) is False
+    assert y.rate == 10
+
+
+def test_never_holds_longer_than_max_hold_then_runs_for_run_for():
+    y = Yield(above=10, max_hold=3, run_for=2)
+    y.observe(0.0, {TP: 0})
+    held = [y.observe(t, {TP: 100 * t}) for t in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)]
+    # held from 1 s; at 4 s it has held 3 s: it runs until 6 s, then holds again
+    assert held == [True, True, True, False, False, True, True]
+
+
+def test_due_once_per_interval():
+    y = Yield(above=10, interval=1.0)
+    assert y.due(0.0)
+    y.observe(0.0, {TP: 0})
+    assert not y.due(0.5)
+    assert y.due(1.0)
+
+
+class Steerable(ScriptedConsumer):
+    """The scripted consumer, with end offsets that grow as a clock says, and pause state."""
+
+    def __init__(self, steps, stop, ends):
+        super().__init__(steps, stop)
+        self.ends, self.calls, self._paused = list(ends), 0, set()
+        self.history: list[bool] = []
+
+    def end_offsets(self, partitions, timeout_ms=None):
+        end = self.ends.pop(0)
+        if isinstance(end, Exception):
+            raise end
+        return dict.fromkeys(partitions, end)
+
+    def poll(self, timeout_ms=0):
+        self.history.append(bool(self._paused))
+        if self._paused and self.steps and self.steps[0]:
+            return {}  # paused: nothing fetched, the step waits
+        return super().poll(timeout_ms)
+
+    def pause(self, *tps):
+        self._paused |= set(tps)
+
+    def resume(self, *tps):
+        self._paused -= set(tps)
+
+    def paused(self):
+        return set(self._paused)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(adapter.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(adapter.time, "sleep", lambda s: None)
+    return now
+
+
+def steer(clock, steps, ends, handler=lambda r: True):
+    stop = threading.Event()
+    k = Steerable(steps, stop, ends)
+    logs: list[str] = []
+    c = AtLeastOnceConsumer("g", [TP.topic], handler, "localhost:1", log=logs.append,
+                            priority=Yield(above=50, interval=1.0))
+    c._open = lambda: None
+    c._consumer, c._producer = k, Producer()
+    real_poll = k.poll
+
+    def tick(timeout_ms=0):
+        clock[0] += 1.0  # each poll takes the policy's interval
+        return real_poll(timeout_ms)
+    k.poll = tick
+    c.run(stop)
+    return c, k, logs
+
+
+def test_the_loop_pauses_while_bookings_pour_in_and_loses_nothing(clock):
+    seen = []
+    # 0 s: first sample; 1 s: +100 (hold); 2 s: +100 (hold); 3 s: +0 (resume)
+    c, k, logs = steer(clock, [{}, {TP: records(0, 1)}],
+                       [0, 100, 200, 200, 200, 200, 200],
+                       handler=lambda r: seen.append(r.offset) or True)
+    assert k.history[:4] == [False, True, True, False]  # paused while 100/s came
+    assert seen == [0, 1]                             # then everything was handled once
+    assert k.commits == [(TP.topic, 0, 2)]
+    assert [m.split()[0] for m in logs] == ["yield", "resume"]
+    assert "100 changes/s arriving, above 50/s" in logs[0]
+    assert c.stats["held_s"] == 2.0
+
+
+def test_end_offsets_that_cannot_be_read_mean_run(clock):
+    seen = []
+    c, k, logs = steer(clock, [{}, {}, {TP: records(0)}],
+                       [0, 100, KafkaTimeoutError("no leader"), 100, 100],
+                       handler=lambda r: seen.append(r.offset) or True)
+    assert seen == [0]
+    assert k.paused() == set()
+    assert [m.split()[0] for m in logs] == ["yield", "resume"]
