@@ -18,6 +18,8 @@ def test_the_benchmark_produces_a_well_formed_result(lab, tmp_path):
     saved = json.loads(data.read_text())
     assert picture.stat().st_size > 1000
     assert saved["ceiling"]["bookings_per_s"] > 0 and saved["ceiling"]["writes_per_booking"] == 3
+    assert set(saved["store"]) == {"reservas", "notificaciones", "oplog"}
+    assert all(isinstance(n, int) and n >= 0 for n in saved["store"].values())
     (step,) = saved["steps"]
     assert step["design"] == "fixed" and step["sent"] == 8 and step["accepted"] == step["recorded"]
     for key in ("post_ms", "to_reservation_ms", "to_email_ms"):

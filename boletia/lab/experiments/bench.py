@@ -272,7 +272,15 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
             raise RuntimeError(f"the pipeline did not drain ({quiet['stage']}: {quiet['detail']}): "
                                "a ceiling and a curve measured now would be wrong. "
                                "`boletia lab status` shows what is down.")
-        result: dict[str, Any] = {"machine": _machine(), "ceiling": ceiling(rt.settings, ceiling_seconds),
+        held = _store_size(c, db)
+        if held["reservas"] + held["notificaciones"] > BIG_STORE:
+            report(f"note: the store already holds {held['reservas']} reservations and "
+                   f"{held['notificaciones']} ledger entries from earlier runs; on such a store "
+                   "the curves here were lower than on a fresh one (README, 'Measured here'). "
+                   "For figures to compare with it: `boletia lab down`, remove the lab "
+                   "directory (.lab), `boletia lab up`")
+        result: dict[str, Any] = {"machine": _machine(), "store": held,
+                                  "ceiling": ceiling(rt.settings, ceiling_seconds),
                                   "sustained_p99_s": SUSTAINED_P99_S, "steps": []}
         report(f"store ceiling: {result['ceiling']['bookings_per_s']} bookings/s (3 writes each)")
         try:
@@ -316,6 +324,16 @@ def ratios(result: dict) -> dict[str, Any]:
             "p99_post_to_reservation_ms_at_half": at_half["to_reservation_ms"]["p99"] if at_half else None,
             "half_rate_used": at_half["rate"] if at_half else None}
     return out
+
+
+BIG_STORE = 200_000  # documents left by earlier runs past which the bench says so
+
+
+def _store_size(client, db) -> dict[str, int]:
+    """What earlier runs left in the store: a curve depends on it (README, 'Measured here')."""
+    return {"reservas": db["reservas"].estimated_document_count(),
+            "notificaciones": db[mongo.NOTIFICATIONS].estimated_document_count(),
+            "oplog": client.local["oplog.rs"].estimated_document_count()}
 
 
 def _machine() -> dict:
