@@ -121,5 +121,6 @@ def settings() -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"BOLETIA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
                              for e in exc.errors())
-        raise SettingsError(f"bad setting in the environment ({problems}); designs are "
-                            f"{', '.join(DESIGNS)}") from None
+        hint = (f"; designs are {', '.join(DESIGNS)}"
+                if any(e["loc"][:1] == ("design",) for e in exc.errors()) else "")
+        raise SettingsError(f"bad setting in the environment ({problems}){hint}") from None

@@ -134,3 +134,22 @@ def test_end_offsets_that_cannot_be_read_mean_run(clock):
     assert seen == [0]
     assert k.paused() == set()
     assert [m.split()[0] for m in logs] == ["yield", "resume"]
+
+
+@pytest.mark.parametrize("name, value, says", [
+    ("BOLETIA_EMAIL_YIELD_ABOVE", "-1", "greater than or equal to 0"),
+    ("BOLETIA_EMAIL_MAX_HOLD", "0", "greater than 0"),
+    ("BOLETIA_EMAIL_MAX_HOLD", "soon", "valid number")])
+def test_a_bad_yield_setting_is_named_and_refused(monkeypatch, name, value, says):
+    from boletia import config
+
+    monkeypatch.setenv(name, value)
+    config.settings.cache_clear()
+    try:
+        with pytest.raises(config.SettingsError) as err:
+            config.settings()
+    finally:
+        monkeypatch.undo()
+        config.settings.cache_clear()
+    assert name in str(err.value) and says in str(err.value)
+    assert "designs are" not in str(err.value)  # the design is not what is wrong
