@@ -185,3 +185,25 @@ def test_sink_replay_waits_for_the_group_to_empty(lab, db, settings):
     name = f"Tras replay {uuid.uuid4().hex[:8]}"
     event_id = db.eventos.insert_one(_event(name)).inserted_id
     assert _wait(lambda: db.inventario.find_one({"_id": event_id}), 60), "the sink did not resume"
+
+
+def test_connect_keeps_its_mongodb_connections_between_heartbeats(lab, settings):
+    """SecantusDB answers the Java driver's second streamed heartbeat with a `responseTo` the
+    driver refuses; at the default 10 s heartbeat every connector then dropped its pool every
+    20 s, and the source's getMore in flight waited ~0.5 s (connectors.CONNECTOR_HEARTBEAT_MS).
+    Over 25 s (more than two default heartbeats) no connector's monitor may fail."""
+    logger = f"{settings.connect_url}/admin/loggers/org.mongodb.driver.cluster"
+    before = requests.get(logger, timeout=10).json().get("level", "WARN")
+    log = settings.lab_dir / "logs" / "connect.log"
+    start = log.stat().st_size
+    requests.put(logger, json={"level": "INFO"}, timeout=10).raise_for_status()
+    try:
+        time.sleep(25)
+    finally:
+        requests.put(logger, json={"level": before}, timeout=10)
+    with log.open("rb") as f:
+        f.seek(start)
+        grown = f.read().decode(errors="replace")
+    failures = [line for line in grown.splitlines()
+                if "does not match the requestId" in line or "Exception in monitor thread" in line]
+    assert not failures, "\n".join(failures[:4])

@@ -9,6 +9,7 @@ import json
 import time
 from pathlib import Path
 from string import Template
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
@@ -19,12 +20,36 @@ from boletia.lab.errors import LabError
 CONNECTOR_SET = {"txn": "fixed", "student": "fixed"}
 
 
+# SecantusDB answers a streamed heartbeat (awaitable `hello`) after the first with the
+# `responseTo` of the request, not of its previous reply. The Java driver in the connector
+# (4.7) takes that for a broken connection: it empties its pool, and the operation in flight,
+# the source's getMore, is resumed once a new monitor has connected, about 0.5 s later. With
+# the default 10 s heartbeat that was every 20 s per connector (the low-rate stalls of
+# README "Measured here"). That driver cannot be told to poll instead (serverMonitoringMode
+# came in 5.1); a heartbeat of an hour puts the second streamed reply two hours away. A
+# server that is down or back is still seen at once: a failed operation asks for a check.
+CONNECTOR_HEARTBEAT_MS = 3_600_000
+
+
+def connector_uri(mongo_uri: str) -> str:
+    """The lab's MongoDB URI for the connectors' Java driver (see CONNECTOR_HEARTBEAT_MS);
+    a heartbeat the URI already sets is kept."""
+    if not mongo_uri:
+        return mongo_uri
+    parts = urlsplit(mongo_uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(k.lower() == "heartbeatfrequencyms" for k, _ in query):
+        query.append(("heartbeatFrequencyMS", str(CONNECTOR_HEARTBEAT_MS)))
+    return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query, safe=",:")))
+
+
 def definitions(design: str, mongo_uri: str) -> list[dict]:
     folder = resources.connect_dir() / CONNECTOR_SET.get(design, design)
     files = sorted(folder.glob("*.json"))
     if not files:
         raise LabError(f"no connector files in {folder} for design {design!r}")
-    return [json.loads(Template(Path(f).read_text()).safe_substitute(MONGO_URI=mongo_uri))
+    uri = connector_uri(mongo_uri)
+    return [json.loads(Template(Path(f).read_text()).safe_substitute(MONGO_URI=uri))
             for f in files]
 
 
