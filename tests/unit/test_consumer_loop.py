@@ -33,6 +33,7 @@ class ScriptedConsumer:
         self.steps, self.stop = list(steps), stop
         self.commit_errors = list(commit_errors)
         self.commits: list[tuple[str, int, int]] = []
+        self.requests = 0  # commit calls: each is one request to the group coordinator
         self.seeks: list[tuple[str, int, int]] = []
 
     def poll(self, timeout_ms=0):
@@ -45,6 +46,7 @@ class ScriptedConsumer:
         return step
 
     def commit(self, offsets):
+        self.requests += 1
         if self.commit_errors:
             raise self.commit_errors.pop(0)
         for tp, meta in offsets.items():
@@ -99,6 +101,61 @@ def test_commits_once_per_batch_at_the_last_message_done():
     assert seen == [0, 1, 2]
     assert k.commits == [(TP.topic, 0, 3)]
     assert c.stats["processed"] == 3
+
+
+TP1 = TopicPartition("boletia.reservas", 1)
+
+
+def test_the_partitions_of_one_poll_are_committed_in_one_request():
+    c, k = consume([{TP: records(0, 1), TP1: records(5, 6, 7, tp=TP1)}, {TP: records(2)}],
+                   lambda r: True)
+    assert sorted(k.commits) == [(TP.topic, 0, 2), (TP.topic, 0, 3), (TP.topic, 1, 8)]
+    assert k.requests == 2  # one a poll, not one a partition batch
+
+
+def test_a_commit_left_when_the_loop_ends_is_made():
+    stop = threading.Event()
+    k = ScriptedConsumer([], stop)
+    c = AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1", log=lambda m: None)
+    c._open = lambda: None
+    c._consumer, c._producer = k, Producer()
+    c._commit(records(4)[0])  # done, then the loop ends before the poll's commit
+    stop.set()
+    c.run(stop)
+    assert k.commits == [(TP.topic, 0, 5)]
+
+
+def test_a_partition_that_fails_does_not_hold_back_the_others_commit(monkeypatch):
+    def handler(r):
+        if r.partition == 0:
+            raise RuntimeError("store away")
+        return True
+    stop = threading.Event()
+    k = ScriptedConsumer([{TP1: records(5, 6, tp=TP1), TP: records(0, 1)}], stop)
+    committed_at_backoff = []
+    monkeypatch.setattr(adapter.time, "sleep", lambda s: committed_at_backoff.append(list(k.commits)))
+    c = AtLeastOnceConsumer("g", [TP.topic], handler, "localhost:1", log=lambda m: None)
+    c._open = lambda: None
+    c._consumer, c._producer = k, Producer()
+    c.run(stop)
+    # partition 1 is committed before partition 0's back-off, not after it
+    assert committed_at_backoff == [[(TP.topic, 1, 7)]]
+    assert k.commits == [(TP.topic, 1, 7)] and k.seeks == [(TP.topic, 0, 0)]
+
+
+def test_a_refused_commit_names_every_partition_it_covered():
+    lines = []
+    stop = threading.Event()
+    k = ScriptedConsumer([{TP: records(0), TP1: records(4, tp=TP1)}], stop,
+                         [CommitFailedError("group rebalanced")])
+    c = AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1", log=lines.append)
+    c._open = lambda: None
+    c._consumer, c._producer = k, Producer()
+    c.run(stop)
+    failed = [line for line in lines if line.startswith("commit-failed")]
+    assert sorted(line.split(":")[0] for line in failed) == [
+        "commit-failed boletia.reservas[0]@0", "commit-failed boletia.reservas[1]@4"]
+    assert c.stats["commit_failures"] == 1 and k.commits == []
 
 
 def test_fixed_design_retries_a_failed_message_and_never_commits_past_it():
