@@ -346,3 +346,19 @@ def test_group_ids_hash_like_java_so_the_coordinator_is_found_where_kafka_puts_i
     assert adapter.java_string_hash("inventario") == 1785508721
     assert adapter.java_string_hash("") == 0
     assert adapter.java_string_hash("Ñandú 🎟") == -1680505809
+
+
+def test_a_broker_holds_an_empty_fetch_100_ms_not_500(monkeypatch):
+    """Kafka's default 500 ms delayed a partition's records left out of the fetch in flight."""
+    import kafka
+
+    opened = {}
+
+    class Recorder:
+        def __init__(self, *topics, **config):
+            opened.update(config)
+
+    monkeypatch.setattr(kafka, "KafkaConsumer", Recorder)
+    monkeypatch.setattr(kafka, "KafkaProducer", lambda **config: None)
+    AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1")._open()
+    assert opened["fetch_max_wait_ms"] == adapter.FETCH_MAX_WAIT_MS == 100
