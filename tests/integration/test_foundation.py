@@ -194,16 +194,12 @@ def test_connect_keeps_its_mongodb_connections_between_heartbeats(lab, settings)
     Over 25 s (more than two default heartbeats) no connector's monitor may fail."""
     logger = f"{settings.connect_url}/admin/loggers/org.mongodb.driver.cluster"
     before = requests.get(logger, timeout=10).json().get("level", "WARN")
-    log = settings.lab_dir / "logs" / "connect.log"
-    start = log.stat().st_size
+    mark = lab.log_mark("connect")
     requests.put(logger, json={"level": "INFO"}, timeout=10).raise_for_status()
     try:
         time.sleep(25)
     finally:
         requests.put(logger, json={"level": before}, timeout=10)
-    with log.open("rb") as f:
-        f.seek(start)
-        grown = f.read().decode(errors="replace")
-    failures = [line for line in grown.splitlines()
+    failures = [line for line in lab.logs("connect", lines=0, since=mark).splitlines()
                 if "does not match the requestId" in line or "Exception in monitor thread" in line]
     assert not failures, "\n".join(failures[:4])

@@ -119,7 +119,7 @@ def test_a_commit_left_when_the_loop_ends_is_made():
     c = AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1", log=lambda m: None)
     c._open = lambda: None
     c._consumer, c._producer = k, Producer()
-    c._commit(records(4)[0])  # done, then the loop ends before the poll's commit
+    c._mark_done(records(4)[0])  # done, then the loop ends before the poll's commit
     stop.set()
     c.run(stop)
     assert k.commits == [(TP.topic, 0, 5)]
