@@ -78,10 +78,16 @@ class LabFiles:
         return target
 
     def cluster_id(self) -> str:
+        """Kafka's own `Uuid.randomUuid()` never starts with "-": `kafka-storage format -t`
+        would read such an id as an option and refuse it (one fresh lab in 64 did not come
+        up). An id like that cannot have formatted any broker, so a stored one is replaced."""
         path = self.root / "kafka-cluster-id"
-        if not path.exists():
+        if not path.exists() or path.read_text().strip().startswith("-"):
             self.root.mkdir(parents=True, exist_ok=True)
-            path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+            found = "-"
+            while found.startswith("-"):
+                found = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            path.write_text(found)
         return path.read_text().strip()
 
     def broker_config(self, name: str, settings: config.Settings) -> Path:
