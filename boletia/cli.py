@@ -395,7 +395,11 @@ BENCH_RATES = "20,40,80,120,160,200,240,280,320"
 @app.command()
 def bench(designs: Annotated[str, typer.Option(help="comma-separated: fixed,seed,txn")] = "fixed,txn,seed",
           rates: Annotated[str, typer.Option(help="offered bookings/s, rising")] = BENCH_RATES,
-          seconds: Annotated[float, typer.Option(min=1, max=600, help="per rate")] = 10,
+          seconds: Annotated[float, typer.Option(min=1, max=600, help="measured, per rate")] = 10,
+          lead_in: Annotated[float, typer.Option(
+              min=0, max=60, help="unmeasured seconds at each rate before its measured ones")] = 3,
+          warmup: Annotated[float, typer.Option(
+              min=0, max=300, help="unmeasured seconds at the lowest rate before each design")] = 10,
           out: Annotated[str, typer.Option(help="where bench.json and bench.png go")] = "bench-results",
           runtime: RuntimeOpt = "local") -> None:
     """Open-loop latency-throughput curves of the designs, against the store's ceiling."""
@@ -416,7 +420,8 @@ def bench(designs: Annotated[str, typer.Option(help="comma-separated: fixed,seed
         _fail(LabError("rates must be between 0 and 1000 bookings per second"))
     rt = _runtime(runtime)
     try:
-        result = bench_mod.curve(rt, chosen, steps, seconds, report=lambda m: console.print(f"  {m}"))
+        result = bench_mod.curve(rt, chosen, steps, seconds, report=lambda m: console.print(f"  {m}"),
+                                 lead_in_seconds=lead_in, warmup_seconds=warmup)
     except (LabError, TimeoutError) as exc:
         _fail(exc)
     data, picture = bench_mod.save(result, Path(out))

@@ -213,20 +213,18 @@ class Step:
     to_email_ms: dict = field(default_factory=dict)
     stages_ms: dict = field(default_factory=dict)   # median time from `planned` to each stage
     sustained: bool = False
+    lead_in_s: float = 0.0
+    lead_in: dict = field(default_factory=dict)     # the unmeasured seconds before: counts, p50/p99
 
 
-def run_rate(rt: Runtime, api: Boletia, db, design: str, rate: float, seconds: float,
-             drain_timeout: float = 120.0, settle: bool = True) -> tuple[Step, list[Booking]]:
-    """One rate. `settle`: wait for the cancellation's emails to drain, so the next rate
-    starts on a quiet pipeline (worth it above a few dozen bookings a second)."""
-    record = load.Record(seed=0, prefix=f"bench {design} {rate:g} por s {ObjectId()}")
-    load.create_events(api, record, 1, int(rate * seconds) + 10)
-    since = time.time()
-    bookings = open_loop(api, record.events[0], rate, seconds)
-    drained = drain.drain(db, rt.settings, design, timeout=drain_timeout)
-    fill_stages(rt.settings, bookings, since)
+def judge(design: str, rate: float, seconds: float, everything: list[Booking], lead_in: float,
+          drained: bool) -> tuple[Step, list[Booking]]:
+    """A rate's figures from its bookings, the first `lead_in` seconds' kept apart (their
+    losses count, their latencies do not), and whether it was sustained."""
+    early_n = min(len(everything) - 1, round(rate * lead_in))
+    early, bookings = everything[:early_n], everything[early_n:]
     ok = [b for b in bookings if b.status == 200]
-    step = Step(design, rate, seconds, sent=len(bookings), accepted=len(ok))
+    step = Step(design, rate, seconds, sent=len(bookings), accepted=len(ok), lead_in_s=lead_in)
     for b in bookings:
         if b.status != 200:
             step.errors[str(b.status)] = step.errors.get(str(b.status), 0) + 1
@@ -240,9 +238,34 @@ def run_rate(rt: Runtime, api: Boletia, db, design: str, rate: float, seconds: f
     step.to_email_ms = summary([b.emailed - b.planned for b in ok if b.emailed])
     step.stages_ms = {s: (round(statistics.median(v) * 1000, 1) if v else None) for s in STAGES
                       for v in [[getattr(b, s) - b.planned for b in ok if getattr(b, s)]]}
+    early_ok = [b for b in early if b.status == 200]
+    early_recorded = [b for b in early_ok if b.recorded]
+    step.lead_in = {"sent": len(early), "accepted": len(early_ok), "recorded": len(early_recorded),
+                    "to_reservation_ms": summary([b.recorded - b.planned for b in early_recorded])}
     p99 = pct([b.recorded - b.planned for b in recorded], 99)
-    step.sustained = bool(ok) and step.recorded == step.accepted and drained["drained"] \
+    step.sustained = bool(ok) and step.recorded == step.accepted and drained \
+        and len(early_recorded) == len(early_ok) \
         and p99 is not None and p99 <= SUSTAINED_P99_S
+    return step, bookings
+
+
+def run_rate(rt: Runtime, api: Boletia, db, design: str, rate: float, seconds: float,
+             drain_timeout: float = 120.0, settle: bool = True, lead_in: float = 0.0
+             ) -> tuple[Step, list[Booking]]:
+    """One rate. `lead_in`: seconds at the same rate before the measured `seconds`. Their
+    bookings are checked like the others (one lost fails the rate) but kept out of the
+    latencies: a rate's first seconds meet the services' pools still growing to its
+    concurrency and, on a lab just started, the JVMs still compiling (README, "Measured
+    here"); their p50/p99 are kept in `lead_in`. `settle`: wait for the cancellation's
+    emails to drain, so the next rate starts on a quiet pipeline (worth it above a few dozen
+    bookings a second). Returns the step and its measured bookings."""
+    record = load.Record(seed=0, prefix=f"bench {design} {rate:g} por s {ObjectId()}")
+    load.create_events(api, record, 1, int(rate * (lead_in + seconds)) + 10)
+    since = time.time()
+    everything = open_loop(api, record.events[0], rate, lead_in + seconds)
+    drained = drain.drain(db, rt.settings, design, timeout=drain_timeout)
+    fill_stages(rt.settings, everything, since)
+    step, bookings = judge(design, rate, seconds, everything, lead_in, drained["drained"])
     # the cancellation's emails would compete with the next rate: it starts on a quiet pipeline
     load.cancel_events(api, record)
     if settle:
@@ -253,14 +276,16 @@ def run_rate(rt: Runtime, api: Boletia, db, design: str, rate: float, seconds: f
 def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
           report=lambda m: None, stop_after_unsustained: int = 2,
           ceiling_seconds: float = 5.0, restore_design: bool = True,
-          warmup_seconds: float = 3.0, settle: bool = True) -> dict[str, Any]:
+          warmup_seconds: float = 10.0, settle: bool = True, lead_in_seconds: float = 3.0
+          ) -> dict[str, Any]:
     """The whole benchmark: the ceiling, then each design's steps in rising rate until
     `stop_after_unsustained` rates in a row are not sustained (two by default: one noisy
     step on a shared machine should not end a curve). Each design starts with an unmeasured
-    warm-up at the lowest rate: its first step used to meet cold connection pools and the
-    store still busy with the ceiling's dropped database (p99 2.7 s at 20/s, once). `settle`:
-    see run_rate. The lab is left in the design it was in (unless `restore_design` is false:
-    then in the last one)."""
+    warm-up at the lowest rate: its first step used to meet cold connection pools, JVMs still
+    compiling and the store still busy with the ceiling's dropped database (p99 2.7 s at
+    20/s, once); its figures are kept in `warmups`. Each rate then runs `lead_in_seconds`
+    before its measured `seconds`, and `settle`s after (see run_rate). The lab is left in the
+    design it was in (unless `restore_design` is false: then in the last one)."""
     found = rt.design()
     api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
     with mongo.client(rt.settings.mongo_uri) as c:
@@ -281,7 +306,8 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
                    "directory (.lab), `boletia lab up`")
         result: dict[str, Any] = {"machine": _machine(), "store": held,
                                   "ceiling": ceiling(rt.settings, ceiling_seconds),
-                                  "sustained_p99_s": SUSTAINED_P99_S, "steps": []}
+                                  "sustained_p99_s": SUSTAINED_P99_S, "warmup_seconds": warmup_seconds,
+                                  "lead_in_seconds": lead_in_seconds, "warmups": [], "steps": []}
         report(f"store ceiling: {result['ceiling']['bookings_per_s']} bookings/s (3 writes each)")
         try:
             for design in designs:
@@ -289,10 +315,15 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
                     rt.set_design(design)
                 if warmup_seconds > 0:
                     report(f"{design:5s} warm-up: {rates[0]:g}/s for {warmup_seconds:g} s (not measured)")
-                    run_rate(rt, api, db, design, rates[0], warmup_seconds, settle=settle)
+                    warm, _ = run_rate(rt, api, db, design, rates[0], warmup_seconds, settle=settle)
+                    # kept, not counted: what a lab just started answers (the cold start)
+                    result["warmups"].append({"design": design, "rate": warm.rate,
+                                              "seconds": warm.seconds,
+                                              "to_reservation_ms": warm.to_reservation_ms})
                 misses = 0
                 for rate in rates:
-                    step, _ = run_rate(rt, api, db, design, rate, seconds, settle=settle)
+                    step, _ = run_rate(rt, api, db, design, rate, seconds, settle=settle,
+                                       lead_in=lead_in_seconds)
                     result["steps"].append(asdict(step))
                     report(f"{design:5s} {rate:6g}/s: accepted {step.accepted}/{step.sent}, recorded "
                            f"{step.recorded}, p99 POST->reservation {step.to_reservation_ms.get('p99')} ms"
