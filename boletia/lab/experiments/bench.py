@@ -384,12 +384,12 @@ def save(result: dict, out: Path) -> tuple[Path, Path]:
 
 
 def plot(result: dict, path: Path) -> Path:
-    import matplotlib
+    # a Figure of its own, not pyplot's: switching the backend to write a file silenced
+    # every later plt.show() in the notebook that called this
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    left, right = fig.subplots(1, 2)
     for i, design in enumerate(sorted({s["design"] for s in result["steps"]})):
         color = f"C{i}"  # one colour per design in both panels
         steps = [s for s in result["steps"] if s["design"] == design]
@@ -410,5 +410,4 @@ def plot(result: dict, path: Path) -> Path:
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path

@@ -81,12 +81,12 @@ def write_table(rows: list[dict], path: Path) -> Path:
 
 def plot(rows: list[dict], x: str, y: str, by: str | None, path: Path) -> Path:
     """`y` against `x`, one series per value of `by`."""
-    import matplotlib
+    # a Figure of its own, not pyplot's: switching the backend to write a file silenced
+    # every later plt.show() in the notebook that called this
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.subplots()
     groups = sorted({r.get(by) for r in rows}, key=str) if by else [None]
     for g in groups:
         mine = [r for r in rows if (by is None or r.get(by) == g) and r.get(y) is not None]
@@ -96,5 +96,4 @@ def plot(rows: list[dict], x: str, y: str, by: str | None, path: Path) -> Path:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
