@@ -82,13 +82,14 @@ class LabFiles:
         would read such an id as an option and refuse it (one fresh lab in 64 did not come
         up). An id like that cannot have formatted any broker, so a stored one is replaced."""
         path = self.root / "kafka-cluster-id"
-        if not path.exists() or path.read_text().strip().startswith("-"):
-            self.root.mkdir(parents=True, exist_ok=True)
+        found = path.read_text().strip() if path.exists() else ""
+        if not found or found.startswith("-"):
             found = "-"
             while found.startswith("-"):
                 found = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            self.root.mkdir(parents=True, exist_ok=True)
             path.write_text(found)
-        return path.read_text().strip()
+        return found
 
     def broker_config(self, name: str, settings: config.Settings) -> Path:
         """server.properties for broker `kafka-N`, its storage formatted on first use."""
