@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
+from kafka import TopicPartition
 
 from boletia.adapters import kafka, mongo
 from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
@@ -198,8 +199,22 @@ def _crashes(ctx: Context, consumer: str, topic: str | None, at_least: int) -> l
     return ctx.wait(fired, 40, f"{at_least} crash(es) of {consumer}" + (f" on {topic}" if topic else ""))
 
 
-def _redeliveries(ctx: Context, consumer: str, crashes: list[evidence.Event]) -> None:
-    """What each crashed message met when it came back."""
+def _redeliveries(ctx: Context, consumer: str, crashes: list[evidence.Event],
+                  timeout: float = 60.0) -> None:
+    """What each crashed message met when it came back. Read once the group has committed
+    past every one (it came back and was handled, in any design), not after a fixed pause:
+    a container starts again slower than a process, and on docker 2 s left the last crash's
+    redelivery unread."""
+    admin = kafka.admin(ctx.rt.settings.kafka_bootstrap)
+    try:
+        def handled() -> bool:
+            offsets = admin.list_group_offsets([consumer]).get(consumer, {})
+            return all((o := offsets.get(TopicPartition(c.topic, c.partition))) is not None
+                       and o.offset > c.offset for c in crashes)
+        ctx.wait(handled, timeout, f"{consumer} committing past the {len(crashes)} message(s) "
+                 "it crashed on (their redelivery)")
+    finally:
+        admin.close()
     done = {e.where for e in evidence.of(ctx.events(consumer), "already-done")}
     ctx.fact(f"{consumer} crashed after its write, before its commit",
              at=[c.where for c in crashes],
@@ -218,8 +233,7 @@ def consumer_crash(ctx: Context) -> None:
             seen += len(crashes)
         ctx.require("4 crashes fired between a write and its commit (2 bookings, 2 refunds)",
                     seen >= 4, crashes=seen)
-        time.sleep(2)
-    _redeliveries(ctx, "inventario", evidence.of(ctx.events("inventario"), "crash"))
+        _redeliveries(ctx, "inventario", evidence.of(ctx.events("inventario"), "crash"))
 
 
 def db_write_failures(ctx: Context) -> None:
@@ -343,8 +357,7 @@ def notification_redelivery(ctx: Context) -> None:
         crashes = _crashes(ctx, "notificaciones", None, 3)
         ctx.require("3 crashes fired after an email was sent, before its commit",
                     len(crashes) >= 3, crashes=len(crashes))
-        time.sleep(2)
-    _redeliveries(ctx, "notificaciones", crashes)
+        _redeliveries(ctx, "notificaciones", crashes)
 
 
 def _members(ctx: Context, groups=("inventario", "notificaciones")) -> dict[str, list[str]]:
