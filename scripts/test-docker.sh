@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The docker runtime for real, as the last stage of `make test` (and all of `make test-docker`):
-# a Docker engine (scripts/docker-engine.sh: Debian's docker.io, dockerd on vfs, compose v2),
+# a Docker engine (scripts/docker-engine.sh: Debian's docker.io, dockerd on overlay2 or vfs,
+# compose v2),
 # the image set that applies (`boletia lab images`: official with Docker Hub, offline without),
 # then tests/docker: the compose lab on shifted ports, its health, the contract, a kill and
 # restart, the control room, a chaos scenario judged clean, notebooks 02 and 03, and a clean `down`.
@@ -24,12 +25,29 @@ case "$mode" in
     fi ;;
   *) echo "error: BOLETIA_TEST_DOCKER is auto, yes or no (got '$mode')" >&2; exit 2 ;;
 esac
+# What the stage takes from the disk, said as it goes, with the least free space seen: a CI run
+# once ran out of space here (on vfs, before overlay2 was probed).
+root=${BOLETIA_DOCKER_DATA_ROOT:-/var/lib/docker}
+mkdir -p "$root" 2>/dev/null || true
+free_mb() { df -BM --output=avail "$root" 2>/dev/null | tail -1 | tr -dc 0-9; }
+disk() { say "disk $1: $(free_mb) MB free where the engine keeps its data ($root)${2:+; $2}"; }
+engine_use() { docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, | sed 's/,/, /g'; }
+lowest=$(mktemp); free_mb >"$lowest"
+( while sleep 5; do now=$(free_mb); [ -n "$now" ] && { [ ! -s "$lowest" ] || [ "$now" -lt "$(cat "$lowest")" ]; } \
+  && echo "$now" >"$lowest"; done ) &
+sampler=$!
+trap 'kill $sampler 2>/dev/null; rm -f "$lowest"' EXIT
+disk "before"
 started=$(date +%s)
 scripts/docker-engine.sh --base
 engine=$(date +%s)
 "$BIN/boletia" lab images
 built=$(date +%s)
-BOLETIA_DOCKER_REQUIRED=1 "$BIN/python" -m pytest -ra --durations=10 tests/docker
+disk "with the images built" "the engine: $(engine_use)"
+status=0
+BOLETIA_DOCKER_REQUIRED=1 "$BIN/python" -m pytest -ra --durations=10 tests/docker || status=$?
+disk "after the tests" "the engine: $(engine_use); the least seen during the stage: $(cat "$lowest") MB"
+[ "$status" = 0 ] || exit "$status"
 done_at=$(date +%s)
 say "docker runtime tested in $(( done_at - started )) s: engine $(( engine - started )) s," \
     "images $(( built - engine )) s, compose lab and its tests $(( done_at - built )) s"

@@ -20,7 +20,8 @@ Every lab container runs the boletia image's `app` target (the package and its c
 dependencies, requirements-core.lock). JupyterLab inside the compose network (service
 `jupyter`, compose profile `jupyter`) needs the `jupyter` target, a much larger image; it
 is built and run only when asked for (`boletia lab images --jupyter`), since under the vfs
-storage driver every layer and every container copies an image's whole tree.
+storage driver (where an overlay does not mount) every layer and every container copies an
+image's whole tree.
 
 Rebuilding unchanged images is fast: every Dockerfile installs its dependencies before it
 copies code, so the engine's layer cache answers. The build context is a staged copy of the
