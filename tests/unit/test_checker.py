@@ -254,6 +254,27 @@ def test_seed_arithmetic_on_an_active_event():
     assert kinds(state, history, "seed") == {"tickets-conserved"}
 
 
+@pytest.mark.parametrize("design", ["fixed", "seed"])
+def test_a_lost_booking_does_not_hide_tickets_given_back_twice(design):
+    """Seen in notebook 04 (seed, consumer-crash-before-commit): two bookings of 2 answered 200
+    and lost to the race (-4) and a refund of 2 redelivered twice (+4) left capacity = available
+    + held, and the double refund went unreported. A booking answered 200 took its tickets: they
+    are counted as taken, so a surplus elsewhere shows."""
+    state, history = world(design)
+    state.reservas.remove(_res(state, B1))  # ana's 2 tickets: answered 200, reservation lost
+    state.emails = [m for m in state.emails if B1 not in m["body"]]
+    state.ledger = [e for e in state.ledger if e["reserva"] != B1]
+    if design == "seed":
+        _inv(state, OPERA)["capacidad"] += 2  # and 2 tickets given back twice
+    else:
+        _inv(state, OPERA)["vendidos"] -= 2
+    found = kinds(state, history, design)
+    assert "tickets-conserved" in found and "booking-has-reservation" in found, found
+    report = judge(state, history, design)
+    [detail] = [v.detail for v in report.violations if v.kind == "tickets-conserved"]
+    assert "+2 tickets" in detail and "answered 200" in detail, detail
+
+
 def test_seed_cancelled_event_must_stay_within_what_refunds_explain():
     state, history = world("seed")
     _inv(state, ROCK)["capacidad"] = 5  # eva's C ticket back on the shelf

@@ -212,8 +212,14 @@ def judge(state: State, history: History | None, design: str,
     reservas = {str(r["_id"]): r for r in state.reservas if r["evento"] in scope}
     refunds = {str(r["_id"]): r for r in state.refunds if r.get("evento") in scope}
 
+    # tickets taken by bookings answered 200 whose reservation is missing, per event
+    lost: Counter = Counter()
+    for rid, booking in (history.bookings.items() if history else ()):
+        if rid not in reservas and outcome(booking.status) == OK and booking.evento in scope:
+            lost[booking.evento] += booking.cantidad
+
     _liveness(state, report)
-    _tickets(design, eventos, inventario, reservas, refunds, report)
+    _tickets(design, eventos, inventario, reservas, refunds, report, lost)
     if history is not None:
         _bookings(history, reservas, report)
     emails = _emails(state, design, scope, reservas, report)
@@ -249,7 +255,10 @@ RECORDS_REFUNDS = ("fixed", "txn")  # designs that write one refund document per
 # the student's design may refund another (correct) way, so only the arithmetic judges it
 
 
-def _tickets(design, eventos, inventario, reservas, refunds, report) -> None:
+def _tickets(design, eventos, inventario, reservas, refunds, report, lost: Counter) -> None:
+    """The arithmetic of tickets. `lost`: tickets of bookings answered 200 with no reservation
+    (their write took them): counted as taken, so that tickets appearing elsewhere (a refund
+    given twice) cannot make up for them and pass unseen."""
     refunded = Counter()
     for r in (refunds.values() if design in RECORDS_REFUNDS else ()):
         refunded[r["evento"]] += r["cantidad"]
@@ -279,10 +288,19 @@ def _tickets(design, eventos, inventario, reservas, refunds, report) -> None:
             report.add("no-oversell", nombre, f"available is {available}")
         active = _held(reservas, nombre, {model.ACTIVE})
         if inv["estado"] == model.ACTIVE and evento["estado"] == model.ACTIVE:
+            missing = lost[nombre]
             if capacity != available + active:
                 report.add("tickets-conserved", nombre,
                            f"capacity {capacity} != available {available} + held {active} "
-                           f"({available + active - capacity:+d} tickets)")
+                           f"({available + active - capacity:+d} tickets"
+                           + (f"; bookings answered 200 with no reservation took {missing})"
+                              if missing else ")"))
+            elif missing:
+                report.add("tickets-conserved", nombre,
+                           f"capacity {capacity} = available {available} + held {active} only "
+                           f"because {missing} tickets appeared elsewhere (+{missing} tickets: "
+                           "a refund given twice?) to make up for the "
+                           f"{missing} taken by bookings answered 200 with no reservation")
             if design in RECORDS_REFUNDS:
                 for rid, r in reservas.items():
                     if (r["evento"] == nombre and r["estado"] == model.CUSTOMER_CANCEL
