@@ -70,5 +70,6 @@ def main(hooks=None) -> None:
     # the seed's consumer keeps the seed's behaviour; the others let the bookings go first
     yields = s.design != "seed" and s.email_yield_above > 0
     runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), s.design, rules), s,
-               hooks=hooks, priority=(lambda: priority.Yield(s.email_yield_above, s.email_max_hold))
+               hooks=hooks, priority=(lambda: priority.Yield(s.email_yield_above, s.email_max_hold,
+                                                               calm=s.email_calm))
                if yields else None)

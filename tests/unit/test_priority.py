@@ -18,13 +18,26 @@ from tests.unit.test_consumer_loop import TP, Producer, ScriptedConsumer, record
 TP1 = TopicPartition(TP.topic, 1)
 
 
-def test_holds_while_arrivals_pass_the_threshold_and_runs_when_they_slow():
-    y = Yield(above=50)
+def test_holds_while_arrivals_pass_the_threshold_and_runs_once_they_stayed_slow():
+    y = Yield(above=50, calm=2)
     assert y.observe(0.0, {TP: 0}) is False          # one sample: no rate yet
     assert y.observe(1.0, {TP: 80}) is True          # 80/s
     assert y.rate == 80
-    assert y.observe(2.0, {TP: 130}) is False        # 50/s: not above
-    assert y.observe(3.0, {TP: 130}) is False
+    assert y.observe(2.0, {TP: 130}) is True         # 50/s: not above, for 1 s only
+    assert y.observe(3.0, {TP: 130}) is False        # 2 s at or below 50/s: runs
+    assert y.observe(4.0, {TP: 130}) is False
+
+
+def test_a_quiet_second_between_two_lumps_does_not_end_the_hold():
+    # Connect publishes a poll's worth of changes at once: 120, nothing, 120, then nothing
+    lumps = ((1.0, 120), (2.0, 120), (3.0, 240), (4.0, 240), (5.0, 240), (6.0, 240))
+
+    def held(calm):
+        y = Yield(above=50, calm=calm)
+        y.observe(0.0, {TP: 0})
+        return [y.observe(t, {TP: end}) for t, end in lumps]
+    assert held(calm=2) == [True, True, True, True, False, False]
+    assert held(calm=1) == [True, False, True, False, False, False]  # without: it flaps
 
 
 def test_counts_arrivals_over_every_partition():
@@ -114,16 +127,37 @@ def steer(clock, steps, ends, handler=lambda r: True):
 
 def test_the_loop_pauses_while_bookings_pour_in_and_loses_nothing(clock):
     seen = []
-    # 0 s: first sample; 1 s: +100 (hold); 2 s: +100 (hold); 3 s: +0 (resume)
+    # 0 s: first sample; 1 s: +100 (hold); 2 s: +100 (hold); 3 s: +0 (slow for 1 s: hold);
+    # 4 s: +0 (slow for 2 s: resume)
     c, k, logs = steer(clock, [{}, {TP: records(0, 1)}],
-                       [0, 100, 200, 200, 200, 200, 200],
+                       [0, 100, 200, 200, 200, 200, 200, 200],
                        handler=lambda r: seen.append(r.offset) or True)
-    assert k.history[:4] == [False, True, True, False]  # paused while 100/s came
+    assert k.history[:5] == [False, True, True, True, False]  # paused while 100/s came
     assert seen == [0, 1]                             # then everything was handled once
     assert k.commits == [(TP.topic, 0, 2)]
     assert [m.split()[0] for m in logs] == ["yield", "resume"]
     assert "100 changes/s arriving, above 50/s" in logs[0]
-    assert c.stats["held_s"] == 2.0
+    assert c.stats["held_s"] == 3.0
+
+
+def test_a_hold_decided_in_the_middle_of_a_poll_leaves_the_rest_in_kafka(clock):
+    """Emails went at about 10 a second during a burst: a poll's 50 took 5 s, and a policy
+    asked only between polls stepped aside after the burst. Asked between messages, it stops
+    at once; the rest of the poll is sought back to, fetched again on resume, handled once."""
+    seen = []
+
+    def slow_email(record):
+        seen.append(record.offset)
+        clock[0] += 1.0  # a second an email, while bookings pour in
+        return True
+    # samples: 0 s first; 1 s +10 and 2 s +10 (run); 3 s +100 (hold, after offset 0 was
+    # handled); 4 s +100; 5 s and 6 s +0 (slow for 2 s: resume); then nothing new
+    c, k, logs = steer(clock, [{}, {TP: records(0, 1, 2, 3, 4)}, {TP: records(1, 2, 3, 4)}],
+                       [0, 10, 20, 120, 220] + [220] * 20, handler=slow_email)
+    assert k.seeks == [(TP.topic, 0, 1)]              # back to the first one not handled
+    assert seen == [0, 1, 2, 3, 4]                    # each handled once, none lost
+    assert k.commits == [(TP.topic, 0, 1), (TP.topic, 0, 5)]  # never past one not handled
+    assert [m.split()[0] for m in logs] == ["yield", "resume"]
 
 
 def test_end_offsets_that_cannot_be_read_mean_run(clock):
@@ -139,7 +173,8 @@ def test_end_offsets_that_cannot_be_read_mean_run(clock):
 @pytest.mark.parametrize("name, value, says", [
     ("BOLETIA_EMAIL_YIELD_ABOVE", "-1", "greater than or equal to 0"),
     ("BOLETIA_EMAIL_MAX_HOLD", "0", "greater than 0"),
-    ("BOLETIA_EMAIL_MAX_HOLD", "soon", "valid number")])
+    ("BOLETIA_EMAIL_MAX_HOLD", "soon", "valid number"),
+    ("BOLETIA_EMAIL_CALM", "-2", "greater than or equal to 0")])
 def test_a_bad_yield_setting_is_named_and_refused(monkeypatch, name, value, says):
     from boletia import config
 

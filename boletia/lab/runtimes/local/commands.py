@@ -67,6 +67,7 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         "BOLETIA_STUDENT_MODULE": str(files.student_module() or s.student_module),
         "BOLETIA_EMAIL_YIELD_ABOVE": f"{s.email_yield_above:g}",
         "BOLETIA_EMAIL_MAX_HOLD": f"{s.email_max_hold:g}",
+        "BOLETIA_EMAIL_CALM": f"{s.email_calm:g}",
         "PYTHONUNBUFFERED": "1",
     })
     if comp.name == "eventos":
