@@ -48,7 +48,9 @@ def test_notebook(lab, notebook, label, params):
          "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
         capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1200)
     print(f"{notebook}: papermill {first:.0f}s, nbval {time.monotonic() - begun - first:.0f}s")
-    assert check.returncode == 0, first_failure(check.stdout) + check.stderr[-2000:] + evidence(lab)
+    # the failing cell last: a CI log shows the end of a long message (the logs before it)
+    code = check.returncode
+    assert code == 0, evidence(lab) + "\n" + check.stderr[-2000:] + first_failure(check.stdout)
 
 
 def first_failure(report: str) -> str:
