@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # `notificaciones` steps aside while reservation changes arrive faster than this per
     # second (0: never), for at most email_max_hold seconds in a row, and runs again once they
     # stayed that slow for email_calm seconds (consumers/priority.py)
-    email_yield_above: float = Field(50.0, ge=0)
+    email_yield_above: float = Field(30.0, ge=0)
     email_max_hold: float = Field(30.0, gt=0)
     email_calm: float = Field(2.0, ge=0)
     student_module: Path = REPO_ROOT / "notebooks" / "exercises" / "student_design.py"
