@@ -15,7 +15,11 @@ import re
 import time
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -224,8 +228,14 @@ def test_a_killed_consumer_lags_until_it_is_started_again(page, ui, lab, run_id)
         drawn = re.search(r"lag (\d+)", content(css(page, "g[data-node='con-inventario']")))
         assert drawn and int(drawn.group(1)) >= 5
         css(page, "button[data-verb='start']").click()
-        wait(page, "the start done", lambda d: "start inventario: done" in css(d, "#action-result").text,
-             timeout=90)
+        try:
+            wait(page, "the start done", lambda d: "start inventario: done" in css(d, "#action-result").text,
+                 timeout=90)
+        except TimeoutException:
+            # seen once in a fresh-clone run: the consumer logged "consuming" 2 s after the start, and
+            # the start never reported done; the lab's logs went with that run, so they are kept here
+            pytest.fail(f"the start not done after 90 s; the page said {css(page, '#action-result').text!r}; "
+                        f"inventario is {lab.state('inventario')}; its log:\n{lab.logs('inventario', 30)}")
         wait(page, "inventario drawn running", lambda d: component_state(d, "inventario") == "running")
         wait(page, "the lag of inventario back to 0", lambda d: group_lag(d, "inventario") == 0, timeout=90)
         assert "kill inventario: done" in css(page, "#jobs").text
