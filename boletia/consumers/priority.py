@@ -49,7 +49,8 @@ class Yield:
                 self._quiet_since = None
                 hold = now >= self._run_until
             elif self.held_since is not None:  # holding: slow since `then`, for long enough?
-                self._quiet_since = then if self._quiet_since is None else self._quiet_since
+                if self._quiet_since is None:
+                    self._quiet_since = then
                 hold = now - self._quiet_since < self.calm
         self._last = (now, dict(ends))
         if hold and self.held_since is not None and now - self.held_since >= self.max_hold:
