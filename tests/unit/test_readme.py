@@ -1,0 +1,82 @@
+"""The README as a newcomer reads it: rendered, not grepped. One screen to start, a lessons table
+that renders as one table with a row per lesson, links that resolve, and no promise of a lesson
+that does not exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+def tables(markdown: str) -> list[list[list[str]]]:
+    """Every table as rendered (GitHub's table extension), as rows of cell texts; header row first."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    found, rows, row, in_table = [], [], None, False
+    for tok in tokens:
+        if tok.type == "table_open":
+            in_table, rows = True, []
+        elif tok.type == "table_close":
+            in_table = False
+            found.append(rows)
+        elif in_table and tok.type == "tr_open":
+            row = []
+        elif in_table and tok.type == "tr_close":
+            rows.append(row)
+        elif in_table and tok.type == "inline":
+            row.append(tok.content)
+    return found
+
+
+def lessons_table(markdown: str) -> list[list[str]]:
+    [table] = [t for t in tables(markdown) if t and t[0][:1] == ["notebook"]]
+    return table
+
+
+def test_the_start_fits_on_one_screen():
+    first = "\n".join(README.splitlines()[:40])
+    assert "make lab" in first and "make test" in first
+    assert "docs/architecture.md" in first and "notebooks/" in first
+
+
+def test_the_lessons_table_renders_with_its_three_columns_and_a_row_per_lesson():
+    table = lessons_table(README)
+    assert table[0] == ["notebook", "time", "a student learns"]
+    body = table[1:]
+    assert all(len(row) == 3 and all(cell.strip() for cell in row) for row in body), body
+    assert [row[0].strip("`") for row in body] == LESSONS
+
+
+def test_a_broken_table_is_caught():
+    """The check itself, on the README's old defect: a second header row inside the table."""
+    broken = README.replace("| notebook | time | a student learns |\n|---|---|---|\n",
+                            "| notebook | a student learns |\n|---|---|\n| notebook | time | a student learns |\n"
+                            "|---|---|---|\n", 1)
+    table = lessons_table(broken) if [t for t in tables(broken) if t[0][:1] == ["notebook"]] else None
+    assert table is None or table[0] != ["notebook", "time", "a student learns"] \
+        or any(len(row) != 3 for row in table)
+
+
+def test_every_relative_link_and_picture_resolves():
+    targets = re.findall(r"\]\(([^)#\s]+)", README)
+    local = [t for t in targets if not re.match(r"[a-z]+:", t)]
+    assert local, "the README links to its docs and pictures"
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, missing
+
+
+def test_no_measurement_log_in_the_readme():
+    """Figures live in docs/benchmarks.md with their dates and commands, not as a diary here."""
+    for diary in ("this wave", "previous session", "this session", "Measured here"):
+        assert diary not in README, diary
+    assert "docs/benchmarks.md" in README
+
+
+def test_no_promise_of_a_lesson_that_does_not_exist():
+    text = README + "".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+    assert "failover lesson" not in text
