@@ -51,9 +51,9 @@ BASE_IMAGE = "boletia-base:bookworm"
 
 # What the Dockerfiles read, relative to the repository root (the staged build context).
 CONTEXT = ("pyproject.toml", "README.md", "LICENSE", "requirements.lock", "requirements-core.lock",
-           "boletia", "connect",
-           "notebooks", "lab-infra/__init__.py", "lab-infra/pom.xml", "lab-infra/compose.yaml",
-           "lab-infra/templates", "lab-infra/images", "lab-infra/boletia.Dockerfile")
+           "boletia", "connect", "notebooks", "lab-infra/__init__.py", "lab-infra/pom.xml",
+           "lab-infra/jars.sha256", "lab-infra/compose.yaml", "lab-infra/templates", "lab-infra/images",
+           "lab-infra/boletia.Dockerfile")
 IGNORED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "executed", ".[0-9][0-9]-*.ipynb", "*.egg-info")
 
 
