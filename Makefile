@@ -20,6 +20,7 @@ lab: setup
 
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -ra --durations=25 -m "not docker"
 	VENV=$(VENV) scripts/test-docker.sh
 
@@ -28,6 +29,7 @@ test-docker: setup
 
 lint: setup
 	$(BIN)/ruff check boletia tests benchmarks
+	$(BIN)/lint-imports
 
 unit: setup
 	$(BIN)/python -m pytest -ra tests/unit

@@ -19,9 +19,9 @@ import time
 
 from bson import BSON, ObjectId
 
-from boletia import config
+from boletia import config, designs
 from boletia.adapters import mongo
-from boletia.domain import decisions, model
+from boletia.domain import model
 
 MB = 1024 * 1024
 
@@ -29,13 +29,13 @@ MB = 1024 * 1024
 def book(db, nombre: str) -> ObjectId:
     rid = ObjectId()
     req = model.NewBooking(evento=nombre, cantidad=1, email="bench@boletia.example")
-    mongo.apply(db, decisions.book(req, rid, "fixed"))
+    mongo.apply(db, designs.get("fixed").book(req, rid))
     return rid
 
 
 def refund_fixed(db, nombre: str, rid: ObjectId) -> None:
-    (write,) = decisions.on_reservas({"_id": rid, "evento": nombre, "estado": "X",
-                                      "cantidad": 1}, "fixed").writes
+    (write,) = designs.get("fixed").refund({"_id": rid, "evento": nombre, "estado": "X",
+                                            "cantidad": 1})
     mongo.apply(db, write)
 
 

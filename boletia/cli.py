@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from boletia import designs
 from boletia.lab.components import CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes.factory import get_runtime
@@ -39,7 +40,8 @@ def _runtime(name: str):
 @lab.command()
 def up(runtime: RuntimeOpt = "local",
        design: Annotated[str | None, typer.Option(
-           help="fixed (default), seed or txn; kept for later runs")] = None) -> None:
+           help=f"{designs.help_text()} (default {designs.DEFAULT}); kept for later runs")] = None
+       ) -> None:
     """Start every component and wait until each is healthy (a second `up` changes nothing)."""
     rt = _runtime(runtime)
     try:
@@ -199,10 +201,10 @@ def token(runtime: RuntimeOpt = "local") -> None:
 
 
 @lab.command()
-def design(name: Annotated[str, typer.Argument(help="fixed | seed | txn")],
+def design(name: Annotated[str, typer.Argument(help=designs.help_text())],
            runtime: RuntimeOpt = "local") -> None:
-    """Switch the running lab between the fixed design and the seed's (connectors, services
-    and consumers are reconfigured and restarted)."""
+    """Switch the running lab to another design (connectors, services and consumers are
+    reconfigured and restarted)."""
     rt = _runtime(runtime)
     try:
         rt.set_design(name, report=lambda m: console.print(f"  [green]✓[/] {m}"))
@@ -393,7 +395,8 @@ BENCH_RATES = "20,40,80,120,160,200,240,280,320"
 
 
 @app.command()
-def bench(designs: Annotated[str, typer.Option(help="comma-separated: fixed,seed,txn")] = "fixed,txn,seed",
+def bench(designs: Annotated[str, typer.Option(  # the option; the help reads the registry
+              help="comma-separated, of: " + ",".join(designs.NAMES))] = "fixed,txn,seed",
           rates: Annotated[str, typer.Option(help="offered bookings/s, rising")] = BENCH_RATES,
           seconds: Annotated[float, typer.Option(min=1, max=600, help="measured, per rate")] = 10,
           lead_in: Annotated[float, typer.Option(
@@ -405,13 +408,15 @@ def bench(designs: Annotated[str, typer.Option(help="comma-separated: fixed,seed
     """Open-loop latency-throughput curves of the designs, against the store's ceiling."""
     from pathlib import Path
 
-    from boletia import config
+    from boletia.designs import NAMES, UnknownDesign, check
     from boletia.lab.experiments import bench as bench_mod
 
-    chosen = [d.strip() for d in designs.split(",") if d.strip()]
-    unknown = [d for d in chosen if d not in config.DESIGNS]
-    if unknown or not chosen:
-        _fail(LabError(f"unknown design(s) {unknown}; choose from {', '.join(config.DESIGNS)}"))
+    try:
+        chosen = [check(d) for d in designs.split(",") if d.strip()]
+    except UnknownDesign as exc:
+        _fail(exc)
+    if not chosen:
+        _fail(LabError(f"no design chosen; choose from {', '.join(NAMES)}"))
     try:
         steps = sorted(float(r) for r in rates.split(","))
     except ValueError:
@@ -445,15 +450,16 @@ def chaos_list() -> None:
 
 @chaos.command("run")
 def chaos_run(name: str,
-              design: Annotated[str, typer.Option(help="fixed | seed | txn")] = "fixed",
+              design: Annotated[str, typer.Option(help=designs.help_text())] = designs.DEFAULT,
               seed: int = 1, runtime: RuntimeOpt = "local") -> None:
     """Load + fault + recovery + proof + check; prints a JSON summary.
     Exit 0 clean, 1 violated, 2 inconclusive (the fault did not fire, or a wait timed out)."""
-    from boletia import config
     from boletia.lab.experiments import chaos as chaos_mod
 
-    if design not in config.DESIGNS:
-        _fail(LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}"))
+    try:
+        design = designs.check(design)
+    except designs.UnknownDesign as exc:
+        _fail(exc)
     try:
         summary = chaos_mod.run(name, design, seed, rt=_runtime(runtime),
                                 report=lambda m: console.print(f"  {m}"))
@@ -552,17 +558,23 @@ def grade(submissions: Annotated[str, typer.Argument(help="a folder of student_d
     console.print(f"written: {Path(out) / 'grades.csv'}")
 
 
+def _product(component: str, *args: str) -> None:
+    """Replace this process with the product's entry point (boletia/product.py), so the
+    service or consumer runs without the lab's modules loaded."""
+    import os
+
+    os.execv(sys.executable, [sys.executable, "-m", "boletia.product", component, *args])
+
+
 @app.command()
-def serve(service: Annotated[str, typer.Argument(help="eventos | reservas")],
+def serve(service: Annotated[str, typer.Argument(help=" | ".join(SERVICES))],
           port: Annotated[int | None, typer.Option(help="default 8070 / 8071")] = None,
           host: Annotated[str, typer.Option(help="0.0.0.0 inside a container")] = "127.0.0.1",
           ) -> None:
-    """Run one HTTP service in the foreground."""
+    """Run one HTTP service in the foreground: an alias of `boletia-service <service>`."""
     if service not in SERVICES:
         _fail(LabError(f"unknown service {service!r}; choose one of: {', '.join(SERVICES)}"))
-    import importlib
-
-    importlib.import_module(f"boletia.services.{service}").main(port, host)
+    _product(service, "--host", host, *(["--port", str(port)] if port is not None else []))
 
 
 @app.command()
@@ -599,19 +611,17 @@ def watch_connectors(every: Annotated[float, typer.Option(min=1)] = 5.0) -> None
 
 
 @app.command()
-def consume(consumer: Annotated[str, typer.Argument(help="inventario | notificaciones")]) -> None:
-    """Run one Kafka consumer in the foreground."""
+def consume(consumer: Annotated[str, typer.Argument(help=" | ".join(CONSUMERS))]) -> None:
+    """Run one Kafka consumer in the foreground, with the lab's hooks (readiness mark, armed
+    faults): an alias of `boletia-service <consumer>` with BOLETIA_CONSUMER_HOOKS set."""
     if consumer not in CONSUMERS:
         _fail(LabError(f"unknown consumer {consumer!r}; choose one of: {', '.join(CONSUMERS)}"))
-    import importlib
+    import os
 
-    # The product's consumer knows nothing of the lab: its readiness and fault hooks are plugged in here.
-    from boletia import config
-    from boletia.consumers.runner import log
-    from boletia.lab.hooks import ConsumerHooks
+    from boletia.lab.hooks import SPEC
 
-    hooks = ConsumerHooks(consumer, config.settings().lab_dir, log=log)
-    importlib.import_module(f"boletia.consumers.{consumer}").main(hooks=hooks)
+    os.environ.setdefault("BOLETIA_CONSUMER_HOOKS", SPEC)
+    _product(consumer)
 
 
 def main() -> None:

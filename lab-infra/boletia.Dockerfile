@@ -6,7 +6,8 @@
 #     --build-arg PIN_OVERRIDES=soupsieve==3.0.1
 # (`boletia lab images [--jupyter]` builds whichever set applies.)
 #
-# - app: the services, the consumers, the SES endpoint (moto) and `boletia lab bootstrap`, with
+# - app: the services and consumers (`boletia-service <name>`, the product's entry point), the
+#   SES endpoint (moto) and `boletia lab bootstrap`, with
 #   pyproject.toml's core dependencies only (requirements-core.lock). Every lab container runs it.
 # - jupyter: app plus the lab's notebook environment (requirements.lock: JupyterLab, papermill,
 #   matplotlib, otter-grader), for the compose profile `jupyter`. It is a separate target so that
@@ -33,7 +34,7 @@ RUN pip install --no-cache-dir --no-deps . && rm -rf build boletia.egg-info
 USER 10001
 ENV BOLETIA_LAB_DIR=/lab PYTHONUNBUFFERED=1
 EXPOSE 8070 8071 5005
-CMD ["boletia", "--help"]
+CMD ["boletia-service", "--help"]
 
 FROM app AS jupyter
 USER 0

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from boletia import config
+from boletia import config, designs
 from boletia.adapters import mongo, ses
-from boletia.adapters.kafka import ALREADY_DONE, IGNORED, WROTE
+from boletia.adapters.at_least_once import ALREADY_DONE, IGNORED, WROTE
 from boletia.adapters.ses import Mailer
-from boletia.consumers import priority, runner, student
+from boletia.consumers import priority, runner
+from boletia.designs.base import Design
 from boletia.domain import decisions, messages
 
 GROUP = "notificaciones"
 TOPICS = ["boletia.reservas"]
 
 
-def make_handler(db, mailer: Mailer, design: str, rules=None):
-    """`rules`: the student design's module (its `email_ledger` replaces the fixed claim)."""
+def make_handler(db, mailer: Mailer, design: Design):
+    """The design says how an email is claimed in the ledger, or that it has none (the seed)."""
     ledger = db[mongo.NOTIFICATIONS]
 
     def handle(topic: str, doc: dict) -> str:
@@ -35,16 +36,13 @@ def make_handler(db, mailer: Mailer, design: str, rules=None):
         email = decisions.notification(messages.reservation(doc, emailed=True))
         if isinstance(email, decisions.Ignore):
             return IGNORED
-        if design == "seed":
+        claim = design.email_claim(email.reserva, email.estado, email.to)
+        if claim is None:  # no ledger: every delivery sends
             mailer.send(email.to, email.subject, email.body)
             return WROTE
         key = f"{email.reserva}:{email.estado}"
         # Count the attempt before sending; a state already sent makes the claim fail.
-        if rules is not None:
-            filt, update = rules.email_ledger(email.reserva, email.estado)
-            update = decisions.ledger_identity(filt, update, email.reserva, email.estado)
-        else:
-            filt, update = decisions.ledger_claim(email.reserva, email.estado, email.to)
+        filt, update = claim
         if not mongo.claim(ledger, filt, update):
             ledger.update_one({"_id": key}, {"$inc": {"suprimidos": 1}})
             return ALREADY_DONE
@@ -65,11 +63,11 @@ def make_handler(db, mailer: Mailer, design: str, rules=None):
 
 def main(hooks=None) -> None:
     s = config.settings()
+    design = designs.get(s.design).prepared(s.student_module)
     client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
-    rules = student.load(s.student_module) if s.design == "student" else None
     # the seed's consumer keeps the seed's behaviour; the others let the bookings go first
-    yields = s.design != "seed" and s.email_yield_above > 0
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), s.design, rules), s,
+    yields = design.email_yields and s.email_yield_above > 0
+    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), design), s, design,
                hooks=hooks, priority=(lambda: priority.Yield(s.email_yield_above, s.email_max_hold,
                                                                calm=s.email_calm))
                if yields else None)

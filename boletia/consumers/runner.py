@@ -16,8 +16,9 @@ from bson import json_util
 from bson.errors import InvalidBSON
 
 from boletia import config
+from boletia.adapters.at_least_once import AtLeastOnceConsumer, Batched, FailurePolicy
 from boletia.adapters.errors import PermanentFailure
-from boletia.adapters.kafka import AtLeastOnceConsumer, Batched
+from boletia.designs.base import Design
 from boletia.domain.messages import InvalidMessage
 
 
@@ -57,14 +58,15 @@ def _handler(handle: Callable[[str, dict], str] | Batched) -> Callable | Batched
 
 
 def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batched,
-        settings: config.Settings, hooks=None, priority: Callable[[], object] | None = None
-        ) -> None:
+        settings: config.Settings, design: Design, hooks=None,
+        priority: Callable[[], object] | None = None) -> None:
     """`handle(topic, document)` does the work. A message that cannot be decoded, or does not
     carry what the design promises (`InvalidMessage`), or that a service refused for good
     (`PermanentFailure`, raised by an adapter), is dead-lettered; any other error is retried.
     `hooks` (readiness, injected faults) come from whoever starts the consumer: the lab;
-    `priority` makes a fresh `consumers.priority.Yield` for each consumer opened."""
-    design = settings.design
+    `priority` makes a fresh `consumers.priority.Yield` for each consumer opened; `design`
+    says whether a failed message is skipped (the seed) or retried."""
+    on_failure = FailurePolicy.SKIP if design.skips_failed_messages else FailurePolicy.RETRY
     # static membership: a stable id lets a restarted process take its partitions back at
     # once; it must be unique per process, or two instances fence each other in a loop
     instance = settings.instance or f"{socket.gethostname()}-{os.getpid()}"
@@ -73,11 +75,11 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batc
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    log(f"{group}: consuming {', '.join(topics)} (design={design}, instance {instance})")
+    log(f"{group}: consuming {', '.join(topics)} (design={design.name}, instance {instance})")
     failures, consumer = 0, None
     while not stop.is_set():
         consumer = AtLeastOnceConsumer(group, topics, handler, settings.kafka_bootstrap,
-                                       design=design, instance=instance, hooks=hooks, log=log,
+                                       on_failure=on_failure, instance=instance, hooks=hooks, log=log,
                                        priority=priority() if priority else None)
         opened = time.monotonic()
         try:

@@ -1,8 +1,10 @@
 """What each request and message means, as the writes to make — pure functions over dicts.
 
 Adapters carry the writes out. Keeping the decisions here, free of I/O, is what lets the
-lab show the seed's design and the fixed one side by side: they differ in a few lines of
-this file, and every difference is named after the failure mode it prevents (docs/failure-modes.md).
+lab show the seed's design and the fixed one side by side. What differs between designs
+(how a booking is written, the refund, the email claim) is supplied by each design's module
+(boletia/designs/), named after the failure mode it prevents (docs/failure-modes.md); this
+module holds the vocabulary (the write values) and the decisions the designs share.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from boletia.domain.model import ACTIVE, CANCELLED, CUSTOMER_CANCEL, NewBooking, NewEvent
+from boletia.domain.model import ACTIVE, CANCELLED, CUSTOMER_CANCEL, NewEvent
 
 Doc = dict[str, Any]
 REFUNDS = "reembolsos"  # fixed design: one document per refunded reservation
@@ -90,36 +92,6 @@ def reservation(reserva_id: Any, evento: str, email: str, cantidad: int, at: Any
             "cantidad": cantidad, "registrada": at}
 
 
-def book(req: NewBooking, reserva_id: Any, design: str, at: Any = None) -> FindAndModify | Transaction:
-    """Take the tickets and stamp the booking on the event in ONE atomic update.
-
-    The change is published on boletia.inventario; the `inventario` consumer turns it into
-    the reservation document (its `_id` = the reservation id). In the `txn` design the
-    reservation is written here, in the same transaction as the tickets: no consumer needed.
-    """
-    fixed_filter = {"nombre": req.evento, "estado": ACTIVE,
-                    "$expr": {"$lte": [{"$add": [{"$ifNull": ["$vendidos", 0]}, req.cantidad]},
-                                       "$capacidad"]}}
-    if design == "txn":
-        return Transaction((
-            FindAndModify("inventario", fixed_filter, {"$inc": {"vendidos": req.cantidad}}),
-            InsertOne("reservas", reservation(reserva_id, req.evento, req.email, req.cantidad, at)),
-        ))
-    if design == "seed":
-        return FindAndModify(
-            "inventario",
-            {"nombre": req.evento, "estado": ACTIVE, "capacidad": {"$gte": req.cantidad}},
-            {"$inc": {"capacidad": -req.cantidad},
-             "$set": {"idres": reserva_id, "email": req.email, "canres": req.cantidad}})
-    # fixed: count sold tickets up; `capacidad` stays the organisers' number (mode 4).
-    # The booking is stamped as ONE sub-document, so the change event's updateDescription
-    # carries all of it even when this customer's email or quantity equals the last one's.
-    return FindAndModify(
-        "inventario", fixed_filter,
-        {"$inc": {"vendidos": req.cantidad},
-         "$set": {"reserva": {"id": reserva_id, "email": req.email, "cantidad": req.cantidad}}})
-
-
 def cancel_booking(reserva_id: Any) -> FindAndModify:
     """The customer cancels: A -> X. Not found means unknown or already cancelled."""
     return FindAndModify("reservas", {"_id": reserva_id, "estado": ACTIVE},
@@ -184,29 +156,12 @@ def on_inventario_change(change: Doc, at: Any = None, booking_in=booking_written
                                                        booking["cantidad"], at))])
 
 
-def on_reservas(doc: Doc, design: str, refund=None) -> Decision:
-    """A change of a reservation: only a customer cancel (X) needs work — the refund.
-    `refund` (the student design's) returns that refund's writes."""
+def on_reservas(doc: Doc, refund) -> Decision:
+    """A change of a reservation: only a customer cancel (X) needs work, the refund.
+    `refund(doc)` (the design's: boletia/designs/) returns that refund's writes."""
     if doc.get("estado") != CUSTOMER_CANCEL:
         return Decision(ignore=Ignore(f"reservation state {doc.get('estado')!r}: nothing to refund"))
-    if refund is not None:
-        return Decision(list(refund(doc)))
-    if design == "seed":
-        # $inc is not idempotent: a redelivered X gives the tickets back twice (mode 2).
-        # canres -1 marks the echo of this write, so on_inventario ignores it.
-        return Decision([FindAndModify(
-            "inventario", {"nombre": doc["evento"], "estado": ACTIVE},
-            {"$inc": {"capacidad": doc["cantidad"]},
-             "$set": {"idres": doc["_id"], "email": doc["email"], "canres": -1}})])
-    # fixed: one refund document per reservation (its _id is the reservation's), written in
-    # the same transaction as the inventory update: a redelivery collides with that _id and
-    # changes nothing (mode 2). Nothing grows with the number of refunds, and the echo of
-    # the update carries no `reserva`, so on_inventario_change ignores it.
-    return Decision([Transaction((
-        InsertOne(REFUNDS, {"_id": doc["_id"], "evento": doc["evento"], "cantidad": doc["cantidad"]}),
-        FindAndModify("inventario", {"nombre": doc["evento"], "estado": ACTIVE},
-                      {"$inc": {"vendidos": -doc["cantidad"]}}),
-    ))])
+    return Decision(list(refund(doc)))
 
 
 # ---------------------------------------------------------------- messages (consumer `notificaciones`)

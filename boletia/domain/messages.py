@@ -98,7 +98,14 @@ def reservation(doc: dict, emailed: bool = False) -> dict:
     return _check(Reservation, doc, "a reservation")
 
 
-def inventario(doc: dict, design: str) -> dict:
-    if design == "seed" or "operationType" not in doc:
-        return _check(SeedInventario, doc, "an inventario document")
+def inventario_document(doc: dict) -> dict:
+    """An inventario document as the seed's connector publishes it (`updateLookup`)."""
+    return _check(SeedInventario, doc, "an inventario document")
+
+
+def inventario_change(doc: dict) -> dict:
+    """A full change event of an inventario document (the fixed connectors); a bare document
+    (the seed's connector, still publishing after a switch) is checked as one."""
+    if "operationType" not in doc:
+        return inventario_document(doc)
     return _check(InventarioChange, doc, "an inventario change event")

@@ -176,17 +176,9 @@ def evento_json(doc: dict) -> dict:
                      Categoria=doc.get("categoria", ""), Estado=doc["estado"]).model_dump()
 
 
-def available(doc: dict, design: str) -> int:
-    """Tickets left. The seed counts them down in `capacidad`; the fixed design keeps the
-    organisers' `capacidad` untouched and counts `vendidos` up (so a sink replay that
-    rewrites `capacidad` cannot hand out sold tickets again)."""
-    if design == "seed":
-        return int(doc["capacidad"])
-    return int(doc["capacidad"]) - int(doc.get("vendidos", 0))
-
-
-def inventario_json(doc: dict, design: str) -> dict:
-    return InventarioOut(Id=str(doc["_id"]), Nombre=doc["nombre"], Disponible=available(doc, design),
+def inventario_json(doc: dict, disponible: int) -> dict:
+    """`disponible`: the tickets left, as the design counts them (Design.available)."""
+    return InventarioOut(Id=str(doc["_id"]), Nombre=doc["nombre"], Disponible=disponible,
                          Categoria=doc.get("categoria", ""), Estado=doc["estado"]).model_dump()
 
 

@@ -2,8 +2,10 @@
 Kubernetes workloads), the lag and drain checks, the diagram and the status table derive
 theirs from this list; tests keep the compose file and the manifests in step with it.
 
-To add a consumer: add it here, write `boletia/consumers/<name>.py` with `main(hooks)`, and
-give it a service in `lab-infra/compose.yaml` and `k8s/boletia.yaml` (the tests say if not).
+To add a consumer: add it here and to `CONSUMERS` in `boletia/product.py`, write
+`boletia/consumers/<name>.py` with `main(hooks)`, and give it a service in
+`lab-infra/compose.yaml` and `k8s/boletia.yaml` (the tests say if not; docs/architecture.md,
+"How to add a consumer", step by step).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """What the lab plugs into a consumer process: a readiness mark and faults armed from outside.
 
-The product's consumer loop knows nothing of the lab; `boletia consume` passes it these hooks.
+The product's consumer loop knows nothing of the lab: the product's entry point
+(`boletia-service <consumer>`, boletia/product.py) imports the factory named by the setting
+BOLETIA_CONSUMER_HOOKS, and every runtime sets it to `SPEC` (this module's `consumer_hooks`).
 Files in the lab directory are the channel: the simplest one that works across processes,
 survives the consumer's own crash, needs no port, and works inside a container the same way
 (the container runtimes arm a fault with `boletia lab arm` run inside the consumer's
@@ -23,6 +25,7 @@ CRASH = "crash-before-commit"
 DELAY = "delay"
 FAULTS = (CRASH, DELAY)
 CRASH_EXIT_CODE = 86
+SPEC = "boletia.lab.hooks:consumer_hooks"  # what the runtimes set in BOLETIA_CONSUMER_HOOKS
 
 
 def fault_file(lab_dir: Path, consumer: str, fault: str) -> Path:
@@ -94,3 +97,11 @@ class ConsumerHooks:
             self.log(f"crash {record.topic}[{record.partition}]@{record.offset}: fault fired "
                      "after the write, before its commit")
             os._exit(CRASH_EXIT_CODE)
+
+
+def consumer_hooks(consumer: str, log=print) -> ConsumerHooks:
+    """The factory the product's entry point calls (BOLETIA_CONSUMER_HOOKS=`SPEC`): the hooks
+    of `consumer`, in this process's lab directory."""
+    from boletia import config
+
+    return ConsumerHooks(consumer, config.settings().lab_dir, log=log)

@@ -12,8 +12,9 @@ from bson import ObjectId
 from flask import Flask, Response, jsonify
 from pymongo.errors import PyMongoError
 
-from boletia import config
+from boletia import config, designs
 from boletia.adapters import mongo
+from boletia.designs.base import Design
 from boletia.domain import decisions, model
 from boletia.services import http
 
@@ -23,7 +24,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
     db = db if db is not None else mongo.database(
         mongo.client(settings.mongo_uri, app_name="reservas",
                      operation_timeout_ms=http.API_TIMEOUT_MS))
-    design = design or settings.design
+    design = designs.get(design or settings.design)  # what the design says: booking, tickets left
     api = http.spec("Boletia reservas (public)", __doc__)
     app = http.create_app("reservas", api)
 
@@ -31,7 +32,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
     @api.validate(resp=http.answers(model.InventarioList), skip_validation=True)
     def list_inventory():
         """The inventory of every event: tickets available, state."""
-        return jsonify([model.inventario_json(d, design)
+        return jsonify([model.inventario_json(d, design.available(d))
                         for d in db.inventario.find().sort("nombre")])
 
     @app.get("/reservas/eventos/<path:nombre>")
@@ -42,7 +43,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
         found = db.inventario.find_one({"nombre": nombre})
         if found is None:
             raise http.ApiError(404, f"evento {nombre!r} no está en el inventario")
-        return jsonify(model.inventario_json(found, design))
+        return jsonify(model.inventario_json(found, design.available(found)))
 
     @app.get("/reservas/<evento>/<email>")
     @api.validate(resp=http.answers(model.ReservaList, 400), skip_validation=True)
@@ -73,7 +74,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
         req = model.parse_booking(http.json_body())
         reserva_id = ObjectId()
         try:
-            taken = mongo.apply(db, decisions.book(req, reserva_id, design, datetime.now(UTC)))
+            taken = mongo.apply(db, design.book(req, reserva_id, datetime.now(UTC)))
         except PyMongoError:
             # The write may have happened before the connection broke: say so, and give the
             # id the booking would have, so the customer (and the checker) can look it up.
@@ -102,7 +103,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
     return app
 
 
-def _why_not(db, req: model.NewBooking, design: str) -> str:
+def _why_not(db, req: model.NewBooking, design: Design) -> str:
     """Only for the message: the booking already failed atomically, nothing is changed."""
     doc = db.inventario.find_one({"nombre": req.evento})
     if doc is None:
@@ -110,7 +111,7 @@ def _why_not(db, req: model.NewBooking, design: str) -> str:
     if doc.get("estado") != model.ACTIVE:
         return f"evento {req.evento!r} no está activo (estado {doc.get('estado')})"
     return (f"no hay {req.cantidad} boletos para {req.evento!r}: "
-            f"quedan {model.available(doc, design)}")
+            f"quedan {design.available(doc)}")
 
 
 def main(port: int | None = None, host: str = "127.0.0.1") -> None:

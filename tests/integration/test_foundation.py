@@ -11,7 +11,7 @@ from kafka import KafkaProducer
 
 from boletia.adapters import kafka as kafka_adapter
 from boletia.lab.components import CONSUMERS
-from boletia.lab.notebook import observe
+from boletia.lab.notebook import lag, observe
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def test_group_coordinator_is_where_kafka_says(lab, settings):
     try:
         for group in CONSUMERS:
             told = a._manager.run(a._find_coordinator_id, group)  # kafka-python 3.0's own lookup
-            assert kafka_adapter.group_coordinator(settings.kafka_bootstrap, group) == told
+            assert lag.group_coordinator(settings.kafka_bootstrap, group) == told
     finally:
         a.close()
 

@@ -11,7 +11,7 @@ import uuid
 from kafka import KafkaProducer
 
 from boletia.adapters import kafka as adapter
-from boletia.adapters.kafka import AtLeastOnceConsumer
+from boletia.adapters.at_least_once import AtLeastOnceConsumer
 from boletia.consumers.priority import Yield
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from boletia.consumers import student
+from boletia.designs import student
 from boletia.lab.student import practice, solution
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,9 @@ from kafka import TopicPartition
 from kafka.errors import CommitFailedError, CoordinatorNotAvailableError, KafkaTimeoutError
 
 from boletia import config
-from boletia.adapters import kafka as adapter
-from boletia.adapters.kafka import AtLeastOnceConsumer, Batched, PermanentFailure
+from boletia.adapters import at_least_once as adapter
+from boletia.adapters.at_least_once import AtLeastOnceConsumer, Batched, FailurePolicy
+from boletia.adapters.errors import PermanentFailure
 
 Record = namedtuple("Record", "topic partition offset key value")
 TP = TopicPartition("boletia.reservas", 0)
@@ -84,10 +85,10 @@ def no_sleep(monkeypatch):
     monkeypatch.setattr(adapter.time, "sleep", lambda s: None)
 
 
-def consume(steps, handler, design="fixed", commit_errors=(), producer=None):
+def consume(steps, handler, on_failure=FailurePolicy.RETRY, commit_errors=(), producer=None):
     stop = threading.Event()
     kafka_consumer = ScriptedConsumer(steps, stop, commit_errors)
-    c = AtLeastOnceConsumer("g", [TP.topic], handler, "localhost:1", design=design,
+    c = AtLeastOnceConsumer("g", [TP.topic], handler, "localhost:1", on_failure=on_failure,
                             log=lambda m: None)
     c._open = lambda: None
     c._consumer, c._producer = kafka_consumer, producer or Producer()
@@ -180,7 +181,7 @@ def test_seed_design_moves_on_and_its_next_commit_skips_the_failed_message():
             raise RuntimeError("write failed")
         return True
 
-    c, k = consume([{TP: records(0, 1, 2)}], handler, design="seed")
+    c, k = consume([{TP: records(0, 1, 2)}], handler, on_failure=FailurePolicy.SKIP)
     assert k.seeks == []
     assert k.commits == [(TP.topic, 0, 3)]  # offset 1 is committed without being done
     assert c.stats["skipped"] == 1
@@ -309,18 +310,19 @@ def test_a_batch_retried_whole_dead_letters_its_poison_once():
 
 def test_the_seed_design_keeps_writing_one_by_one_and_skipping():
     store = Store(decide_fails={1})
-    c, k = consume([{TP: records(0, 1, 2)}], store.handler(), design="seed")
+    c, k = consume([{TP: records(0, 1, 2)}], store.handler(), on_failure=FailurePolicy.SKIP)
     assert store.calls == [[0], [2]]
     assert k.commits == [(TP.topic, 0, 3)] and c.stats["skipped"] == 1
 
 
 def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypatch):
+    from boletia import designs
     from boletia.consumers import runner
 
     opened, logged = [], []
 
     class Failing:
-        def __init__(self, group, topics, handler, bootstrap, design, hooks, log, instance,
+        def __init__(self, group, topics, handler, bootstrap, on_failure, hooks, log, instance,
                      priority=None):
             self.stats = {"processed": 0}
             opened.append(self)
@@ -334,18 +336,10 @@ def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypat
     monkeypatch.setattr(runner.signal, "signal", lambda *a: None)
     monkeypatch.setattr(runner, "log", logged.append)
     monkeypatch.setattr(threading.Event, "wait", lambda self, t=None: True)
-    runner.run("g", [TP.topic], lambda topic, doc: True, config.Settings())
+    runner.run("g", [TP.topic], lambda topic, doc: True, config.Settings(), designs.get("fixed"))
     assert len(opened) == 2
     assert any("failed (#1), reopening" in m and "client library fell over" in m for m in logged)
     assert logged[-1].startswith("g: stopped")
-
-
-def test_group_ids_hash_like_java_so_the_coordinator_is_found_where_kafka_puts_it():
-    # values printed by Java 17's String.hashCode(); the last has a surrogate pair
-    assert adapter.java_string_hash("notificaciones") == 301573194
-    assert adapter.java_string_hash("inventario") == 1785508721
-    assert adapter.java_string_hash("") == 0
-    assert adapter.java_string_hash("Ñandú 🎟") == -1680505809
 
 
 def test_a_broker_holds_an_empty_fetch_100_ms_not_500(monkeypatch):

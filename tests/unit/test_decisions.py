@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from boletia import designs
 from boletia.domain import decisions as d
 from boletia.domain import model
 
@@ -9,7 +10,7 @@ BOOKING = model.NewBooking(evento="Opera Boheme", cantidad=3, email="p@d.com")
 
 
 def test_seed_booking_counts_capacity_down():
-    w = d.book(BOOKING, "R1", "seed")
+    w = designs.get("seed").book(BOOKING, "R1")
     assert w.collection == "inventario"
     assert w.filter == {"nombre": "Opera Boheme", "estado": "A", "capacidad": {"$gte": 3}}
     assert w.update == {"$inc": {"capacidad": -3},
@@ -17,7 +18,7 @@ def test_seed_booking_counts_capacity_down():
 
 
 def test_fixed_booking_counts_sold_up_and_never_touches_capacity():
-    w = d.book(BOOKING, "R1", "fixed")
+    w = designs.get("fixed").book(BOOKING, "R1")
     assert w.update["$inc"] == {"vendidos": 3}
     assert "capacidad" not in w.update["$inc"]
     assert "$expr" in w.filter and w.filter["estado"] == "A"
@@ -64,8 +65,8 @@ def test_echoes_are_ignored_without_loops():
     assert d.on_inventario(sink_copy).ignore is not None
     assert d.on_inventario(refund_echo).ignore is not None
     # the echo of the consumer's own insert into reservas (state A) refunds nothing
-    assert d.on_reservas({"_id": "R1", "evento": "Opera", "estado": "A", "email": "p@d.com",
-                          "cantidad": 3}, "fixed").ignore is not None
+    assert designs.get("fixed").on_reservas({"_id": "R1", "evento": "Opera", "estado": "A",
+                                             "email": "p@d.com", "cantidad": 3}).ignore is not None
 
 
 def test_cancelled_event_cancels_its_active_reservations():
@@ -76,9 +77,9 @@ def test_cancelled_event_cancels_its_active_reservations():
 
 def test_refund_seed_is_a_plain_inc_and_fixed_is_one_refund_document_in_a_transaction():
     cancel = {"_id": "R1", "evento": "Opera", "estado": "X", "email": "p@d.com", "cantidad": 3}
-    (seed,) = d.on_reservas(cancel, "seed").writes
+    (seed,) = designs.get("seed").on_reservas(cancel).writes
     assert seed.update["$inc"] == {"capacidad": 3}
-    (fixed,) = d.on_reservas(cancel, "fixed").writes
+    (fixed,) = designs.get("fixed").on_reservas(cancel).writes
     assert isinstance(fixed, d.Transaction)
     record, inventory = fixed.writes
     # the refund's _id is the reservation's: a redelivered X collides and the whole
@@ -100,7 +101,7 @@ def test_one_email_per_state_in_spanish():
 
 def test_txn_books_and_records_the_reservation_in_one_transaction():
     req = model.NewBooking(evento="Opera", cantidad=2, email="a@x.com")
-    txn = d.book(req, "R1", "txn", at="T1")
+    txn = designs.get("txn").book(req, "R1", at="T1")
     assert isinstance(txn, d.Transaction)
     tickets, reservation = txn.writes
     assert tickets.update == {"$inc": {"vendidos": 2}} and "reserva" not in tickets.update.get("$set", {})

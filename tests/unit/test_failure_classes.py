@@ -45,13 +45,13 @@ def test_a_good_reservation_passes_and_the_refund_does_not_need_an_email():
 ])
 def test_a_change_event_without_what_the_fixed_design_reads_is_invalid(doc):
     with pytest.raises(messages.InvalidMessage):
-        messages.inventario(doc, "fixed")
+        messages.inventario_change(doc)
 
 
 def test_a_seed_booking_must_name_its_reservation():
     with pytest.raises(messages.InvalidMessage):
-        messages.inventario({"nombre": "x", "estado": "A", "canres": 2, "email": "a@b.co"}, "seed")
-    assert messages.inventario({"nombre": "x", "estado": "A", "canres": -1}, "seed")  # a refund's echo
+        messages.inventario_document({"nombre": "x", "estado": "A", "canres": 2, "email": "a@b.co"})
+    assert messages.inventario_document({"nombre": "x", "estado": "A", "canres": -1})  # a refund's echo
 
 
 def test_the_runner_dead_letters_an_invalid_message_and_retries_a_bug():

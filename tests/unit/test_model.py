@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from bson import ObjectId
 
+from boletia import designs
 from boletia.domain import model
 from boletia.domain.model import InvalidRequest
 
@@ -63,7 +64,8 @@ def test_seed_json_shapes():
            "estado": "A", "vendidos": 3}
     assert model.evento_json(doc) == {"Id": str(oid), "Nombre": "Opera Boheme", "Capacidad": 20,
                                       "Categoria": "Opera", "Estado": "A"}
-    assert model.inventario_json(doc, "fixed")["Disponible"] == 17
-    assert model.inventario_json({**doc, "capacidad": 17}, "seed")["Disponible"] == 17
+    assert model.inventario_json(doc, designs.get("fixed").available(doc))["Disponible"] == 17
+    seed_doc = {**doc, "capacidad": 17}
+    assert model.inventario_json(seed_doc, designs.get("seed").available(seed_doc))["Disponible"] == 17
     res = {"_id": oid, "evento": "Opera Boheme", "estado": "A", "email": "p@d.com", "cantidad": 3}
     assert list(model.reserva_json(res)) == ["Id", "Evento", "Estado", "Email", "Cantidad"]

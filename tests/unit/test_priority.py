@@ -10,8 +10,8 @@ import pytest
 from kafka import TopicPartition
 from kafka.errors import KafkaTimeoutError
 
-from boletia.adapters import kafka as adapter
-from boletia.adapters.kafka import AtLeastOnceConsumer
+from boletia.adapters import at_least_once as adapter
+from boletia.adapters.at_least_once import AtLeastOnceConsumer
 from boletia.consumers.priority import Yield
 from tests.unit.test_consumer_loop import TP, Producer, ScriptedConsumer, records
 

@@ -70,11 +70,21 @@ class Admin:
 
 
 def test_the_lag_probe_asks_again_through_a_new_client_after_a_moved_coordinator(monkeypatch):
-    from boletia.adapters import kafka
+    from boletia.lab.notebook import lag
 
     Admin.made = []
-    monkeypatch.setattr(kafka, "admin", lambda bootstrap: Admin(stale=not Admin.made))
-    monkeypatch.setattr(kafka.time, "sleep", lambda s: None)
-    probe = kafka.LagProbe("127.0.0.1:9092", {"notificaciones": ("boletia.reservas",)})
+    monkeypatch.setattr(lag, "admin", lambda bootstrap: Admin(stale=not Admin.made))
+    monkeypatch.setattr(lag.time, "sleep", lambda s: None)
+    probe = lag.LagProbe("127.0.0.1:9092", {"notificaciones": ("boletia.reservas",)})
     assert probe.sample() == {"notificaciones": {"boletia.reservas": 0}}  # begins == ends: 7 - 7
     assert len(Admin.made) == 2 and Admin.made[0].closed and not Admin.made[1].closed
+
+
+def test_group_ids_hash_like_java_so_the_coordinator_is_found_where_kafka_puts_it():
+    from boletia.lab.notebook import lag
+
+    # values printed by Java 17's String.hashCode(); the last has a surrogate pair
+    assert lag.java_string_hash("notificaciones") == 301573194
+    assert lag.java_string_hash("inventario") == 1785508721
+    assert lag.java_string_hash("") == 0
+    assert lag.java_string_hash("Ñandú 🎟") == -1680505809

@@ -35,8 +35,9 @@ from typing import Any
 
 from bson import ObjectId, json_util
 
+from boletia import designs
 from boletia.adapters import mongo
-from boletia.domain import decisions, model
+from boletia.domain import model
 from boletia.lab.experiments import drain, load
 from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.port import Runtime
@@ -88,7 +89,7 @@ def ceiling(settings, seconds: float = 5.0, threads: int = 8) -> dict:
             while time.monotonic() < stop:
                 rid = ObjectId()
                 req = model.NewBooking(evento="ceiling", cantidad=1, email="c@boletia.example")
-                mongo.apply(db, decisions.book(req, rid, "fixed"))
+                mongo.apply(db, designs.get("fixed").book(req, rid))
                 db.reservas.insert_one({"_id": rid, "evento": "ceiling", "estado": "A",
                                         "email": "c@boletia.example", "cantidad": 1})
                 db.notificaciones.update_one({"_id": f"{rid}:A"}, {

@@ -27,12 +27,13 @@ from typing import Any
 from bson import ObjectId
 from kafka import TopicPartition
 
+from boletia import designs
 from boletia.adapters import kafka, mongo
 from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
 from boletia.lab.experiments import drain, load
 from boletia.lab.experiments.verdict import check_lab
-from boletia.lab.notebook import evidence
+from boletia.lab.notebook import evidence, lag
 from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.port import Runtime
 from boletia.lab.setup import connectors
@@ -251,7 +252,7 @@ def db_write_failures(ctx: Context) -> None:
 def broker_kill(ctx: Context) -> None:
     """The broker coordinating group notificaciones dies under load: its commits and
     heartbeats go there."""
-    broker = f"kafka-{kafka.group_coordinator(ctx.rt.settings.kafka_bootstrap, 'notificaciones')}"
+    broker = f"kafka-{lag.group_coordinator(ctx.rt.settings.kafka_bootstrap, 'notificaciones')}"
     window: list[float] = []
     ctx.during_load(lambda: window.extend(ctx.outage(broker, 5)), delay=1.0)
     answers = ctx.answered_between(*window)
@@ -264,7 +265,7 @@ def connect_restart(ctx: Context) -> None:
     """Mode 5: Connect dies under load; changes made meanwhile must still be published. The
     seed's standalone worker kept source offsets in /tmp: emulated by deleting them."""
     url = ctx.rt.settings.connect_url
-    lose_offsets = ctx.design == "seed"
+    lose_offsets = not designs.get(ctx.design).durable_connect_offsets
     sources = connectors.names(url, "source")
     window: list[float] = []
 

@@ -24,8 +24,9 @@ import uuid
 
 from bson import ObjectId
 
+from boletia import designs
 from boletia.adapters import mongo, ses
-from boletia.domain import decisions, model
+from boletia.domain import model
 from boletia.lab.experiments.checker import SENTINEL
 from boletia.lab.notebook import observe
 
@@ -66,7 +67,7 @@ def drain(db, settings, design: str, timeout: float = 120.0, quiet: float = 2.0)
 
     reserva = ObjectId()
     booking = model.NewBooking(evento=SENTINEL, cantidad=1, email=CANARY_EMAIL)
-    mongo.apply(db, decisions.book(booking, reserva, design))
+    mongo.apply(db, designs.get(design).book(booking, reserva))
     try:
         observe.wait_for(lambda: db.reservas.find_one({"_id": reserva}), left(),
                          "the canary booking's reservation")

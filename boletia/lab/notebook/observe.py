@@ -12,9 +12,9 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from boletia import config
-from boletia.adapters.kafka import LagProbe
 from boletia.config import DEAD_LETTER_TOPIC
 from boletia.lab.components import LAG_GROUPS
+from boletia.lab.notebook.lag import LagProbe
 
 _lab: config.Settings | None = None
 

@@ -23,7 +23,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from boletia import config, resources
+from boletia import config, designs, resources
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes import host_tools, images, private
@@ -146,9 +146,11 @@ class DockerRuntime:
         return path.read_text().strip() if path.exists() else self._base.design
 
     def _set_design(self, design: str) -> None:
-        if design not in config.DESIGNS:
-            raise LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}")
-        if design == "student":
+        try:
+            design = designs.check(design)
+        except designs.UnknownDesign as exc:
+            raise LabError(str(exc)) from None
+        if not designs.get(design).available_on_containers:
             raise LabError("design student on docker: the student's file is on this machine, not in "
                            "the containers' image; use --runtime local")
         self.dir.mkdir(parents=True, exist_ok=True)

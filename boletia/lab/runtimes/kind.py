@@ -15,7 +15,7 @@ import json
 import shutil
 from datetime import UTC, datetime
 
-from boletia import config
+from boletia import config, designs
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes import host_tools
@@ -86,7 +86,7 @@ class KindRuntime:
     def design(self) -> str:
         out = self._kubectl("-n", "boletia", "get", "configmap", "boletia-env",
                             "-o", "jsonpath={.data.BOLETIA_DESIGN}")
-        return out.strip() or "fixed"
+        return out.strip() or designs.DEFAULT
 
     def admin_token(self) -> str:
         out = self._kubectl("-n", "boletia", "get", "secret", "boletia-admin",
@@ -196,9 +196,11 @@ class KindRuntime:
             self._arm(consumer, "clear")
 
     def set_design(self, design: str, report=lambda m: None, student_module=None) -> None:
-        if design not in config.DESIGNS:
-            raise LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}")
-        if design == "student":
+        try:
+            design = designs.check(design)
+        except designs.UnknownDesign as exc:
+            raise LabError(str(exc)) from None
+        if not designs.get(design).available_on_containers:
             raise LabError("design student on kind: the student's file is on this machine, not in "
                            "the cluster's image; use --runtime local")
         self._kubectl("-n", "boletia", "patch", "configmap", "boletia-env", "--type", "merge",

@@ -13,12 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from boletia import config, resources
+from boletia import config, designs, resources
 from boletia.lab.errors import LabError
-
-# the transactional and the student designs publish like the fixed one
-CONNECTOR_SET = {"txn": "fixed", "student": "fixed"}
-
 
 # SecantusDB answers a streamed heartbeat (awaitable `hello`) after the first with the
 # `responseTo` of the request, not of its previous reply. The Java driver in the connector
@@ -44,7 +40,7 @@ def connector_uri(mongo_uri: str) -> str:
 
 
 def definitions(design: str, mongo_uri: str) -> list[dict]:
-    folder = resources.connect_dir() / CONNECTOR_SET.get(design, design)
+    folder = resources.connect_dir() / designs.get(design).connectors
     files = sorted(folder.glob("*.json"))
     if not files:
         raise LabError(f"no connector files in {folder} for design {design!r}")

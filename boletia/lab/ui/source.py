@@ -23,11 +23,11 @@ from typing import Any
 from bson import json_util
 
 from boletia import config
-from boletia.adapters.kafka import LagProbe
 from boletia.config import DEAD_LETTER_TOPIC, TOPICS
 from boletia.lab.components import COMPONENTS, LAG_GROUPS
 from boletia.lab.notebook import observe
 from boletia.lab.notebook.client import Boletia
+from boletia.lab.notebook.lag import LagProbe
 from boletia.lab.runtimes.port import Runtime
 
 TAIL_TOPICS = (*TOPICS, DEAD_LETTER_TOPIC)

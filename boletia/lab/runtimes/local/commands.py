@@ -9,6 +9,7 @@ from pathlib import Path
 from boletia import config
 from boletia.lab.components import Component
 from boletia.lab.errors import LabError
+from boletia.lab.hooks import SPEC as HOOKS_SPEC
 from boletia.lab.runtimes.local.storage import LabFiles, log4j
 from boletia.lab.setup import jars
 
@@ -31,10 +32,8 @@ def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
     if comp.kind == "connect":
         return java("org.apache.kafka.connect.cli.ConnectDistributed", files.connect_config(s),
                     heap="768m")
-    if comp.kind == "service":
-        return [sys.executable, "-m", "boletia.cli", "serve", comp.name]
-    if comp.kind == "consumer":
-        return [sys.executable, "-m", "boletia.cli", "consume", comp.name]
+    if comp.kind in ("service", "consumer"):  # the product's own entry point: no lab module
+        return [sys.executable, "-m", "boletia.product", comp.name]
     if comp.kind == "watchdog":
         return [sys.executable, "-m", "boletia.cli", "watch-connectors"]
     if comp.kind == "ui":
@@ -51,7 +50,8 @@ def java(main: str, props: Path, heap: str) -> list[str]:
 
 def environment(comp: Component, s: config.Settings, files: LabFiles, design: str) -> dict[str, str]:
     """What the process is told: where everything is, the design, and (only for `eventos`,
-    the admin API) the admin token; a consumer also gets its stable instance id."""
+    the admin API) the admin token; a consumer also gets its stable instance id and the lab's
+    hooks."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("BOLETIA_") or k == "BOLETIA_JARS_DIR"}
     env.update({
@@ -75,4 +75,5 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         env["BOLETIA_ADMIN_TOKEN"] = files.admin_token()
     if comp.kind == "consumer":
         env["BOLETIA_INSTANCE"] = "local"  # one process per consumer here: stable across restarts
+        env["BOLETIA_CONSUMER_HOOKS"] = HOOKS_SPEC  # readiness mark and armed faults (lab/hooks.py)
     return env

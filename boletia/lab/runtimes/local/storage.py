@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from string import Template
 
-from boletia import config, resources
+from boletia import config, designs, resources
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes import private
 from boletia.lab.setup import jars
@@ -40,8 +40,10 @@ class LabFiles:
         return path.read_text().strip() if path.exists() else None
 
     def set_design(self, design: str) -> None:
-        if design not in config.DESIGNS:
-            raise LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}")
+        try:
+            design = designs.check(design)
+        except designs.UnknownDesign as exc:
+            raise LabError(str(exc)) from None
         private.directory(self.root)
         private.write(self.root / "design", design, 0o644)
 
