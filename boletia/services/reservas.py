@@ -52,7 +52,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
         found = db.reservas.find({"evento": evento, "email": email}).sort("_id")
         return jsonify([model.reserva_json(d) for d in found])
 
-    @app.get("/reservas/<reserva_id>")
+    @app.get("/reservas/<not_literal:reserva_id>")
     @api.validate(resp=http.answers(model.ReservaOut, 400, 404), skip_validation=True)
     def get_reservation(reserva_id: str):
         """One reservation by id (24 hexadecimal digits)."""
@@ -87,7 +87,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
                                            "estado": model.ACTIVE, "email": req.email,
                                            "cantidad": req.cantidad}))
 
-    @app.delete("/reservas/<reserva_id>")
+    @app.delete("/reservas/<not_literal:reserva_id>")
     @api.validate(resp=http.answers("reserva Id: <id> Cliente: <email> Evento: <evento> cancelada",
                                     400, 404, text=True), skip_validation=True)
     def cancel(reserva_id: str):
