@@ -67,7 +67,8 @@ def create_app(db=None, token: str | None = None) -> Flask:
                   skip_validation=True)
     @guard
     def cancel_event(nombre: str):
-        """Cancel an event (state C; never deleted): its active reservations become C."""
+        """Cancel an event (state C; never deleted: GET still reads it, with state C): its
+        active reservations become C. Names starting with '__' are the lab's own: 400."""
         nombre = model.check_own_name(model.check_name(nombre))
         done = mongo.apply(db, decisions.cancel_event(nombre))
         if done is None:

@@ -91,7 +91,8 @@ def create_app(db=None, design: str | None = None) -> Flask:
     @api.validate(resp=http.answers("reserva Id: <id> Cliente: <email> Evento: <evento> cancelada",
                                     400, 404, text=True), skip_validation=True)
     def cancel(reserva_id: str):
-        """Cancel a reservation (state X); the tickets come back through boletia.reservas."""
+        """Cancel a reservation (state X; never deleted: GET still reads it, with state X);
+        the tickets come back through boletia.reservas."""
         oid = ObjectId(model.check_object_id(reserva_id))
         done = mongo.apply(db, decisions.cancel_booking(oid))
         if done is None:
