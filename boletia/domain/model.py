@@ -122,8 +122,19 @@ class InvalidRequest(ValueError):
     """A request the API must refuse with 400; the message says what to send instead."""
 
 
+def _any_case_fields(schema: dict[str, Any]) -> None:
+    """The document says what _fold_keys does: a property whose name is a field's name in
+    any case ("Evento", "EMAIL") is that field, and must be what the field must be; other
+    properties are ignored."""
+    schema["patternProperties"] = {
+        "^" + "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name) + "$":
+            {k: v for k, v in prop.items() if k != "title"}
+        for name, prop in schema.get("properties", {}).items()}
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True,
+                              json_schema_extra=_any_case_fields)
 
 
 class NewEvent(_Strict):

@@ -7,9 +7,9 @@ the literal path first, as the seed's Go router did, so those two values are the
 operation: they are left out of the fuzz.
 
 Two hooks give the stateful phase something to follow, and say what they do:
-- a valid booking (positive mode) books the event the test created (BOLETIA_FUZZ_EVENTO,
-  with a million tickets): a random event name is a 404, and the links from POST /reservas
-  would never be followed past it;
+- a valid booking of the stateful phase (positive mode) books the event the test created
+  (BOLETIA_FUZZ_EVENTO, with a million tickets): a random event name is a 404, and the links
+  from POST /reservas would never be followed past it (the other phases keep their names);
 - after a booking's 200, its reservation is waited for (GET /reservas/{Id}, at most
   WAIT_RESERVATION s): the inventario consumer writes it a moment after the answer, as the
   document says on that 404. A reservation that never appears still fails the check.
@@ -20,6 +20,7 @@ import time
 
 import requests
 import schemathesis
+from schemathesis.generation.meta import GenerationMode, TestPhase
 
 WAIT_RESERVATION = 10.0
 
@@ -31,21 +32,24 @@ def filter_path_parameters(ctx, path_parameters):
 
 
 def _is_booking(case) -> bool:
-    return case.operation.method.upper() == "POST" and case.operation.path == "/reservas"
+    # the case's own method: the coverage phase also sends other methods to an operation's path
+    return (case.method or case.operation.method).upper() == "POST" and case.operation.path == "/reservas"
 
 
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     evento = os.environ.get("BOLETIA_FUZZ_EVENTO")
     meta = getattr(case, "meta", None)
-    positive = meta is not None and str(meta.generation.mode.value) == "positive"
-    if evento and positive and _is_booking(case) and isinstance(case.body, dict):
+    stateful = (meta is not None and meta.phase.name == TestPhase.STATEFUL
+                and meta.generation.mode == GenerationMode.POSITIVE)
+    if evento and stateful and _is_booking(case) and isinstance(case.body, dict):
         case.body = {**case.body, "evento": evento}
 
 
 @schemathesis.hook
 def after_call(ctx, case, response):
-    if not (_is_booking(case) and response.status_code == 200):
+    if not (_is_booking(case) and response.status_code == 200
+            and response.request.method.upper() == "POST"):
         return
     url = response.request.url.rsplit("/reservas", 1)[0] + f"/reservas/{response.json()['Id']}"
     deadline = time.monotonic() + WAIT_RESERVATION

@@ -1,6 +1,6 @@
 """Fuzzing from the contract: Schemathesis generates requests from each service's OpenAPI
 document (itself generated from the pydantic models and the routes) and runs every check on
-every answer (schemathesis.toml names the one left out, and why): never a 5xx, the status,
+every answer (but one, EXCLUDED, and why): never a 5xx, the status,
 headers and body documented for that operation, valid input accepted, invalid input refused
 with a 4xx. Every phase runs: the documents' examples, coverage (each rule's boundaries),
 fuzzing, and stateful (the links: book, read, cancel, cancel again; create, read, cancel an
@@ -27,7 +27,12 @@ from boletia.lab.notebook.client import Boletia
 pytestmark = pytest.mark.integration
 ST = str(Path(sys.executable).parent / "schemathesis")
 HERE = Path(__file__).resolve().parent
-MAX_EXAMPLES = {"negative": 40, "positive": 40}  # per operation and phase
+# The one check left out: "use after free" (ST301) expects a resource to answer 404 once a
+# DELETE succeeded. These DELETEs cancel (SPEC: an event becomes C, a reservation X, never
+# removed) and the cancelled thing stays readable with its state, as each DELETE's document
+# says. Every other check runs.
+EXCLUDED = "use_after_free"
+MAX_EXAMPLES = {"negative": 40, "positive": 30}  # per operation and phase
 MIN_CASES = {("negative", "reservas"): 150, ("negative", "eventos"): 100,
              ("positive", "reservas"): 150, ("positive", "eventos"): 100}
 PHASES = {"negative": "examples,coverage,fuzzing", "positive": "examples,coverage,fuzzing,stateful"}
@@ -45,7 +50,7 @@ def digest(db) -> str:
 def fuzz(url: str, mode: str, headers: dict[str, str], evento: str = "") -> tuple[int, str]:
     """Run schemathesis; returns how many cases it generated and its output (checked here)."""
     cmd = [ST, "--config-file", str(HERE / "schemathesis.toml"), "run", f"{url}/openapi.json",
-           "--checks", "all", "--mode", mode, "--suppress-health-check", "filter_too_much",
+           "--checks", "all", "--exclude-checks", EXCLUDED, "--mode", mode, "--suppress-health-check", "filter_too_much",
            "--max-examples", str(MAX_EXAMPLES[mode]), "--seed", "20261128", "--workers", "1",
            "--request-timeout", "10", "--phases", PHASES[mode],
            *(a for k, v in headers.items() for a in ("-H", f"{k}: {v}"))]

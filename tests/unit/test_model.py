@@ -118,3 +118,16 @@ def test_the_special_use_domains_are_email_validators():
     assert {"test", "local", "localhost", "onion", "invalid", "arpa"} <= model.SPECIAL_USE_DOMAINS
     for tld in ("testing", "locals", "tes", "loc", "com", "es"):
         assert re.fullmatch(model.EMAIL_PATTERN, f"a@b.{tld}"), tld
+
+
+def test_the_schema_says_a_field_in_another_case_is_that_field():
+    """_fold_keys reads "EMAIL" as email (the seed's Go decoder did): the document must not
+    call it an extra property anyone may send with any value."""
+    schema = model.NewBooking.model_json_schema()
+    email_rule = schema["patternProperties"]["^[eE][mM][aA][iI][lL]$"]
+    assert email_rule["pattern"] == model.EMAIL_PATTERN
+    for body in ({"evento": "x", "cantidad": 1, "email": "a@b.co", "EMAIL": 5},
+                 {"evento": "x", "cantidad": 1, "email": "a@b.co", "Cantidad": 0}):
+        with pytest.raises(InvalidRequest):
+            model.parse_booking(body)
+    assert model.parse_booking({"evento": "x", "cantidad": 1, "email": "a@b.co", "otro": 5})
