@@ -112,20 +112,34 @@ PATH_PARAMS = {
 OWN_PATH_PARAMS = {("delete", "nombre"): _schema(model.OwnName)}
 
 # The links, all of them, in one place: from each operation that creates something to the
-# operations that use what it created (OpenAPI 3 links, followed by a client or by the stateful
-# phase of a fuzzer). Keyed by the creating operation; each link names its target by
-# operationId and takes the parameter from the creating answer's body.
+# operations that use what it created, and from each cancel to the read that shows it
+# cancelled and to the cancel that finds it cancelled already (OpenAPI 3 links, followed by a
+# client or by the stateful phase of a fuzzer). Keyed by the source operation; each link names
+# its target by operationId and where its parameter comes from.
 # Both creations are followed asynchronously by the pipeline (docs/architecture.md): a
 # reservation is written by the inventario consumer, an event's inventory by Connect's sink, so
-# right after the 200 the target may still answer 404 for a moment (the 404 says so).
+# right after the 200 the target may still answer 404 for a moment (the 404 says so). The
+# inventory of a new event (GET /reservas/eventos/{nombre}) is on the other API, where a link
+# of this document cannot point: POST /eventos says so in words.
+_RESERVA_ID, _NOMBRE = "$response.body#/Id", "$response.body#/Nombre"
 LINKS = {
     ("post", "/reservas"): {
-        "GetReservation": ("get__reservas_{reserva_id}", "reserva_id", "$response.body#/Id"),
-        "CancelReservation": ("delete__reservas_{reserva_id}", "reserva_id", "$response.body#/Id"),
+        "GetReservation": ("get__reservas_{reserva_id}", "reserva_id", _RESERVA_ID),
+        "CancelReservation": ("delete__reservas_{reserva_id}", "reserva_id", _RESERVA_ID),
+    },
+    ("delete", "/reservas/{reserva_id}"): {
+        "GetCancelledReservation": ("get__reservas_{reserva_id}", "reserva_id",
+                                    "$request.path.reserva_id"),
+        "CancelReservationAgain": ("delete__reservas_{reserva_id}", "reserva_id",
+                                   "$request.path.reserva_id"),
     },
     ("post", "/eventos"): {
-        "GetEvent": ("get__eventos_{nombre}", "nombre", "$response.body#/Nombre"),
-        "CancelEvent": ("delete__eventos_{nombre}", "nombre", "$response.body#/Nombre"),
+        "GetEvent": ("get__eventos_{nombre}", "nombre", _NOMBRE),
+        "CancelEvent": ("delete__eventos_{nombre}", "nombre", _NOMBRE),
+    },
+    ("delete", "/eventos/{nombre}"): {
+        "GetCancelledEvent": ("get__eventos_{nombre}", "nombre", "$request.path.nombre"),
+        "CancelEventAgain": ("delete__eventos_{nombre}", "nombre", "$request.path.nombre"),
     },
 }
 ASYNC_404 = {
@@ -165,8 +179,7 @@ def openapi(api: SpecTree, app: Flask) -> dict:
                 responses["404"]["description"] = ASYNC_404[op["operationId"]]
             links = LINKS.get((method, path_name))
             if links:
-                ok["links"] = {name: {"operationId": target, "parameters": {param: value},
-                                      "description": f"{param} of what this answer created"}
+                ok["links"] = {name: {"operationId": target, "parameters": {param: value}}
                                for name, (target, param, value) in links.items()}
     return doc
 

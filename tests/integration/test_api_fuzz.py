@@ -50,7 +50,8 @@ def digest(db) -> str:
 def fuzz(url: str, mode: str, headers: dict[str, str], evento: str = "") -> tuple[int, str]:
     """Run schemathesis; returns how many cases it generated and its output (checked here)."""
     cmd = [ST, "--config-file", str(HERE / "schemathesis.toml"), "run", f"{url}/openapi.json",
-           "--checks", "all", "--exclude-checks", EXCLUDED, "--mode", mode, "--suppress-health-check", "filter_too_much",
+           "--checks", "all", "--exclude-checks", EXCLUDED, "--mode", mode,
+           "--suppress-health-check", "filter_too_much",
            "--max-examples", str(MAX_EXAMPLES[mode]), "--seed", "20261128", "--workers", "1",
            "--request-timeout", "10", "--phases", PHASES[mode],
            *(a for k, v in headers.items() for a in ("-H", f"{k}: {v}"))]

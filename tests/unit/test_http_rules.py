@@ -116,7 +116,7 @@ def test_the_documents_state_the_rules_the_routes_apply(admin, public):
     assert "format" not in body_email  # the pattern is the rule; "email" format is a wider one
 
 
-def test_each_creation_links_to_what_uses_it(admin, public):
+def test_each_creation_and_cancel_links_to_what_follows_it(admin, public):
     ops = {}
     for doc in (admin.get("/openapi.json").get_json(), public.get("/openapi.json").get_json()):
         ops.update({op["operationId"]: op for path in doc["paths"].values() for op in path.values()})
@@ -128,6 +128,13 @@ def test_each_creation_links_to_what_uses_it(admin, public):
         ("get__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id")),
         ("delete__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id"))}
     assert all(v["operationId"] in ops for v in links.values())
+    again = {**ops["delete__eventos_{nombre}"]["responses"]["200"]["links"],
+             **ops["delete__reservas_{reserva_id}"]["responses"]["200"]["links"]}
+    assert {(v["operationId"], *v["parameters"].items()) for v in again.values()} == {
+        ("get__eventos_{nombre}", ("nombre", "$request.path.nombre")),
+        ("delete__eventos_{nombre}", ("nombre", "$request.path.nombre")),
+        ("get__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id")),
+        ("delete__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id"))}
 
 
 def test_a_lookup_by_address_applies_the_bookings_rule(public):
