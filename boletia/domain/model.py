@@ -81,11 +81,14 @@ def _none_of(words: set[str], tail: int) -> str:
 # SES sends), no quoted or display-name forms, lower-cased:
 #   local part: up to 64 of RFC 5322's atext but '/' (a path separator), or up to three runs of
 #               at most 20 joined by single dots;
-#   domain:     one to three labels of letters, digits and single inner hyphens (at most 41 each),
-#               then a top-level domain of letters that is not one of the special-use names
-#               email-validator refuses (RFC 6761 and others).
+#   domain:     one to three labels of letters, digits and hyphens (not first or last, not
+#               two in the 3rd and 4th places, which IDNA keeps for itself: "xn--"), up to 62
+#               each, then a top-level domain of letters that is not one of the special-use
+#               names email-validator refuses (RFC 6761 and others);
+#   at most 254 characters in all (the schema's maxLength).
 _ATEXT = "[a-zA-Z0-9!#$%&'*+=?^_`{|}~-]"
-_LABEL = "[a-zA-Z0-9]{1,20}(?:-[a-zA-Z0-9]{1,20})?"
+_A, _H = "[a-zA-Z0-9]", "[a-zA-Z0-9-]"
+_LABEL = f"(?:{_A}(?:{_H}{{0,2}}{_A})?|{_A}{_H}(?:{_A}{_H}|-{_A}){_H}{{0,57}}{_A})"
 SPECIAL_USE_DOMAINS = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 EMAIL_PATTERN = (f"^(?:{_ATEXT}{{1,64}}|{_ATEXT}{{1,20}}(?:\\.{_ATEXT}{{1,20}}){{1,2}})"
                  f"@(?:{_LABEL}\\.){{1,3}}{_none_of(SPECIAL_USE_DOMAINS, 20)}$")
