@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+import email_validator
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     RootModel,
     StringConstraints,
@@ -33,32 +34,121 @@ MAX_BODY_BYTES = 4096
 OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")  # always used with fullmatch: no trailing newline
 RESERVED_PREFIX = "__"  # names the lab keeps for itself (the checker's canary event)
 
-NAME_PATTERN = r"^[^$/\x00-\x1f\x7f]+$"
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120,
-                                        pattern=NAME_PATTERN)]
-# One rule for an address, in the API and in the consumer that emails it: a maintained
-# validator (email-validator, through pydantic), no quoted or display-name forms, lower case.
-Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
+# A name (of an event, of a category): 1-120 characters, no '$' (an operator to MongoDB), no
+# '/' (a path separator) and no control characters, taken exactly as sent (no trimming: what the
+# document's pattern says about the text sent is what the API decides on it).
+_NAME_CHAR = r"[^$/\x00-\x1f\x7f]"
+NAME_PATTERN = rf"^{_NAME_CHAR}+$"
+# A name a client may create or cancel: one that does not start with RESERVED_PREFIX ('__'),
+# written without a lookahead (the pattern is checked by pydantic's regex engine and by the
+# fuzzers' generators, which have none): a first character other than '_', or one '_' alone or
+# followed by something else.
+_NOT_UNDERSCORE = r"[^_$/\x00-\x1f\x7f]"
+OWN_NAME_PATTERN = rf"^(?:{_NOT_UNDERSCORE}{_NAME_CHAR}*|_(?:{_NOT_UNDERSCORE}{_NAME_CHAR}*)?)$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NAME_PATTERN)]
+OwnName = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=OWN_NAME_PATTERN),
+                    Field(description=f"names starting with {RESERVED_PREFIX!r} are the lab's own: "
+                                      "refused with 400")]
+
+
+def _none_of(words: set[str], tail: int) -> str:
+    """A regex for a run of letters (either case) that is none of `words`, with no lookahead:
+    built on the words' trie. After the run leaves the trie, up to `tail` more letters."""
+    def ranges(chars: str) -> str:  # "abcdfg" -> "a-df-g", in both cases
+        runs: list[list[str]] = []
+        for c in sorted(chars):
+            if runs and ord(c) == ord(runs[-1][-1]) + 1:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        lower = "".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+        return lower + lower.upper()
+
+    def rest(prefix: str, may_end: bool) -> str:
+        kids = sorted({w[len(prefix)] for w in words if w.startswith(prefix) and len(w) > len(prefix)})
+        others = ranges("".join(c for c in map(chr, range(ord("a"), ord("z") + 1)) if c not in kids))
+        alts = [f"[{others}][a-zA-Z]{{0,{tail}}}"]
+        alts += [f"[{k}{k.upper()}]{rest(prefix + k, prefix + k not in words)}" for k in kids]
+        return f"(?:{'|'.join(alts)})" + ("?" if may_end else "")
+
+    return rest("", False)
+
+
+# An address: one rule for the API (body and path) and for the consumer that emails it,
+# written as a pattern (so the OpenAPI documents state it, and a fuzzer generates from it) and
+# checked by a maintained validator too (email-validator, through pydantic: it must accept every
+# address of the pattern; tests/unit/test_model.py generates them to prove it). ASCII only (what
+# SES sends), no quoted or display-name forms, lower-cased:
+#   local part: up to 64 of RFC 5322's atext but '/' (a path separator), or up to three runs of
+#               at most 20 joined by single dots;
+#   domain:     one to three labels of letters, digits and hyphens (not first or last, not
+#               two in the 3rd and 4th places, which IDNA keeps for itself: "xn--"), up to 62
+#               each, then a top-level domain of letters that is not one of the special-use
+#               names email-validator refuses (RFC 6761 and others);
+#   at most 254 characters in all (the schema's maxLength).
+_ATEXT = "[a-zA-Z0-9!#$%&'*+=?^_`{|}~-]"
+_A, _H = "[a-zA-Z0-9]", "[a-zA-Z0-9-]"
+_LABEL = f"(?:{_A}(?:{_H}{{0,2}}{_A})?|{_A}{_H}(?:{_A}{_H}|-{_A}){_H}{{0,57}}{_A})"
+SPECIAL_USE_DOMAINS = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+EMAIL_PATTERN = (f"^(?:{_ATEXT}{{1,64}}|{_ATEXT}{{1,20}}(?:\\.{_ATEXT}{{1,20}}){{1,2}})"
+                 f"@(?:{_LABEL}\\.){{1,3}}{_none_of(SPECIAL_USE_DOMAINS, 20)}$")
+
+
+def _deliverable_syntax(address: str) -> str:
+    """email-validator's syntax check (no DNS), then lower case."""
+    try:
+        email_validator.validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"not an email address: {exc}") from None
+    return address.lower()
+
+
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN),
+                  AfterValidator(_deliverable_syntax),
+                  Field(description="an address: the pattern says which (ASCII, no quoted forms, "
+                                    "not a special-use domain such as .test or .local); stored "
+                                    "in lower case")]
 _EMAIL = TypeAdapter(Email)
+_NAME = TypeAdapter(Name)
+
+
+def _integral(value: Any) -> Any:
+    """A count sent as 3.0 is the count 3. JSON has one kind of number, and JSON Schema (so the
+    OpenAPI documents) counts 3.0 as an integer: refusing it would refuse what the document
+    allows. A fraction (1.5), a string ("3") and a boolean stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class InvalidRequest(ValueError):
     """A request the API must refuse with 400; the message says what to send instead."""
 
 
+def _any_case_fields(schema: dict[str, Any]) -> None:
+    """The document says what _fold_keys does: a property whose name is a field's name in
+    any case ("Evento", "EMAIL") is that field, and must be what the field must be; other
+    properties are ignored."""
+    schema["patternProperties"] = {
+        "^" + "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name) + "$":
+            {k: v for k, v in prop.items() if k != "title"}
+        for name, prop in schema.get("properties", {}).items()}
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True,
+                              json_schema_extra=_any_case_fields)
 
 
 class NewEvent(_Strict):
-    nombre: Name
-    capacidad: int = Field(gt=0, le=MAX_CAPACITY)
+    nombre: OwnName
+    capacidad: Annotated[int, BeforeValidator(_integral)] = Field(gt=0, le=MAX_CAPACITY)
     categoria: Name
 
 
 class NewBooking(_Strict):
     evento: Name
-    cantidad: int = Field(gt=0, le=MAX_TICKETS)
+    cantidad: Annotated[int, BeforeValidator(_integral)] = Field(gt=0, le=MAX_TICKETS)
     email: Email
 
 
@@ -73,7 +163,11 @@ def _explain(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         field = ".".join(str(x) for x in err["loc"]) or "body"
-        parts.append(f"{field}: {err['msg']}")
+        msg = err["msg"]
+        if err["type"] == "string_pattern_mismatch":  # the pattern is in /docs, not repeated here
+            msg = ("not an email address this API accepts" if field == "email"
+                   else "not a valid name (no '$', '/' or control characters)")
+        parts.append(f"{field}: {msg}")
     return "; ".join(parts)
 
 
@@ -82,17 +176,19 @@ BOOKING_SHAPE = f'{{"evento": text, "cantidad": integer 1..{MAX_TICKETS}, "email
 
 
 def parse_event(body: Any) -> NewEvent:
+    fields = _fold_keys(body, EVENT_SHAPE)
+    if isinstance(fields.get("nombre"), str):
+        check_own_name(fields["nombre"])  # before the pattern says the same, less plainly
     try:
-        event = NewEvent.model_validate(_fold_keys(body, EVENT_SHAPE))
+        return NewEvent.model_validate(fields)
     except ValidationError as exc:
         raise InvalidRequest(f"invalid event ({_explain(exc)}); send {EVENT_SHAPE}") from None
-    check_own_name(event.nombre)
-    return event
 
 
 def check_own_name(nombre: str) -> str:
     """The lab's own events (the checker's canary) are neither created nor cancelled through
-    the API: a cancelled canary would leave every later verdict inconclusive."""
+    the API: a cancelled canary would leave every later verdict inconclusive. OWN_NAME_PATTERN
+    states the same rule in the documents."""
     if nombre.startswith(RESERVED_PREFIX):
         raise InvalidRequest(f"names starting with {RESERVED_PREFIX!r} are the lab's own; choose another")
     return nombre
@@ -112,18 +208,21 @@ def check_object_id(value: str) -> str:
 
 
 def check_name(value: str, what: str = "nombre") -> str:
-    if (not value or len(value) > 120 or "$" in value or "/" in value
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
-        raise InvalidRequest(f"{what} {value[:40]!r} is not a valid name")
-    return value
+    """A name in a path segment: the rule of the body's names (Name), applied to the segment."""
+    try:
+        return _NAME.validate_python(value)
+    except ValidationError:
+        raise InvalidRequest(f"{what} {value[:40]!r} is not a valid name (1-120 characters, "
+                             "no '$', '/' or control characters)") from None
 
 
 def check_email(value: str) -> str:
-    """The address rule of NewBooking, for a path segment or a message."""
+    """The address rule of NewBooking (Email), for a path segment or a message."""
     try:
         return _EMAIL.validate_python(value)
     except ValidationError:
-        raise InvalidRequest(f"{value[:60]!r} is not an email address") from None
+        raise InvalidRequest(f"{value[:60]!r} is not an email address this API accepts "
+                             "(its pattern is in /docs)") from None
 
 
 # ---------------------------------------------------------------- the seed's JSON shapes

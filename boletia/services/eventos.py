@@ -43,17 +43,19 @@ def create_app(db=None, token: str | None = None) -> Flask:
         return jsonify(model.evento_json(found))
 
     @app.post("/eventos")
-    @api.validate(json=model.NewEvent, resp=http.answers(model.EventoOut, 400, 401, 413, 415),
+    @api.validate(json=model.NewEvent, resp=http.answers(model.EventoOut, 400, 401, 409, 413, 415),
                   skip_validation=True)
     @guard
     def create_event():
-        """Create an event (state A); the source and the sink copy it into inventario."""
+        """Create an event (state A); the source and the sink copy it into inventario (its
+        inventory, GET /reservas/eventos/{nombre} on the public API, appears a moment later).
+        409: an event of that name exists."""
         write = decisions.create_event(model.parse_event(http.json_body()))
         try:
             document = dict(write.document)
             db.eventos.insert_one(document)
         except DuplicateKeyError:
-            raise http.ApiError(400, f"ya existe un evento llamado {write.document['nombre']!r}; "
+            raise http.ApiError(409, f"ya existe un evento llamado {write.document['nombre']!r}; "
                                      "choose another name") from None
         except PyMongoError:
             raise http.ApiError(503, "the database did not confirm the event; it may or may not "
@@ -65,7 +67,8 @@ def create_app(db=None, token: str | None = None) -> Flask:
                   skip_validation=True)
     @guard
     def cancel_event(nombre: str):
-        """Cancel an event (state C; never deleted): its active reservations become C."""
+        """Cancel an event (state C; never deleted: GET still reads it, with state C): its
+        active reservations become C. Names starting with '__' are the lab's own: 400."""
         nombre = model.check_own_name(model.check_name(nombre))
         done = mongo.apply(db, decisions.cancel_event(nombre))
         if done is None:

@@ -19,19 +19,23 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_swagger_ui import get_swaggerui_blueprint
+from pydantic import TypeAdapter
 from pymongo.errors import PyMongoError
 from spectree import Response as Answers
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
-from boletia.domain.model import MAX_BODY_BYTES, NAME_PATTERN, ErrorOut, InvalidRequest
+from boletia.domain import model
+from boletia.domain.model import MAX_BODY_BYTES, ErrorOut, InvalidRequest
 
 # What each status means on these APIs, for every route that can answer it.
 MEANING = {
     400: "bad JSON, a bad field or path segment: the message says what to send",
     401: "missing or wrong bearer token",
     404: "no such thing (see the message)",
+    409: "it exists already (see the message)",
     413: f"body larger than {MAX_BODY_BYTES} bytes",
     415: "the body is not application/json",
     503: "the database did not answer in time; retry in a moment",
@@ -89,30 +93,94 @@ def answers(ok: Any, *errors: int, text: bool = False) -> Answers:
     return Answers(**codes)
 
 
-# What a path segment may be, as the routes check it (model.check_name / check_object_id /
-# check_email): documented, so a client (and the contract fuzz) knows the rule.
+# What a path segment may be, as the routes check it (model.check_name / check_own_name /
+# check_object_id / check_email): the schemas of the very types that check them, so a client
+# (and the contract fuzz) knows the rule. DELETE /eventos/{nombre} refuses the lab's own names.
+def _schema(kind: object) -> dict:
+    schema = TypeAdapter(kind).json_schema()
+    schema.pop("title", None)
+    return schema
+
+
 PATH_PARAMS = {
-    "nombre": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": NAME_PATTERN},
-    "evento": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": NAME_PATTERN},
-    "reserva_id": {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"},
-    "email": {"type": "string", "format": "email", "maxLength": 254},
+    "nombre": _schema(model.Name),
+    "evento": _schema(model.Name),
+    "reserva_id": {"type": "string", "pattern": f"^{model.OBJECT_ID.pattern}$",
+                   "description": "24 hexadecimal digits (another segment is a 400)"},
+    "email": _schema(model.Email),
+}
+OWN_PATH_PARAMS = {("delete", "nombre"): _schema(model.OwnName)}
+
+# The links, all of them, in one place: from each operation that creates something to the
+# operations that use what it created, and from each cancel to the read that shows it
+# cancelled and to the cancel that finds it cancelled already (OpenAPI 3 links, followed by a
+# client or by the stateful phase of a fuzzer). Keyed by the source operation; each link names
+# its target by operationId and where its parameter comes from.
+# Both creations are followed asynchronously by the pipeline (docs/architecture.md): a
+# reservation is written by the inventario consumer, an event's inventory by Connect's sink, so
+# right after the 200 the target may still answer 404 for a moment (the 404 says so). The
+# inventory of a new event (GET /reservas/eventos/{nombre}) is on the other API, where a link
+# of this document cannot point: POST /eventos says so in words.
+_RESERVA_ID, _NOMBRE = "$response.body#/Id", "$response.body#/Nombre"
+LINKS = {
+    ("post", "/reservas"): {
+        "GetReservation": ("get__reservas_{reserva_id}", "reserva_id", _RESERVA_ID),
+        "CancelReservation": ("delete__reservas_{reserva_id}", "reserva_id", _RESERVA_ID),
+    },
+    ("delete", "/reservas/{reserva_id}"): {
+        "GetCancelledReservation": ("get__reservas_{reserva_id}", "reserva_id",
+                                    "$request.path.reserva_id"),
+        "CancelReservationAgain": ("delete__reservas_{reserva_id}", "reserva_id",
+                                   "$request.path.reserva_id"),
+    },
+    ("post", "/eventos"): {
+        "GetEvent": ("get__eventos_{nombre}", "nombre", _NOMBRE),
+        "CancelEvent": ("delete__eventos_{nombre}", "nombre", _NOMBRE),
+    },
+    ("delete", "/eventos/{nombre}"): {
+        "GetCancelledEvent": ("get__eventos_{nombre}", "nombre", "$request.path.nombre"),
+        "CancelEventAgain": ("delete__eventos_{nombre}", "nombre", "$request.path.nombre"),
+    },
+}
+ASYNC_404 = {
+    "get__reservas_{reserva_id}": "no such reservation, or not yet: a booking's reservation is "
+                                  "written by the pipeline a moment after its 200",
+    "delete__reservas_{reserva_id}": "no such reservation, already cancelled, or not yet written "
+                                     "(a moment after the booking's 200)",
 }
 
 
+class NotLiteral(BaseConverter):
+    """One path segment, but not the literal sibling path: /reservas/<id> must not match
+    /reservas/eventos, or the inventory's path would advertise the id's methods (DELETE) in
+    its Allow header. Any other segment reaches the view, which answers 400 if it is not an
+    id (SPEC: 400 for an id that is not 24 hex digits)."""
+
+    regex = "(?!eventos$)[^/]+"
+
+
 def openapi(api: SpecTree, app: Flask) -> dict:
-    """The generated document, with text answers described as text/plain and the path
-    segments' rules filled in."""
+    """The generated document, with text answers described as text/plain, the path
+    segments' rules filled in, and the links."""
     api.app = app
     doc = json.loads(json.dumps(api.spec))
-    for path in doc.get("paths", {}).values():
-        for op in path.values():
+    for path_name, path in doc.get("paths", {}).items():
+        for method, op in path.items():
             for param in op.get("parameters", []):
                 if param.get("in") == "path" and param["name"] in PATH_PARAMS:
-                    param["schema"] = PATH_PARAMS[param["name"]]
-            op.get("responses", {}).pop("422", None)  # spectree's own validation: not used
-            ok = op.get("responses", {}).get("200", {})
+                    param["schema"] = OWN_PATH_PARAMS.get((method, param["name"]),
+                                                          PATH_PARAMS[param["name"]])
+            responses = op.get("responses", {})
+            responses.pop("422", None)  # spectree's own validation: not used
+            ok = responses.get("200", {})
             if not ok.get("content"):
                 ok["content"] = {TEXT: {"schema": {"type": "string"}}}
+            if op.get("operationId") in ASYNC_404 and "404" in responses:
+                responses["404"]["description"] = ASYNC_404[op["operationId"]]
+            links = LINKS.get((method, path_name))
+            if links:
+                ok["links"] = {name: {"operationId": target, "parameters": {param: value}}
+                               for name, (target, param, value) in links.items()}
     return doc
 
 
@@ -154,6 +222,7 @@ def only_json_bodies() -> Response | None:
 
 def create_app(name: str, api: SpecTree) -> Flask:
     app = Flask(name)
+    app.url_map.converters["not_literal"] = NotLiteral
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
     app.json.ensure_ascii = False

@@ -53,7 +53,7 @@ def create_app(db=None, design: str | None = None) -> Flask:
         found = db.reservas.find({"evento": evento, "email": email}).sort("_id")
         return jsonify([model.reserva_json(d) for d in found])
 
-    @app.get("/reservas/<reserva_id>")
+    @app.get("/reservas/<not_literal:reserva_id>")
     @api.validate(resp=http.answers(model.ReservaOut, 400, 404), skip_validation=True)
     def get_reservation(reserva_id: str):
         """One reservation by id (24 hexadecimal digits)."""
@@ -88,11 +88,12 @@ def create_app(db=None, design: str | None = None) -> Flask:
                                            "estado": model.ACTIVE, "email": req.email,
                                            "cantidad": req.cantidad}))
 
-    @app.delete("/reservas/<reserva_id>")
+    @app.delete("/reservas/<not_literal:reserva_id>")
     @api.validate(resp=http.answers("reserva Id: <id> Cliente: <email> Evento: <evento> cancelada",
                                     400, 404, text=True), skip_validation=True)
     def cancel(reserva_id: str):
-        """Cancel a reservation (state X); the tickets come back through boletia.reservas."""
+        """Cancel a reservation (state X; never deleted: GET still reads it, with state X);
+        the tickets come back through boletia.reservas."""
         oid = ObjectId(model.check_object_id(reserva_id))
         done = mongo.apply(db, decisions.cancel_booking(oid))
         if done is None:

@@ -213,7 +213,7 @@ def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
         ("POST", f"{e}/eventos", b'{"nombre": {"$gt": ""}, "capacidad": 5, "categoria": "c"}',
          token, 400),
         ("POST", f"{e}/eventos", json.dumps({"nombre": nombre, "capacidad": 5,
-                                             "categoria": "c"}).encode(), token, 400),  # duplicate
+                                             "categoria": "c"}).encode(), token, 409),  # duplicate
         ("POST", f"{e}/eventos", b"x" * 10000, token, 413),
         ("DELETE", f"{e}/eventos/no%20existe", None, token, 404),
         ("GET", f'{e}/eventos/{{"$ne": null}}', None, token, 400),

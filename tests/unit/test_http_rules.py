@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from boletia.domain import model
 from boletia.services import eventos, reservas
 
 
@@ -91,3 +92,50 @@ def test_the_openapi_documents_every_status_each_route_can_answer(public, admin)
         for path in doc["paths"].values():
             for op in path.values():
                 assert "503" in op["responses"], "the database may always be away"
+
+
+def test_the_inventorys_path_advertises_only_its_own_methods(public):
+    """/reservas/<id> must not take 'eventos' for an id: OPTIONS advertised DELETE there."""
+    assert "DELETE" not in public.options("/reservas/eventos").headers["Allow"]
+    r = public.delete("/reservas/eventos")
+    assert r.status_code == 405 and "DELETE" not in r.headers["Allow"]
+    assert "DELETE" in public.options("/reservas/" + "a" * 24).headers["Allow"]
+
+
+def test_the_documents_state_the_rules_the_routes_apply(admin, public):
+    e = admin.get("/openapi.json").get_json()
+    r = public.get("/openapi.json").get_json()
+    assert "409" in e["paths"]["/eventos"]["post"]["responses"]
+    (cancel_name,) = e["paths"]["/eventos/{nombre}"]["delete"]["parameters"]
+    assert cancel_name["schema"]["pattern"] == model.OWN_NAME_PATTERN
+    assert e["components"]["schemas"]["NewEvent"]["properties"]["nombre"]["pattern"] == model.OWN_NAME_PATTERN
+    path_email = next(p for p in r["paths"]["/reservas/{evento}/{email}"]["get"]["parameters"]
+                      if p["name"] == "email")
+    body_email = r["components"]["schemas"]["NewBooking"]["properties"]["email"]
+    assert path_email["schema"]["pattern"] == body_email["pattern"] == model.EMAIL_PATTERN
+    assert "format" not in body_email  # the pattern is the rule; "email" format is a wider one
+
+
+def test_each_creation_and_cancel_links_to_what_follows_it(admin, public):
+    ops = {}
+    for doc in (admin.get("/openapi.json").get_json(), public.get("/openapi.json").get_json()):
+        ops.update({op["operationId"]: op for path in doc["paths"].values() for op in path.values()})
+    links = {**ops["post__eventos"]["responses"]["200"]["links"],
+             **ops["post__reservas"]["responses"]["200"]["links"]}
+    assert {(v["operationId"], *v["parameters"].items()) for v in links.values()} == {
+        ("get__eventos_{nombre}", ("nombre", "$response.body#/Nombre")),
+        ("delete__eventos_{nombre}", ("nombre", "$response.body#/Nombre")),
+        ("get__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id")),
+        ("delete__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id"))}
+    assert all(v["operationId"] in ops for v in links.values())
+    again = {**ops["delete__eventos_{nombre}"]["responses"]["200"]["links"],
+             **ops["delete__reservas_{reserva_id}"]["responses"]["200"]["links"]}
+    assert {(v["operationId"], *v["parameters"].items()) for v in again.values()} == {
+        ("get__eventos_{nombre}", ("nombre", "$request.path.nombre")),
+        ("delete__eventos_{nombre}", ("nombre", "$request.path.nombre")),
+        ("get__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id")),
+        ("delete__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id"))}
+
+
+def test_a_lookup_by_address_applies_the_bookings_rule(public):
+    assert public.get("/reservas/Opera/6%232@c.test").status_code == 400  # special-use domain
