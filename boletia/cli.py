@@ -229,11 +229,23 @@ def images_cmd(auto: Annotated[bool, typer.Option("--auto", help="(default) offi
                                                      "network (a much larger image)")] = False,
                ) -> None:
     """Build (or pull) the docker runtime's images, the official or the offline set, and say which."""
+    import time
+
+    from rich.markup import escape
+
     from boletia.lab.runtimes import images
 
     try:
-        console.print(images.main(official=official, offline=offline, auto=auto, jupyter=jupyter,
-                                  report=lambda m: console.print(f"  [green]✓[/] {m}")))
+        with console.status("building the images…") as spinner:
+            begun = time.monotonic()
+
+            def progress(step: str) -> None:  # the step under way, with the time so far
+                spinner.update(f"{escape(step)}  [dim]({time.monotonic() - begun:.0f} s so far)[/]")
+
+            done = images.main(official=official, offline=offline, auto=auto, jupyter=jupyter,
+                               report=lambda m: console.print(f"  [green]✓[/] {escape(m)}"),
+                               progress=progress)
+        console.print(done)
     except LabError as exc:
         _fail(exc)
 

@@ -403,7 +403,8 @@ def test_cli_images_builds_the_set_asked_for_and_says_which(tmp_path, monkeypatc
     from boletia import cli
 
     rec, real = Recorder(), images.Images
-    monkeypatch.setattr(images, "Images", lambda report: real(run=rec, report=report, lab_dir=tmp_path))
+    monkeypatch.setattr(images, "Images", lambda report, progress=None: real(
+        run=rec, report=report, progress=progress, lab_dir=tmp_path))
     result = CliRunner().invoke(cli.app, ["lab", "images", "--offline"])
     assert result.exit_code == 0, result.output
     assert "offline image set ready" in result.output and "ONE SecantusDB member" in result.output
