@@ -240,7 +240,11 @@ def images_cmd(auto: Annotated[bool, typer.Option("--auto", help="(default) offi
             begun = time.monotonic()
 
             def progress(step: str) -> None:  # the step under way, with the time so far
-                spinner.update(f"{escape(step)}  [dim]({time.monotonic() - begun:.0f} s so far)[/]")
+                said = f"{escape(step)}  [dim]({time.monotonic() - begun:.0f} s so far)[/]"
+                if console.is_terminal:
+                    spinner.update(said)
+                else:  # a log (CI, a pipe) gets no spinner: one line a step
+                    console.print(f"  … {said}")
 
             done = images.main(official=official, offline=offline, auto=auto, jupyter=jupyter,
                                report=lambda m: console.print(f"  [green]✓[/] {escape(m)}"),

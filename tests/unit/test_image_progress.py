@@ -79,3 +79,18 @@ def test_without_progress_nothing_is_streamed(tmp_path):
     images.Images(run=engine.run, stream=lambda *a: (_ for _ in ()).throw(AssertionError("streamed")),
                   lab_dir=tmp_path).build("official")
     assert any(c[:2] == ["docker", "build"] for c in engine.calls)
+
+
+def test_the_cli_prints_each_step_when_its_output_is_a_log(tmp_path, monkeypatch):
+    """No terminal (CI, a pipe): no spinner to update, so each step is a line of the log."""
+    from typer.testing import CliRunner
+
+    from boletia import cli
+
+    engine, real = FakeEngine(), images.Images
+    monkeypatch.setattr(images, "Images", lambda report, progress=None: real(
+        run=engine.run, stream=engine.stream, report=report, progress=progress, lab_dir=tmp_path))
+    out = CliRunner().invoke(cli.app, ["lab", "images", "--official"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "build boletia:lab: step 2/3: RUN pip install -r requirements-core.lock" in out.output
+    assert "official image set ready" in out.output
