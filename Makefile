@@ -4,7 +4,8 @@
 #               runtime, then the docker runtime for real (scripts/test-docker.sh: as root, or with
 #               an engine that answers; otherwise it says it was not tested)
 #   make test-docker   only the docker stage, required (BOLETIA_TEST_DOCKER=yes)
-VENV ?= .venv
+# .venv, or the active conda environment when it has this checkout's package (environment.yml)
+VENV ?= $(shell scripts/bootstrap.sh --print-env)
 BIN := $(VENV)/bin
 
 .PHONY: lab test test-docker setup down lint unit integration benchmark clean

@@ -1,28 +1,91 @@
-"""`boletia`: run the lab, its services and its experiments from one command."""
+"""`boletia`: run the lab, its services and its experiments from one command.
+
+Every choice (runtime, design, component, consumer, scenario) is an enum built from the one
+list of its values, so `--help` lists them and the shell completes them
+(`boletia --install-completion`). Commands are shown in panels for a newcomer (`PANELS`).
+"""
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from boletia import designs
-from boletia.lab.components import CONSUMERS, SERVICES
+from boletia import config
+from boletia.lab.components import APPS, COMPONENTS, CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
+from boletia.lab.experiments.chaos import SCENARIOS
+from boletia.lab.runtimes.docker import EXTRAS
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.port import RUNTIMES
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+
+def choices(name: str, values: Iterable[str]) -> type[enum.StrEnum]:
+    """A typer choice built from the one list of its values: `--help` lists them, the shell
+    completes them, and a value outside them is refused before any command runs."""
+    return enum.StrEnum(name, [(v, v) for v in dict.fromkeys(values)])
+
+
+Runtime = choices("Runtime", RUNTIMES)
+Design = choices("Design", config.DESIGNS)
+# every name a component has on some runtime: the local runtime's, the replica-set members of
+# the container runtimes (mongo-1..3), and their extra containers (jupyter); the runtime
+# asked says which of them it runs
+Component = choices("Component", [n for c in COMPONENTS for n in (c.name, *c.instances())] + [*EXTRAS])
+Consumer = choices("Consumer", CONSUMERS)
+App = choices("App", APPS)
+Scenario = choices("Scenario", SCENARIOS)
+Fault = choices("Fault", ("crash", "delay", "clear"))
+
+
+def _listed(choice: type[enum.StrEnum]) -> str:
+    return "one of: " + ", ".join(choice)
+
+
+# the long lists: a short name in the usage line, every value in the help
+ComponentArg = Annotated[Component, typer.Argument(metavar="COMPONENT", help=_listed(Component))]
+
+
+def _version(show: bool) -> None:
+    if show:
+        try:
+            sys.stdout.write(f"boletia {version('boletia')}\n")
+        except PackageNotFoundError:  # a checkout on sys.path, not installed
+            sys.stdout.write("boletia (not installed: run `make setup`)\n")
+        raise typer.Exit()
+
+
+class _InPanels(TyperGroup):
+    """Lists its commands panel by panel, in `PANELS`' order."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        order = [n for panels in PANELS.values() for names in panels.values() for n in names]
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+
+
+app = typer.Typer(cls=_InPanels, no_args_is_help=True, add_completion=True,
                   help="Boletia lab: ticket selling on Kafka, Kafka Connect and MongoDB.")
-lab = typer.Typer(no_args_is_help=True, help="Bring the lab up and down; inject failures.")
+lab = typer.Typer(cls=_InPanels, no_args_is_help=True, help="Bring the lab up and down; inject failures.")
 app.add_typer(lab, name="lab")
 
+
+@app.callback()
+def _main(show_version: Annotated[bool | None, typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the version and exit")] = None) -> None:
+    pass
+
+
 console = Console(stderr=True)
-RuntimeOpt = Annotated[str, typer.Option("--runtime", "-r", help=f"one of {', '.join(RUNTIMES)}")]
+RuntimeOpt = Annotated[Runtime, typer.Option("--runtime", "-r", help="where the lab runs")]
 
 
 def _fail(exc: Exception) -> None:
@@ -32,16 +95,15 @@ def _fail(exc: Exception) -> None:
 
 def _runtime(name: str):
     try:
-        return get_runtime(name)
+        return get_runtime(str(name))
     except LabError as exc:
         _fail(exc)
 
 
 @lab.command()
 def up(runtime: RuntimeOpt = "local",
-       design: Annotated[str | None, typer.Option(
-           help=f"{designs.help_text()} (default {designs.DEFAULT}); kept for later runs")] = None
-       ) -> None:
+       design: Annotated[Design | None, typer.Option(
+           help="default: the lab's, else fixed; kept for later runs")] = None) -> None:
     """Start every component and wait until each is healthy (a second `up` changes nothing)."""
     rt = _runtime(runtime)
     try:
@@ -51,7 +113,7 @@ def up(runtime: RuntimeOpt = "local",
                     spinner.update(f"first run: fetching jars from Maven Central, {msg}")
                 else:
                     console.print(f"  [green]✓[/] {msg}")
-            rt.up(report=report, design=design)
+            rt.up(report=report, design=design and design.value)
     except (LabError, TimeoutError) as exc:
         _fail(exc)
     _print_status(rt)
@@ -116,44 +178,44 @@ def status(runtime: RuntimeOpt = "local",
 
 
 @lab.command()
-def logs(component: str, runtime: RuntimeOpt = "local",
+def logs(component: ComponentArg, runtime: RuntimeOpt = "local",
          lines: Annotated[int, typer.Option("-n", help="lines from the end")] = 50) -> None:
     """The end of one component's log."""
     try:
-        sys.stdout.write(_runtime(runtime).logs(component, lines) + "\n")
+        sys.stdout.write(_runtime(runtime).logs(component.value, lines) + "\n")
     except LabError as exc:
         _fail(exc)
 
 
-def _verb(verb: str, component: str, runtime: str) -> None:
+def _verb(verb: str, component: Component, runtime: Runtime) -> None:
     rt = _runtime(runtime)
     try:
-        getattr(rt, verb)(component)
+        getattr(rt, verb)(component.value)
     except (LabError, TimeoutError) as exc:
         _fail(exc)
     console.print(f"{component}: {verb} done")
 
 
 @lab.command()
-def kill(component: str, runtime: RuntimeOpt = "local") -> None:
+def kill(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
     """SIGKILL a component (no clean shutdown), as a crash would."""
     _verb("kill", component, runtime)
 
 
 @lab.command()
-def pause(component: str, runtime: RuntimeOpt = "local") -> None:
+def pause(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
     """Freeze a component (SIGSTOP): it holds its sockets but answers nothing."""
     _verb("pause", component, runtime)
 
 
 @lab.command()
-def resume(component: str, runtime: RuntimeOpt = "local") -> None:
+def resume(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
     """Unfreeze a paused component."""
     _verb("resume", component, runtime)
 
 
 @lab.command()
-def restart(component: str, runtime: RuntimeOpt = "local") -> None:
+def restart(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
     """Stop (if running) and start one component, waiting until it is healthy."""
     _verb("restart", component, runtime)
 
@@ -167,11 +229,27 @@ def images_cmd(auto: Annotated[bool, typer.Option("--auto", help="(default) offi
                                                      "network (a much larger image)")] = False,
                ) -> None:
     """Build (or pull) the docker runtime's images, the official or the offline set, and say which."""
+    import time
+
+    from rich.markup import escape
+
     from boletia.lab.runtimes import images
 
     try:
-        console.print(images.main(official=official, offline=offline, auto=auto, jupyter=jupyter,
-                                  report=lambda m: console.print(f"  [green]✓[/] {m}")))
+        with console.status("building the images…") as spinner:
+            begun = time.monotonic()
+
+            def progress(step: str) -> None:  # the step under way, with the time so far
+                said = f"{escape(step)}  [dim]({time.monotonic() - begun:.0f} s so far)[/]"
+                if console.is_terminal:
+                    spinner.update(said)
+                else:  # a log (CI, a pipe) gets no spinner: one line a step
+                    console.print(f"  … {said}")
+
+            done = images.main(official=official, offline=offline, auto=auto, jupyter=jupyter,
+                               report=lambda m: console.print(f"  [green]✓[/] {escape(m)}"),
+                               progress=progress)
+        console.print(done)
     except LabError as exc:
         _fail(exc)
 
@@ -201,47 +279,47 @@ def token(runtime: RuntimeOpt = "local") -> None:
 
 
 @lab.command()
-def design(name: Annotated[str, typer.Argument(help=designs.help_text())],
+def design(name: Design,
            runtime: RuntimeOpt = "local") -> None:
     """Switch the running lab to another design (connectors, services and consumers are
     reconfigured and restarted)."""
     rt = _runtime(runtime)
     try:
-        rt.set_design(name, report=lambda m: console.print(f"  [green]✓[/] {m}"))
+        rt.set_design(name.value, report=lambda m: console.print(f"  [green]✓[/] {m}"))
     except (LabError, ValueError) as exc:
         _fail(exc)
 
 
 @lab.command()
-def crash(consumer: str, times: Annotated[int, typer.Option(min=1)] = 1,
+def crash(consumer: Consumer, times: Annotated[int, typer.Option(min=1)] = 1,
           topic: Annotated[str | None, typer.Option(help="only messages of this topic")] = None,
           runtime: RuntimeOpt = "local") -> None:
     """Make a consumer crash after its next write(s), before committing: the message comes back."""
-    _fault(runtime, lambda rt: rt.crash_consumer(consumer, times, topic),
+    _fault(runtime, lambda rt: rt.crash_consumer(consumer.value, times, topic),
            f"{consumer} will crash after its next {times} write(s), before the commit")
 
 
 @lab.command()
-def slow(consumer: str, seconds: Annotated[float, typer.Argument(min=0)],
+def slow(consumer: Consumer, seconds: Annotated[float, typer.Argument(min=0)],
          runtime: RuntimeOpt = "local") -> None:
     """Slow a consumer down: sleep SECONDS before each commit (0 = full speed)."""
-    _fault(runtime, lambda rt: rt.slow_consumer(consumer, seconds),
+    _fault(runtime, lambda rt: rt.slow_consumer(consumer.value, seconds),
            f"{consumer}: {seconds}s per message")
 
 
 @lab.command("fail-writes")
 def fail_writes(times: Annotated[int, typer.Argument(min=1)],
-                service: Annotated[str | None, typer.Option(
-                    help="only this service's writes (e.g. inventario)")] = None,
+                service: Annotated[App | None, typer.Option(
+                    help="only the writes of this service or consumer")] = None,
                 runtime: RuntimeOpt = "local") -> None:
     """Make the next TIMES MongoDB writes fail (a fail point), optionally for one service."""
-    _fault(runtime, lambda rt: rt.fail_writes(times, service),
+    _fault(runtime, lambda rt: rt.fail_writes(times, service and service.value),
            f"next {times} writes{' of ' + service if service else ''} will fail")
 
 
 @lab.command("dead-letters")
 def dead_letters(replay: Annotated[str | None, typer.Option(
-                     help="publish this one (topic[partition]@offset) back onto its topic")] = None,
+                     help=r"publish this one (topic\[partition]@offset) back onto its topic")] = None,
                  runtime: RuntimeOpt = "local") -> None:
     """The messages the consumers gave up on, with why; --replay one after fixing its cause."""
     from boletia.lab.notebook import observe
@@ -266,27 +344,22 @@ def dead_letters(replay: Annotated[str | None, typer.Option(
 
 
 @lab.command("arm", hidden=True)
-def arm(consumer: str, fault: Annotated[str, typer.Argument(help="crash | delay | clear")],
+def arm(consumer: Consumer, fault: Fault,
         value: Annotated[float, typer.Argument(min=0)] = 1,
         topic: Annotated[str | None, typer.Option()] = None) -> None:
     """Arm a fault for a consumer of THIS machine or container (the container runtimes run it
     inside the consumer's container, where its hooks read the lab directory)."""
-    from boletia import config
     from boletia.lab import hooks
 
-    if consumer not in CONSUMERS:
-        _fail(LabError(f"{consumer} is not a consumer; consumers: {', '.join(CONSUMERS)}"))
     lab_dir = config.settings().lab_dir
     if fault == "clear":
-        hooks.disarm(lab_dir, consumer)
-    elif fault in ("crash", "delay"):
+        hooks.disarm(lab_dir, consumer.value)
+    else:
         kind = hooks.CRASH if fault == "crash" else hooks.DELAY
         if value == 0:
-            hooks.disarm(lab_dir, consumer, kind)
+            hooks.disarm(lab_dir, consumer.value, kind)
         else:
-            hooks.arm(lab_dir, consumer, kind, int(value) if fault == "crash" else value, topic)
-    else:
-        _fail(LabError(f"unknown fault {fault!r}; use crash, delay or clear"))
+            hooks.arm(lab_dir, consumer.value, kind, int(value) if fault == "crash" else value, topic)
     console.print(f"{consumer}: {fault} {value if fault != 'clear' else ''}".strip())
 
 
@@ -395,8 +468,8 @@ BENCH_RATES = "20,40,80,120,160,200,240,280,320"
 
 
 @app.command()
-def bench(designs: Annotated[str, typer.Option(  # the option; the help reads the registry
-              help="comma-separated, of: " + ",".join(designs.NAMES))] = "fixed,txn,seed",
+def bench(designs: Annotated[str, typer.Option(
+              help=f"comma-separated, of: {','.join(config.DESIGNS)}")] = "fixed,txn,seed",
           rates: Annotated[str, typer.Option(help="offered bookings/s, rising")] = BENCH_RATES,
           seconds: Annotated[float, typer.Option(min=1, max=600, help="measured, per rate")] = 10,
           lead_in: Annotated[float, typer.Option(
@@ -441,27 +514,22 @@ app.add_typer(chaos, name="chaos")
 @chaos.command("list")
 def chaos_list() -> None:
     """Every scenario, one line each."""
-    from boletia.lab.experiments.chaos import SCENARIOS
-
     for s in SCENARIOS.values():
         shows = f"  [seed shows: {s.breaks_seed}]" if s.breaks_seed else ""
         sys.stdout.write(f"{s.name:30s} {s.about}{shows}\n")
 
 
 @chaos.command("run")
-def chaos_run(name: str,
-              design: Annotated[str, typer.Option(help=designs.help_text())] = designs.DEFAULT,
+def chaos_run(name: Annotated[Scenario, typer.Argument(
+                  metavar="NAME", help=f"{_listed(Scenario)} (`boletia chaos list` says what each does)")],
+              design: Design = "fixed",
               seed: int = 1, runtime: RuntimeOpt = "local") -> None:
     """Load + fault + recovery + proof + check; prints a JSON summary.
     Exit 0 clean, 1 violated, 2 inconclusive (the fault did not fire, or a wait timed out)."""
     from boletia.lab.experiments import chaos as chaos_mod
 
     try:
-        design = designs.check(design)
-    except designs.UnknownDesign as exc:
-        _fail(exc)
-    try:
-        summary = chaos_mod.run(name, design, seed, rt=_runtime(runtime),
+        summary = chaos_mod.run(name.value, design.value, seed, rt=_runtime(runtime),
                                 report=lambda m: console.print(f"  {m}"))
     except (LabError, TimeoutError) as exc:
         _fail(exc)
@@ -472,17 +540,30 @@ def chaos_run(name: str,
         raise typer.Exit(1 if summary["verdict"] == "violated" else 2)
 
 
-batch_app = typer.Typer(add_completion=False)
+class _JupyterOrSubcommand(TyperGroup):
+    """`boletia notebooks [jupyter lab options]` opens JupyterLab; `boletia notebooks run ...`
+    is a subcommand with its own options and help. Whatever does not name a subcommand
+    (`--ServerApp.x=1`) goes to JupyterLab."""
+
+    def invoke(self, ctx: typer.Context):
+        first = ctx._protected_args[:1]
+        if first and first[0] not in self.commands:
+            ctx.args, ctx._protected_args = [*ctx._protected_args, *ctx.args], []
+        return super().invoke(ctx)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+notebooks_app = typer.Typer(cls=_JupyterOrSubcommand, invoke_without_command=True,
+                            context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+app.add_typer(notebooks_app, name="notebooks")
+
+
+@notebooks_app.callback()
 def notebooks(ctx: typer.Context,
               port: Annotated[int, typer.Option(help="JupyterLab's port")] = 8888) -> None:
     """Open JupyterLab at the repository's root (loopback only), with the lab's command on the
     terminals' PATH; further options go to `jupyter lab`. `boletia notebooks run NOTEBOOK
-    --grid NAME=v1,v2 ...` runs a lesson as a papermill batch instead (see --help there)."""
-    if ctx.args and ctx.args[0] == "run":
-        typer.main.get_command(batch_app)(ctx.args[1:], prog_name="boletia notebooks run")
+    --grid NAME=v1,v2 ...` runs a lesson as a papermill batch instead (see its --help)."""
+    if ctx.invoked_subcommand:
         return
     import os
     import shutil
@@ -505,7 +586,7 @@ def notebooks(ctx: typer.Context,
     os.execv(jupyter, [*args, *ctx.args])
 
 
-@batch_app.command()
+@notebooks_app.command("run")
 def notebooks_run(notebook: Annotated[str, typer.Argument(help="e.g. notebooks/07-race-statistics.ipynb")],
                   grid: Annotated[list[str] | None, typer.Option(
                       help="NAME=v1,v2 or NAME=a-b; repeat for more axes")] = None,
@@ -579,9 +660,9 @@ def serve(service: Annotated[str, typer.Argument(help=" | ".join(SERVICES))],
 
 @app.command()
 def doctor() -> None:
-    """Check this machine before a local lab starts: cores, memory, disk, Java, Maven, ports."""
-    from boletia import config
-    from boletia.lab.setup.doctor import examine
+    """Check this machine before a local lab starts: cores, memory, disk, Java, Maven, ports
+    (a port this lab's own running process holds is fine)."""
+    from boletia.lab.runtimes.local.doctor import examine
 
     findings = examine(config.settings())
     table = Table("check", "", "found", "what to do")
@@ -622,6 +703,33 @@ def consume(consumer: Annotated[str, typer.Argument(help=" | ".join(CONSUMERS))]
 
     os.environ.setdefault("BOLETIA_CONSUMER_HOOKS", SPEC)
     _product(consumer)
+
+
+# ---------------------------------------------------------------- the help, for a newcomer
+# Each command's panel in `--help`, in one table (in the order a newcomer meets them).
+PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
+    app: {"Lab": ("doctor", "lab"),
+          "Lessons": ("notebooks",),
+          "Experiments": ("load", "check", "bench", "chaos"),
+          "Grading": ("grade",),
+          "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
+    lab: {"Run the lab": ("up", "status", "logs", "token", "design", "ui", "down", "images",
+                          "bootstrap"),
+          "Break it": ("kill", "pause", "resume", "restart", "crash", "slow", "fail-writes",
+                       "clear-faults", "dead-letters", "arm")},
+}
+
+
+def _place_in_panels() -> None:
+    for group, panels in PANELS.items():
+        where = {name: panel for panel, names in panels.items() for name in names}
+        for info in [*group.registered_commands, *group.registered_groups]:
+            callback = getattr(info, "callback", None)
+            name = info.name or typer.main.get_command_name(callback.__name__)
+            info.rich_help_panel = where.get(name, info.rich_help_panel)
+
+
+_place_in_panels()
 
 
 def main() -> None:

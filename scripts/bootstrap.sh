@@ -4,11 +4,35 @@
 # and a virtualenv with the boletia package.
 # The jars (Kafka, Connect, the MongoDB connector) are fetched from Maven Central by the first
 # `boletia lab up`, which shows the download's progress.
+#
+# The conda route (`conda env create -f environment.yml && conda activate boletia-lab`) puts
+# every dependency and this checkout's package in the conda environment: an active one that
+# imports this checkout's boletia is used as is, instead of a second virtualenv.
+# `scripts/bootstrap.sh --print-env` prints the environment chosen and stops (the Makefile's
+# $(VENV)); VENV=... chooses one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
+
+# the active conda environment runs this checkout's package (environment.yml's `-e .`)
+conda_has_boletia() {
+  [ -n "${CONDA_PREFIX:-}" ] && [ -x "$CONDA_PREFIX/bin/python" ] || return 1
+  local here=$PWD  # asked from elsewhere: from here, `import boletia` finds ./boletia anyway
+  (cd / && "$CONDA_PREFIX/bin/python" -c \
+    'import sys, boletia; sys.exit(not boletia.__file__.startswith(sys.argv[1]))' "$here/") \
+    >/dev/null 2>&1
+}
+conda=""
+if [ -z "${VENV:-}" ] && conda_has_boletia; then
+  VENV=$CONDA_PREFIX
+  conda=yes
+fi
 VENV=${VENV:-.venv}
+if [ "${1:-}" = "--print-env" ]; then
+  echo "$VENV"
+  exit 0
+fi
 
 need_java() {
   command -v java >/dev/null 2>&1 || return 0
@@ -41,7 +65,9 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
+if [ -n "$conda" ]; then
+  echo "==> using the active conda environment $VENV (it has this checkout's package)"
+elif [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating $VENV"
   "$PY" -m venv "$VENV"
 fi
@@ -51,7 +77,7 @@ fi
 stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "==> installing the pinned dependencies (requirements.lock) and the boletia package into $VENV (a minute or two)"
-  "$VENV/bin/pip" install -q --upgrade pip
+  [ -n "$conda" ] || "$VENV/bin/pip" install -q --upgrade pip  # conda's pip is conda's to upgrade
   "$VENV/bin/pip" install -q -r requirements.lock
   "$VENV/bin/pip" install -q --no-deps -e .
   rm -f "$VENV"/.installed-* && touch "$stamp"

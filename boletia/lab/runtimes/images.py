@@ -28,13 +28,20 @@ copies code, so the engine's layer cache answers. The build context is a staged 
 files the Dockerfiles read (`stage_context`), never the whole checkout (its virtualenv, lab
 data and jars would be sent to the engine on every build).
 
+A build takes minutes the first time: each step is shown as it starts (`build_step` reads
+the engine's `Step 3/9 : RUN ...` lines, or BuildKit's `#7 [app 3/9] RUN ...`), so `boletia
+lab images` says what it is doing instead of staying silent.
+
 Which set was built last is recorded in `<lab dir>/docker/image-set`; the docker runtime
 brings that set up and gives compose its variables (`ImageSet.variables`).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -42,7 +49,10 @@ from pathlib import Path
 
 from boletia import config
 from boletia.lab.errors import LabError
-from boletia.lab.runtimes.shell import Runner, run_command
+from boletia.lab.runtimes.shell import TIMEOUT, Runner, run_command
+
+# runs a command, handing each line of its output to the callback as it comes
+Streamer = Callable[[list[str], Callable[[str], None]], subprocess.CompletedProcess]
 
 CHOICES = ("auto", "official", "offline")
 PROBE_IMAGE = "apache/kafka:4.1.1"
@@ -217,21 +227,78 @@ def stage_context(repo: Path, dest: Path) -> Path:
     return dest
 
 
+# ---------------------------------------------------------------------- progress
+_LEGACY_STEP = re.compile(r"^Step (\d+)/(\d+) : (.+)$")
+_BUILDKIT_STEP = re.compile(r"^#\d+ \[(?:([\w.-]+) )?(\d+)/(\d+)\] (.+)$")
+
+
+def build_step(line: str) -> str | None:
+    """The step a build's output line starts, said short (`step 3/9: RUN pip install ...`), or
+    None for any other line (a step's own output)."""
+    line = line.strip()
+    if m := _LEGACY_STEP.match(line):
+        n, total, what = m.groups()
+        stage = ""
+    elif m := _BUILDKIT_STEP.match(line):
+        stage, n, total, what = m.groups()
+        stage = f" ({stage})" if stage else ""
+    else:
+        return None
+    what = " ".join(what.split())
+    return f"step {n}/{total}{stage}: {what[:70] + '…' if len(what) > 70 else what}"
+
+
+def stream_command(cmd: list[str], on_line: Callable[[str], None],
+                   timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+    """`run_command`, with each line of the output (stdout and stderr together) handed to
+    `on_line` as it comes; on failure the output is the error's text too."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace", bufsize=1)
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, stop)
+    timer.start()
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+        code = proc.wait()
+    finally:
+        timer.cancel()
+    out = "".join(lines)
+    if timed_out.is_set():
+        code, out = 124, out + f"\ntimed out after {timeout:.0f}s: {' '.join(cmd[:6])}"
+    return subprocess.CompletedProcess(cmd, code, out, out if code else "")
+
+
 # ---------------------------------------------------------------------- engine calls
 class Images:
     """Builds or pulls a set through one injectable command runner (tests pass a recorder)."""
 
     def __init__(self, run: Runner | None = None, report: Callable[[str], None] = lambda m: None,
-                 lab_dir: Path | None = None):
+                 lab_dir: Path | None = None, progress: Callable[[str], None] | None = None,
+                 stream: Streamer | None = None):
         self.run = run or run_command
         self.report = report
+        # a long step's progress (`progress`), read from the command's output as it comes
+        # (`stream`: the real engine's by default; tests pass their own)
+        self.progress = progress
+        self.stream = stream or (stream_command if run is None else None)
         self.lab_dir = (lab_dir or config.settings().lab_dir).resolve()
 
-    def _call(self, cmd: list[str], what: str) -> str:
+    def _call(self, cmd: list[str], what: str, live: bool = False) -> str:
         if self.run is run_command and shutil.which("docker") is None:
             raise LabError("building the lab's images needs Docker (the `docker` command was not "
                            "found): run scripts/docker-engine.sh, or use --runtime local")
-        out = self.run(cmd)
+        if live and self.progress and self.stream:
+            out = self.stream(cmd, self._shown(what))
+        else:
+            out = self.run(cmd)
         if out.returncode != 0:
             err = (out.stderr or "").strip()
             if "Cannot connect to the Docker daemon" in err:
@@ -298,16 +365,28 @@ class Images:
         record(self.lab_dir, image_set, jupyter)
         return image_set, timings
 
+    def _shown(self, what: str) -> Callable[[str], None]:
+        """What a long step's output lines say, as progress: a build's steps; the base image's
+        own lines (`==> ...`)."""
+        def on_line(line: str) -> None:
+            step = build_step(line) or (line[4:] if line.startswith("==> ") else None)
+            if step:
+                self.progress(f"{what.removeprefix('docker ')}: {step}")
+        return on_line
+
     def _timed(self, cmd: list[str], what: str) -> float:
         started = time.monotonic()
-        self._call(cmd, what)
+        if self.progress:
+            self.progress(what.removeprefix("docker "))
+        self._call(cmd, what, live=True)
         seconds = time.monotonic() - started
         self.report(f"{what.removeprefix('docker ')} ({seconds:.1f} s)")
         return seconds
 
 
 def main(official: bool = False, offline: bool = False, auto: bool = False, jupyter: bool = False,
-         report: Callable[[str], None] = lambda m: None) -> str:
+         report: Callable[[str], None] = lambda m: None,
+         progress: Callable[[str], None] | None = None) -> str:
     """`boletia lab images`: build the set asked for (auto by default) and say which was built,
     what each step took and how MongoDB runs in it; `jupyter` adds JupyterLab in the network."""
     asked = [name for name, on in (("official", official), ("offline", offline), ("auto", auto)) if on]
@@ -315,7 +394,7 @@ def main(official: bool = False, offline: bool = False, auto: bool = False, jupy
         raise LabError("choose one of --auto, --official, --offline")
     choice = asked[0] if asked else "auto"
     started = time.monotonic()
-    image_set, timings = Images(report=report).build(choice, jupyter)
+    image_set, timings = Images(report=report, progress=progress).build(choice, jupyter)
     mongo = ("ONE SecantusDB member (a single-node replica set, without authentication; the "
              "failover lessons need the official set)" if image_set.mongo_members == 1
              else "a 3-member mongo:7.0 replica set")

@@ -125,6 +125,15 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
         return False
 
 
+def listening_pids(port: int) -> set[int]:
+    """The processes listening on a port (best effort: other users' may be hidden)."""
+    try:
+        return {c.pid for c in psutil.net_connections(kind="inet")
+                if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
+    except psutil.Error:
+        return set()
+
+
 def port_owner(port: int) -> str | None:
     """Who listens on a port (best effort: other users' processes may be hidden)."""
     try:
