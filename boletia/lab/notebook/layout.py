@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from boletia import config
-from boletia.lab.components import BROKERS, COMPONENTS, SINK_CONNECTOR, SINK_GROUP
+from boletia.lab.components import COMPONENTS, SINK_CONNECTOR, SINK_GROUP, Component
 
 ROWS = ("services", "collections", "topics", "consumers")
 
@@ -47,11 +47,13 @@ def topic_id(topic: str) -> str:
     return "top-" + topic.removeprefix(f"{config.DATABASE}.")
 
 
-def picture(ports: config.Ports | None = None) -> dict[str, Any]:
+def picture(ports: config.Ports | None = None,
+            components: tuple[Component, ...] = COMPONENTS) -> dict[str, Any]:
     """{rows, columns, nodes: [{id, row, col, title, sub, kind, comp?, topic?, group?, flow}],
-    edges: [{from, to, kind, label, flow}], gutter: {mongo, connect, brokers}, sink}."""
+    edges: [{from, to, kind, label, flow}], gutter: {mongo, connect, brokers}, sink}.
+    `ports`: the titles' ports (the local runtime's by default)."""
     ports = ports or config.Ports()
-    by_kind = {kind: [c for c in COMPONENTS if c.kind == kind] for kind in {c.kind for c in COMPONENTS}}
+    by_kind = {kind: [c for c in components if c.kind == kind] for kind in {c.kind for c in components}}
     column = {f"col-{c}": i for i, c in enumerate(config.COLLECTIONS)}
     extra = len(config.COLLECTIONS)  # the column right of the collections
     on_path = {n for hop in BOOKING for n in hop}
@@ -105,5 +107,6 @@ def picture(ports: config.Ports | None = None) -> dict[str, Any]:
     ids = {n["id"] for n in nodes}
     assert all(e["from"] in ids and e["to"] in ids for e in edges), "an arrow to no box"
     return {"rows": list(ROWS), "columns": extra + 1, "nodes": nodes, "edges": edges,
-            "gutter": {"mongo": mongo, "connect": by_kind["connect"][0].name, "brokers": list(BROKERS)},
+            "gutter": {"mongo": mongo, "connect": by_kind["connect"][0].name,
+                       "brokers": [c.name for c in by_kind["kafka"]]},
             "sink": {"connector": SINK_CONNECTOR, "group": SINK_GROUP}}
