@@ -158,7 +158,8 @@ export function buildDiagram(layout) {
   }
 }
 
-function total(perTopic) {
+// A group's lag over all its topics.
+export function total(perTopic) {
   return Object.values(perTopic || {}).reduce((a, b) => a + b, 0);
 }
 

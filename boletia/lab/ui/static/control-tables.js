@@ -2,13 +2,9 @@
 // group's lag with its sparkline, messages per topic, and Kafka Connect's connectors.
 
 import { $, el, svg, setText, keyedRows } from "/static/app.js";
-import { STATE_TEXT } from "/static/control-diagram.js";
+import { STATE_TEXT, total } from "/static/control-diagram.js";
 
 const HISTORY = 120;                         // lag samples kept per group (sparklines)
-
-function total(perTopic) {
-  return Object.values(perTopic || {}).reduce((a, b) => a + b, 0);
-}
 
 const componentRows = new Map();
 export function updateComponents(snap) {
