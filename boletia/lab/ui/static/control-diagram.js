@@ -92,7 +92,9 @@ function route(edges, boxes) {
     // labels of the arrows that cross Connect's band sit just above the topics, off the band
     const ly = e.kind === "source" || e.kind === "sink" ? ROW_Y[2] - 14 : (y0 + y1) / 2 + 5;
     const lx = x0 + ((x1 - x0) * (ly - y0)) / (y1 - y0);
-    return { pts: [[x0, y0], [x1, y1]], label: [lx + 8, ly], anchor: "start" };
+    // a source's label left of its arrow: the sink's leaves the same topics row to the right
+    const left = e.kind === "source";
+    return { pts: [[x0, y0], [x1, y1]], label: [left ? lx - 8 : lx + 8, ly], anchor: left ? "end" : "start" };
   });
 }
 
