@@ -9,7 +9,7 @@
 //   control-actions.js   what a button does (one admin call, its outcome said)
 
 import { $, $$, setText, call, message, stream, liveBadge, token } from "/static/app.js";
-import { whenRefused, say } from "/static/control-actions.js";
+import { settle, whenRefused, say } from "/static/control-actions.js";
 import { buildDiagram, updateDiagram } from "/static/control-diagram.js";
 import { designRadios, updateFaults, wireFaults } from "/static/control-faults.js";
 import { updateLoadPanel, wireLoad } from "/static/control-load.js";
@@ -65,6 +65,7 @@ function onSnapshot(snap) {
   updateTails(snap);
   updateFaults(snap);
   updateLoadPanel(snap);
+  settle((snap.control || {}).jobs);
 }
 
 // ---------------------------------------------------------------- the token
