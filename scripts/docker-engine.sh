@@ -84,8 +84,11 @@ else
         "remove it to free the space"
   fi
   say "starting dockerd (storage driver $DRIVER, data root $DATA_ROOT, log $LOG)"
-  # setsid: the engine outlives this script and the shell that ran it
-  setsid dockerd --storage-driver "$DRIVER" --data-root "$DATA_ROOT" >>"$LOG" 2>&1 </dev/null &
+  # setsid: the engine outlives this script and the shell that ran it. It inherits no other
+  # descriptor: run under `flock /tmp/boletia-docker.lock`, dockerd kept the lock's descriptor
+  # open, and held the lock for as long as it ran (every later docker stage waited forever)
+  ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+    exec setsid dockerd --storage-driver "$DRIVER" --data-root "$DATA_ROOT" >>"$LOG" 2>&1 </dev/null ) &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 1

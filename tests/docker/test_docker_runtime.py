@@ -153,6 +153,31 @@ def test_a_container_killed_through_the_runtime_comes_back_with_restart(lab):
     assert lab.state("reservas") == "running"
 
 
+
+def test_a_container_paused_cut_off_and_read_through_the_sdk(lab):
+    """The container verbs are the Docker SDK's: pause and resume, the network cut and back,
+    the log since a mark (what a chaos scenario reads its evidence from)."""
+    url = lab.settings.eventos_url
+    mark = lab.log_mark("eventos")
+    lab.pause("eventos")
+    try:
+        assert lab.state("eventos") == "paused"
+        with pytest.raises(requests.RequestException):
+            requests.get(f"{url}/health", timeout=3)
+    finally:
+        lab.resume("eventos")
+    _wait_for("eventos resumed", lambda: requests.get(f"{url}/health", timeout=5).ok, 30)
+    assert lab.state("eventos") == "running"
+    everything, since = lab.logs("eventos", 0), lab.logs("eventos", 0, since=mark)
+    assert everything.strip() and len(since.splitlines()) < len(everything.splitlines())  # not its start
+    lab.disconnect("eventos")
+    try:
+        networks = lambda: lab._containers("eventos")["eventos"].attrs["NetworkSettings"]["Networks"]  # noqa: E731
+        assert f"{PROJECT}_default" not in networks()
+    finally:
+        lab.reconnect("eventos")
+    assert f"{PROJECT}_default" in networks()
+
 def test_a_chaos_scenario_on_the_containers_is_judged_clean(lab):
     """Mode 6 on docker: the crash is armed inside notificaciones' container, its decisions are
     read back from `compose logs --since`, the supervisor starts the dead container again, and

@@ -1,6 +1,7 @@
 """The docker and kind runtimes, as far as this machine allows without a container engine:
-their files validated against the official schemas, their Dockerfiles linted, and the
-commands each runtime verb would run."""
+their files validated against the official schemas, their Dockerfiles linted, the commands
+each runtime verb would run and, on docker, the calls it makes to the Docker SDK (a fake
+engine, injected as the runtime's `engine`, records them)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
+import docker.errors
 import pytest
 
 from boletia import config
@@ -121,6 +124,91 @@ class Recorder:
         return out
 
 
+class FakeContainer:
+    """A container as the Docker SDK returns it: its compose labels, state and operations."""
+
+    def __init__(self, engine: FakeEngine, service: str, status: str, health: str | None = None):
+        self.engine, self.service, self.status = engine, service, status
+        self.labels = {"com.docker.compose.project": "boletia", "com.docker.compose.service": service}
+        self.attrs = {"State": {"Status": status, **({"Health": {"Status": health}} if health else {})}}
+
+    def _do(self, verb: str, *rest):
+        self.engine.record(["sdk", verb, self.service, *rest])
+        if verb in self.engine.refuse:
+            raise self.engine.refuse[verb]
+
+    def kill(self):
+        self._do("kill")
+
+    def pause(self):
+        self._do("pause")
+
+    def unpause(self):
+        self._do("unpause")
+
+    def restart(self):
+        self._do("restart")
+
+    def start(self):
+        self._do("start")
+
+    def exec_run(self, cmd, stdout=True, stderr=True, demux=False):
+        self._do("exec", *cmd)
+        code, out, err = self.engine.exec_answer
+        return docker.models.containers.ExecResult(code, (out, err) if demux else out + err)
+
+    def logs(self, **options):
+        self._do("logs", json.dumps(options, sort_keys=True))
+        return b"one\ntwo\nthree\n"
+
+
+class FakeEngine:
+    """The Docker SDK's client: `containers.list` by compose labels, `networks.get`; every call
+    recorded in `rec.calls` (beside the runtime's command lines) as ["sdk", verb, service, ...].
+    `states`: service -> container state for a listing of the whole lab (a single service asked
+    for is found running unless named here); `refuse`: verb -> the exception the engine raises."""
+
+    def __init__(self, rec: Recorder | None = None, states: dict[str, str] | None = None,
+                 health: dict[str, str] | None = None, refuse: dict[str, Exception] | None = None,
+                 exec_answer: tuple[int | None, bytes, bytes] = (0, b"", b"")):
+        self.rec = rec if rec is not None else Recorder()
+        self.states, self.health = states, health or {}
+        self.refuse, self.exec_answer = refuse or {}, exec_answer
+        self.containers, self.networks = self, self
+
+    def __call__(self):  # the runtime's factory
+        return self
+
+    def record(self, call: list[str]):
+        self.rec.calls.append(call)
+
+    def list(self, all=False, filters=None):
+        labels = dict(x.split("=", 1) for x in filters["label"])
+        assert labels["com.docker.compose.project"] == "boletia" and all
+        service = labels.get("com.docker.compose.service")
+        if service is None:
+            return [FakeContainer(self, n, s, self.health.get(n)) for n, s in (self.states or {}).items()]
+        status = (self.states or {}).get(service, "running" if self.states is None else None)
+        return [FakeContainer(self, service, status, self.health.get(service))] if status else []
+
+    def get(self, network: str):
+        engine = self
+
+        class Network:
+            def disconnect(self, container):
+                engine.record(["sdk", "network-disconnect", network, container.service])
+
+            def connect(self, container):
+                engine.record(["sdk", "network-connect", network, container.service])
+        return Network()
+
+
+def docker_runtime(rec: Recorder | None = None, engine: FakeEngine | None = None, **options) -> DockerRuntime:
+    """A docker runtime whose command lines go to `rec` and SDK calls to a fake engine."""
+    rec = rec if rec is not None else Recorder()
+    return DockerRuntime(run=rec, engine=engine or FakeEngine(rec), **options)
+
+
 class KubeRecorder(Recorder):
     """Answers kubectl as a running cluster would, by what is asked."""
 
@@ -149,30 +237,54 @@ def settings(tmp_path):
     return config.Settings(lab_dir=tmp_path / "lab")
 
 
-def test_docker_verbs_are_compose_commands(settings):
+def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_compose(settings):
     rec = Recorder()
-    rt = DockerRuntime(run=rec, settings=settings)
+    rt = docker_runtime(rec, settings=settings)
     rt.kill("kafka-2")
     rt.pause("inventario")
     rt.resume("inventario")
     rt.restart("connect")
+    rt.start("kafka-2")
     rt.crash_consumer("inventario", 2, "boletia.reservas")
     rt.disconnect("mongo-1")
+    rt.reconnect("mongo-1")
+    assert rec.calls == [
+        ["sdk", "kill", "kafka-2"], ["sdk", "pause", "inventario"], ["sdk", "unpause", "inventario"],
+        ["sdk", "restart", "connect"], ["sdk", "start", "kafka-2"],
+        ["sdk", "exec", "inventario", "boletia", "lab", "arm", "inventario", "crash", "2",
+         "--topic", "boletia.reservas"],
+        ["sdk", "network-disconnect", "boletia_default", "mongo-1"],
+        ["sdk", "network-connect", "boletia_default", "mongo-1"]]
+    assert rt.logs("inventario", lines=2) == "one\ntwo\nthree\n"
+    assert json.loads(rec.calls[-1][-1]) == {"stderr": True, "stdout": True, "tail": 2, "timestamps": False}
+    mark = rt.log_mark("inventario")
+    assert rt.logs("inventario", lines=2, since=mark) == "two\nthree"  # the last lines since then
+    since = json.loads(rec.calls[-1][-1])["since"]
+    assert isinstance(since, float) and abs(since - time.time()) < 5  # to the microsecond
+    rec.calls.clear()
+    rt.set_design("seed")  # the lab's lifecycle stays compose's
     calls = rec.compose()
-    assert calls[0] == ["kill", "kafka-2"]
-    assert calls[1] == ["pause", "inventario"]
-    assert calls[2] == ["unpause", "inventario"]
-    assert calls[3] == ["restart", "connect"]
-    assert calls[4] == ["exec", "-T", "inventario", "boletia", "lab", "arm", "inventario", "crash",
-                        "2", "--topic", "boletia.reservas"]
-    assert calls[5] == ["docker", "network", "disconnect", "boletia_default", "boletia-mongo-1-1"]
+    assert calls == [["run", "--rm", "setup"], ["up", "-d", "--wait", "eventos", "reservas",
+                                                  "inventario", "notificaciones"]]
     first = rec.calls[0]
-    assert first[:3] == ["env", "BOLETIA_DESIGN=fixed", f"BOLETIA_SECRETS_DIR={rt.dir}"]
+    assert first[:3] == ["env", "BOLETIA_DESIGN=seed", f"BOLETIA_SECRETS_DIR={rt.dir}"]
     assert first[first.index("-f") + 1] == str(compose_file())
 
 
+def test_docker_container_verbs_say_what_the_engine_refused(settings):
+    gone = docker_runtime(engine=FakeEngine(states={}), settings=settings)
+    with pytest.raises(LabError, match="kafka-2 has no container: is the docker lab up"):
+        gone.kill("kafka-2")
+    refused = docker_runtime(engine=FakeEngine(refuse={"pause": docker.errors.APIError(
+        "409 Client Error", explanation="Container abc is not running")}), settings=settings)
+    with pytest.raises(LabError, match="inventario: the Docker engine refused: Container abc is not running"):
+        refused.pause("inventario")
+    with pytest.raises(LabError, match="not a consumer"):
+        refused.crash_consumer("kafka-1")
+
+
 def test_docker_secrets_are_generated_private_and_the_design_is_its_own(settings):
-    rt = DockerRuntime(run=Recorder(), settings=settings)
+    rt = docker_runtime(settings=settings)
     token = rt.admin_token()
     assert len(token) >= 24 and token == DockerRuntime(settings=settings).admin_token()
     for name in ("secrets.env", "mongo-keyfile"):
@@ -185,19 +297,26 @@ def test_docker_secrets_are_generated_private_and_the_design_is_its_own(settings
     assert rt.design() == "seed"
 
 
-def test_docker_status_reads_compose_ps(settings):
-    rows = [{"Service": "kafka-1", "State": "running"}, {"Service": "eventos", "State": "paused"}]
-    rt = DockerRuntime(run=Recorder("\n".join(json.dumps(r) for r in rows)), settings=settings)
+def test_docker_status_reads_the_engines_containers(settings):
+    engine = FakeEngine(states={"kafka-1": "running", "eventos": "paused", "connect": "exited"})
+    rt = docker_runtime(engine=engine, settings=settings)
     states = {s.name: s.state for s in rt.status()}
     assert states["kafka-1"] == "running" and states["eventos"] == "paused"
-    assert states["mongo-2"] == "stopped"
+    assert states["connect"] == "stopped" and states["mongo-2"] == "stopped"  # exited; none at all
+    assert not engine.rec.calls  # read through the SDK: no command line
 
 
 def test_docker_without_an_engine_says_so(settings):
+    def no_engine():
+        raise docker.errors.DockerException("Error while fetching server API version: "
+                                            "('Connection aborted.', FileNotFoundError(2, 'No such file'))")
+
     rt = DockerRuntime(run=Recorder(returncode=1, stderr="Cannot connect to the Docker daemon"),
-                       settings=settings)
+                       settings=settings, engine=no_engine)
     with pytest.raises(LabError, match="no usable Docker engine"):
         rt.up()
+    with pytest.raises(LabError, match="no usable Docker engine for the docker runtime .*--runtime local"):
+        rt.kill("kafka-1")
     with pytest.raises(LabError, match="unknown component"):
         rt.kill("zookeeper")
 
@@ -209,19 +328,20 @@ def env_of(cmd: list[str]) -> dict[str, str]:
 
 def test_docker_runs_the_official_set_by_default_and_the_offline_set_once_built(settings):
     rec = Recorder()
-    rt = DockerRuntime(run=rec, settings=settings)
+    rt = docker_runtime(rec, settings=settings)
     assert rt.image_set() is images.OFFICIAL and "mongo-2" in rt.components()
-    rt.kill("mongo-2")
+    rt.set_design("fixed")  # a compose command
     env = env_of(rec.calls[-1])
     assert env["COMPOSE_PROFILES"] == "official" and env["BOLETIA_APP_IMAGE"] == "boletia:lab"
     assert env["BOLETIA_MONGO_HOSTS"] == "mongo-1:27017,mongo-2:27017,mongo-3:27017"
 
     images.record(settings.lab_dir, images.OFFLINE)
-    rt = DockerRuntime(run=rec, settings=settings)
+    rt = docker_runtime(rec, settings=settings)
     assert ONE_MEMBER in rt.components() and "mongo-1" not in rt.components()
     rt.kill(ONE_MEMBER)
+    assert rec.calls[-1] == ["sdk", "kill", ONE_MEMBER]
+    rt.set_design("fixed")
     env = env_of(rec.calls[-1])
-    assert rec.compose()[-1] == ["kill", ONE_MEMBER]
     assert env["COMPOSE_PROFILES"] == "offline" and env["BOLETIA_APP_IMAGE"] == "boletia:lab-offline"
     assert env["BOLETIA_MONGO_HOSTS"] == "mongo:27017"
     assert env["BOLETIA_MONGO_OPTIONS"] == "directConnection=true"
@@ -230,8 +350,7 @@ def test_docker_runs_the_official_set_by_default_and_the_offline_set_once_built(
     assert env["BOLETIA_PIN_OVERRIDES"] == "soupsieve==3.0.1"
     with pytest.raises(LabError, match="unknown component"):
         rt.kill("mongo-2")
-    rows = [{"Service": ONE_MEMBER, "State": "running"}]
-    rt = DockerRuntime(run=Recorder(json.dumps(rows[0])), settings=settings)
+    rt = docker_runtime(engine=FakeEngine(states={ONE_MEMBER: "running"}), settings=settings)
     member = next(s for s in rt.status() if s.name == ONE_MEMBER)
     assert member.state == "running" and member.kind == "mongo" and member.ports == [27017]
     assert "ui" not in rt.components()  # a lab tool on this machine, not a container
@@ -239,8 +358,8 @@ def test_docker_runs_the_official_set_by_default_and_the_offline_set_once_built(
 
 def test_docker_host_ports_shift_and_the_settings_follow_them(settings):
     rec = Recorder()
-    rt = DockerRuntime(run=rec, settings=settings, port_offset=20000)
-    rt.kill("kafka-1")
+    rt = docker_runtime(rec, settings=settings, port_offset=20000)
+    rt.set_design("fixed")
     env = env_of(rec.calls[-1])
     assert env["BOLETIA_PORT_KAFKA_1"] == "29092" and env["BOLETIA_PORT_KAFKA_3"] == "29094"
     assert env["BOLETIA_PORT_MONGO"] == "47017" and env["BOLETIA_PORT_EVENTOS"] == "28070"
@@ -256,7 +375,7 @@ def test_docker_host_ports_shift_and_the_settings_follow_them(settings):
 
 def test_docker_up_builds_the_set_then_brings_it_up_on_the_ports_it_keeps(settings):
     rec = Recorder()
-    rt = DockerRuntime(run=rec, settings=settings, image_set="offline", port_offset=20000)
+    rt = docker_runtime(rec, settings=settings, image_set="offline", port_offset=20000)
     said = []
     rt.up(report=said.append)
     assert rec.calls[0][0] == "bash" and rec.calls[0][1].endswith("lab-infra/images/base.sh")
@@ -266,10 +385,10 @@ def test_docker_up_builds_the_set_then_brings_it_up_on_the_ports_it_keeps(settin
     assert up[:3] == ["up", "-d", "--wait"] and "--no-build" in up and up[up.index("--pull") + 1] == "never"
     assert any("ONE SecantusDB member" in m and "29092" in m for m in said), said
     # a later runtime without an offset finds the lab where it is, and the set it runs
-    later = DockerRuntime(run=Recorder(), settings=settings)
+    later = docker_runtime(Recorder(), settings=settings)
     assert later.image_set() is images.OFFLINE and later.settings.ports.eventos == 28070
     later.up()
-    assert env_of(later.run.calls[-2])["BOLETIA_PORT_EVENTOS"] == "28070"
+    assert env_of(later.run.calls[-1])["BOLETIA_PORT_EVENTOS"] == "28070"  # `up`: its last call
 
 
 def test_every_container_runs_the_small_app_image_and_jupyterlab_only_when_asked_for(settings):
@@ -279,9 +398,9 @@ def test_every_container_runs_the_small_app_image_and_jupyterlab_only_when_asked
     images.Images(rec, lab_dir=settings.lab_dir).build("offline")
     builds = [c for c in rec.calls if c[:2] == ["docker", "build"]]
     assert [c[c.index("--target") + 1] for c in builds if "--target" in c] == ["app"]
-    rt = DockerRuntime(run=rec, settings=settings)
+    rt = docker_runtime(rec, settings=settings)
     assert "jupyter" not in rt.components()
-    rt.kill("eventos")
+    rt.set_design("fixed")
     assert env_of(rec.calls[-1])["COMPOSE_PROFILES"] == "offline"
 
     rec = Recorder()
@@ -289,16 +408,18 @@ def test_every_container_runs_the_small_app_image_and_jupyterlab_only_when_asked
     jupyter = [c for c in rec.calls if c[:2] == ["docker", "build"]][-1]
     assert jupyter[jupyter.index("--target") + 1] == "jupyter"
     assert jupyter[jupyter.index("-t") + 1] == "boletia-jupyter:lab-offline"
-    rt = DockerRuntime(run=rec, settings=settings)
+    rt = docker_runtime(rec, settings=settings)
     assert "jupyter" in rt.components()
     rt.kill("jupyter")
+    assert rec.calls[-1] == ["sdk", "kill", "jupyter"]
+    rt.set_design("fixed")
     env = env_of(rec.calls[-1])
     assert env["COMPOSE_PROFILES"] == "offline,jupyter"
     assert env["BOLETIA_JUPYTER_IMAGE"] == "boletia-jupyter:lab-offline"
-    later = DockerRuntime(run=Recorder(), settings=settings)
+    later = docker_runtime(Recorder(), settings=settings)
     later.up()  # a later up builds it again (the cache answering) and runs it
     assert any(c[:2] == ["docker", "build"] and "jupyter" in c for c in later.run.calls)
-    assert env_of(later.run.calls[-2])["COMPOSE_PROFILES"] == "offline,jupyter"
+    assert env_of(later.run.calls[-1])["COMPOSE_PROFILES"] == "offline,jupyter"  # `up`: its last
 
 
 def test_the_app_image_pins_are_the_labs_own(tmp_path):
@@ -316,11 +437,11 @@ def test_the_app_image_pins_are_the_labs_own(tmp_path):
 
 
 def test_container_runtimes_start_the_control_room_on_this_machine_and_stop_it(settings, ui_started):
-    rt = DockerRuntime(run=Recorder(), settings=settings, image_set="offline", port_offset=20000)
+    rt = docker_runtime(Recorder(), settings=settings, image_set="offline", port_offset=20000)
     rt.up()
     assert ui_started == [("docker", 28090, rt.dir)]  # beside a local lab's own 8090
     # a later runtime without the offset (a notebook's open_lab) looks for the same UI, not 8090
-    DockerRuntime(run=Recorder(), settings=settings).up()
+    docker_runtime(Recorder(), settings=settings).up()
     assert ui_started[-1] == ("docker", 28090, rt.dir)
     (rt.dir / host_tools.PID).write_text("999999999")  # a UI that already ended
     rt.down()
@@ -340,20 +461,18 @@ class StuckConsumer(Recorder):
         ups = sum("up" in c and "--wait" in c for c in self.calls)
         if "--wait" in cmd and ups == 1:
             return subprocess.CompletedProcess(cmd, 1, "", "container boletia-notificaciones-1 is unhealthy")
-        if cmd[-1] == "notificaciones" and "ps" in cmd:
-            row = json.dumps({"Service": "notificaciones", "Health": "unhealthy"})
-            return subprocess.CompletedProcess(cmd, 0, row, "")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
 
 def test_docker_up_restarts_a_consumer_that_never_got_its_partitions_once(settings):
     rec, said = StuckConsumer(), []
-    DockerRuntime(run=rec, settings=settings).up(report=said.append)
+    docker_runtime(rec, FakeEngine(rec, health={"notificaciones": "unhealthy"}),
+                   settings=settings).up(report=said.append)
     calls = [c for c in rec.compose() if c[:1] in (["up"], ["restart"])]
     assert [c[0] for c in calls] == ["up", "restart", "up"] and calls[1] == ["restart", "notificaciones"]
     assert any("notificaciones never got its partitions" in m for m in said)
     with pytest.raises(LabError, match="failed"):  # anything else that fails `up` is an error
-        DockerRuntime(run=Recorder(returncode=1, stderr="port is already allocated"), settings=settings).up()
+        docker_runtime(Recorder(returncode=1, stderr="port is already allocated"), settings=settings).up()
 
 
 class Answers(Recorder):
@@ -468,7 +587,7 @@ def test_every_cli_verb_runs_its_command_or_says_why_not(runtime, args, expect, 
     from boletia import cli
 
     rec = KubeRecorder() if runtime == "kind" else Recorder()
-    made = {"docker": lambda: DockerRuntime(run=rec, settings=settings),
+    made = {"docker": lambda: docker_runtime(rec, settings=settings),  # SDK calls recorded in rec too
             "kind": lambda: KindRuntime(run=rec, settings=settings)}
     monkeypatch.setattr(cli, "get_runtime", lambda name: made[name]())
     if "fail-writes" in args or "clear-faults" in args:  # they reach MongoDB: none here
@@ -508,18 +627,34 @@ def test_every_runtime_configures_connect_workers_alike():
     assert local["consumer.session.timeout.ms"] == "10000"
 
 
-@pytest.mark.parametrize("runtime", [DockerRuntime, KindRuntime])
+def _docker_exec(settings, stdout="", stderr="", returncode=0, refused=None):
+    """A docker runtime whose `exec` in the container answers so (or is refused)."""
+    engine = FakeEngine(exec_answer=(returncode, stdout.encode(), stderr.encode()),
+                        refuse={"exec": refused} if refused else None)
+    return docker_runtime(engine=engine, settings=settings)
+
+
+def _kind_exec(settings, stdout="", stderr="", returncode=0, refused=None):
+    if refused:
+        stderr, returncode = f"error: {refused.explanation}", 1
+    return KindRuntime(run=Recorder(stdout=stdout, stderr=stderr, returncode=returncode), settings=settings)
+
+
+@pytest.mark.parametrize("runtime", [_docker_exec, _kind_exec], ids=["docker", "kind"])
 def test_a_crash_armed_that_fires_at_once_and_ends_the_exec_is_still_armed(settings, runtime):
     """Seen on docker: the consumer crashed on its next message, its container's death ended
     `compose exec` (exit 137) after `boletia lab arm` had printed its confirmation."""
-    fired = Recorder(stderr="notificaciones: crash 3.0\n", returncode=137)
-    runtime(run=fired, settings=settings).crash_consumer("notificaciones", 3)
-    refused = Recorder(stdout="", returncode=1, stderr="error: container is not running")
+    said = "notificaciones: crash 3.0\n"
+    runtime(settings, stderr=said, returncode=137).crash_consumer("notificaciones", 3)
+    runtime(settings, stderr=said, returncode=None if runtime is _docker_exec
+            else 137).crash_consumer("notificaciones", 3)  # the SDK: no exit code at all
+    refused = docker.errors.APIError("409 Client Error", explanation="container is not running")
     with pytest.raises(LabError, match="not running"):
-        runtime(run=refused, settings=settings).crash_consumer("notificaciones", 3)
-    other = Recorder(stdout="inventario: crash 3.0\n", returncode=137)
+        runtime(settings, refused=refused).crash_consumer("notificaciones", 3)
     with pytest.raises(LabError):
-        runtime(run=other, settings=settings).crash_consumer("notificaciones", 3)
+        runtime(settings, stdout="inventario: crash 3.0\n", returncode=137).crash_consumer("notificaciones")
+    with pytest.raises(LabError, match="exit 1"):
+        _docker_exec(settings, stderr="boom", returncode=1).crash_consumer("notificaciones", 3)
 
 
 def test_cli_chaos_runs_on_the_runtime_asked_for(monkeypatch):

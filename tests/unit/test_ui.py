@@ -266,7 +266,17 @@ ADMIN_ROUTES = [("post", "/api/admin/component"), ("post", "/api/admin/fault"),
                 ("post", "/api/admin/design"), ("post", "/api/admin/event"),
                 ("post", "/api/admin/load"), ("post", "/api/admin/load/rate"),
                 ("post", "/api/admin/load/stop"), ("post", "/api/admin/check"),
-                ("get", "/api/admin/whoami"), ("get", "/api/admin/jobs/1")]
+                ("get", "/api/admin/whoami"), ("get", "/api/admin/jobs/1"),
+                ("get", "/api/admin/layout")]
+
+
+def test_every_admin_route_is_in_the_token_test(app):
+    """A route added to a panel's blueprint under /api/admin/ is listed above, so the token
+    test covers it (the blueprints register the routes: none may slip through)."""
+    listed = {(m.upper(), path.replace("/1", "/<int:job_id>")) for m, path in ADMIN_ROUTES}
+    served = {(m, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/admin")
+              for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert served == listed
 
 
 @pytest.mark.parametrize("method, path", ADMIN_ROUTES)
@@ -648,3 +658,29 @@ def test_replaying_the_sink_goes_through_connects_rest_api(client, rt, monkeypat
 
 def test_the_designs_offered_are_the_labs(client):
     assert client.get("/api/admin/whoami", headers=AUTH).get_json()["designs"] == list(config.DESIGNS)
+
+
+def test_the_layout_is_the_component_list_drawn(client):
+    """The diagram's boxes come from the component list: every service, consumer and topic,
+    MongoDB, Connect and the brokers (in the gutter), the watchdog and SES; one box per cell;
+    a consumer under the first topic it reads; every arrow joins two boxes."""
+    from boletia.lab.components import COMPONENTS
+
+    picture = client.get("/api/admin/layout", headers=AUTH).get_json()
+    nodes = {n["id"]: n for n in picture["nodes"]}
+    drawn = {n.get("comp") for n in nodes.values()} | set(picture["gutter"]["brokers"]) | {
+        picture["gutter"]["connect"], picture["gutter"]["mongo"]}
+    assert drawn - {None} == {c.name for c in COMPONENTS if not c.host_side}
+    assert {n["topic"] for n in nodes.values() if n["kind"] == "topic"} == {
+        *config.TOPICS, config.DEAD_LETTER_TOPIC}
+    cells = [(n["row"], n["col"]) for n in nodes.values()]
+    assert len(cells) == len(set(cells)), "two boxes in one cell"
+    for c in COMPONENTS:
+        if c.kind == "consumer":
+            assert nodes[f"con-{c.name}"]["col"] == config.TOPICS.index(c.topics[0])
+            assert {e["from"] for e in picture["edges"] if e["to"] == f"con-{c.name}"} == {
+                "top-" + t.split(".", 1)[1] for t in c.topics}
+    assert all(e["from"] in nodes and e["to"] in nodes for e in picture["edges"])
+    assert nodes["api-reservas"]["title"] == "reservas API :8071"
+    assert {"api-reservas", "con-inventario", "con-notificaciones", "ses"} <= {
+        n["id"] for n in nodes.values() if n["flow"]}  # the booking's path, as the browser test reads it

@@ -1,10 +1,11 @@
 """Boletia's architecture drawn by code, and one booking traced through it.
 
-`draw()`: the layers from top to bottom (the HTTP services, MongoDB's collections, Kafka
-Connect, Kafka's topics, the consumers, SES), with the seed's colours: yellow arrows are the
-source connector (collection -> topic), red the sink (topic -> collection), blue the consumers.
-The services, consumers and the topics each consumer reads come from the one component list.
-Labels sit beside their arrows, never on a box.
+`draw()`: the picture of `layout.picture()` (the one component list, laid out in rows: the
+HTTP services, MongoDB's collections, Kafka's topics, the consumers with the watchdog and SES;
+Kafka Connect's band between collections and topics), with the seed's colours: yellow arrows
+are the source connector (collection -> topic), red the sink (topic -> collection), blue the
+consumers, grey the HTTP services. The control room draws the same picture live
+(`static/control-diagram.js`). Labels sit beside their arrows, never on a box.
 
 `trace(booking)`: a Lamport-style picture of ONE real booking: a lane per part of the system,
 and an arrow for each hop at the time it really happened (from the timestamps the benchmark
@@ -14,38 +15,31 @@ reservation's change, the ledger's `at`).
 
 from __future__ import annotations
 
-from boletia.lab.components import COMPONENTS, SINK_CONNECTOR
+from boletia import resources
+from boletia.lab.notebook import layout
 
 SOURCE, SINK, CONSUMER, HTTP = "#e0a800", "#d62728", "#1f77b4", "#555555"
-W, H = 2.3, 0.62  # box size
-
-COLLECTIONS = ("eventos", "inventario", "reservas")
-WRITES = {  # service -> [(collection, label)]
-    "eventos": [("eventos", "insert / cancel")],
-    "reservas": [("inventario", "findAndModify"), ("reservas", "cancel (X)")],
-}
-CONSUMER_WRITES = {"inventario": [("reservas", "insert / C"), ("inventario", "refund")]}
-
-
-def _layout() -> dict[str, tuple[float, float, str]]:
-    x = {"eventos": 0.3, "inventario": 3.3, "reservas": 6.3}
-    boxes: dict[str, tuple[float, float, str]] = {}
-    services = [c.name for c in COMPONENTS if c.kind == "service"]
-    for i, name in enumerate(services):
-        boxes[f"{name} (API)"] = (0.3 + 6.0 * i, 6.4, "service")
-    for coll in COLLECTIONS:
-        boxes[coll] = (x[coll], 4.8, "collection")
-        boxes[f"boletia.{coll}"] = (x[coll], 2.2, "topic")
-    boxes["Kafka Connect"] = (0.3, 3.55, "connect")  # spans the three source arrows
-    consumers = [c for c in COMPONENTS if c.kind == "consumer"]
-    for i, c in enumerate(consumers):
-        boxes[f"{c.name} (consumer)"] = (3.3 + 3.0 * i, 0.5, "consumer")
-    boxes["SES"] = (9.3, 0.5, "external")
-    return boxes
-
-
+COLOURS = {"source": SOURCE, "sink": SINK, "consumer": CONSUMER, "http": HTTP}
+W, H = 2.3, 0.62                      # box size
+PITCH = 3.0                           # a column's width
+ROW_Y = (6.4, 4.8, 2.2, 0.5)          # services, collections, topics, consumers
+BAND_Y = 3.55                         # Kafka Connect
 STYLE = {"service": "#f2f2f2", "collection": "#dff0d8", "topic": "#fff3cd", "consumer": "#d9e8fb",
-         "external": "#eeeeee", "connect": "#fbe3e4"}
+         "external": "#eeeeee", "watchdog": "#f2f2f2", "connect": "#fbe3e4"}
+
+
+def _connectors() -> list[str]:
+    """Every connector any design installs (one file each under connect/<design>/)."""
+    return sorted({p.stem for p in resources.connect_dir().glob("*/*.json")})
+
+
+def _boxes(picture: dict) -> dict[str, tuple[float, float, str, str]]:
+    """node id -> (x, y, kind, label)."""
+    out = {}
+    for n in picture["nodes"]:
+        label = n["title"] if n["kind"] in ("topic", "external", "service") else f"{n['title']}\n({n['sub']})"
+        out[n["id"]] = (0.3 + PITCH * n["col"], ROW_Y[n["row"]], n["kind"], label)
+    return out
 
 
 def draw(ax=None):
@@ -56,75 +50,79 @@ def draw(ax=None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 7.4))
-    boxes = _layout()
+    picture = layout.picture()
+    boxes = _boxes(picture)
+    right = max(x for x, _, _, _ in boxes.values()) + W
 
-    def box(name):
-        x, y, kind = boxes[name]
-        w = 11.3 if kind == "connect" else W
-        return x, y, w
+    band_w = right - 0.3
+    ax.add_patch(FancyBboxPatch((0.3, BAND_Y), band_w, H, boxstyle="round,pad=0.05",
+                                fc=STYLE["connect"], ec="#333"))
+    names = _connectors()
+    lines = [", ".join(names[i:i + 2]) for i in range(0, len(names), 2)]
+    ax.text(0.3 + band_w - 0.1, BAND_Y + H / 2, "Kafka Connect\n" + ",\n".join(lines),
+            ha="right", va="center", fontsize=8)  # right of the arrows, so none crosses the words
+    for x, y, kind, label in boxes.values():
+        ax.add_patch(FancyBboxPatch((x, y), W, H, boxstyle="round,pad=0.05", fc=STYLE[kind], ec="#333"))
+        ax.text(x + W / 2, y + H / 2, label, ha="center", va="center", fontsize=9)
 
-    for name, (x, y, kind) in boxes.items():
-        w = 11.3 if kind == "connect" else W
-        ax.add_patch(FancyBboxPatch((x, y), w, H, boxstyle="round,pad=0.05", fc=STYLE[kind], ec="#333"))
-        if kind == "connect":  # right of the last arrow, so no arrow crosses the words
-            ax.text(x + w - 0.1, y + H / 2, f"Kafka Connect\n{SINK_CONNECTOR}, mongo-source,\n"
-                    "mongo-source-inventario", ha="right", va="center", fontsize=8)
+    # each side of a box shares its arrows out in the order of their other ends
+    ends: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    for i, e in enumerate(picture["edges"]):
+        (xa, ya, _, _), (xb, yb, _, _) = boxes[e["from"]], boxes[e["to"]]
+        if ya != yb and abs(ya - yb) < 3.0:  # neighbouring rows (Connect's band between two)
+            down = yb < ya
+            ends.setdefault((e["from"], "bottom" if down else "top"), []).append((xb, i))
+            ends.setdefault((e["to"], "top" if down else "bottom"), []).append((xa, i))
+    slot = {}
+    for (node, _side), items in ends.items():
+        x = boxes[node][0]
+        for k, (_, i) in enumerate(sorted(items)):
+            slot[(i, node)] = (x + W * (k + 1) / (len(items) + 1), len(items) == 1)
+
+    for i, e in enumerate(picture["edges"]):
+        colour = COLOURS[e["kind"]]
+        xa, ya, _, _ = boxes[e["from"]]
+        xb, yb, _, _ = boxes[e["to"]]
+        if ya == yb:  # same row: side to side
+            start, end = (xa + W, ya + H / 2), (xb, yb + H / 2)
+            label_at, ha, va = ((start[0] + end[0]) / 2, ya + H / 2 - 0.12), "center", "top"
+        elif abs(ya - yb) >= 3.0:  # a consumer writing back two rows up: dashed, curved
+            k = sum(1 for f in picture["edges"][:i] if f["from"] == e["from"] and boxes[f["to"]][1] != ya)
+            start, end = (xa + W - 0.15 - 0.3 * k, ya + H), (xb + W - 0.15 - 0.3 * k, yb)
+            ax.annotate("", xy=end, xytext=start, arrowprops={
+                "arrowstyle": "->", "color": colour, "lw": 1.4, "ls": "--",
+                "connectionstyle": "arc3,rad=0.25"})
+            continue
         else:
-            ax.text(x + w / 2, y + H / 2, name.replace(" (", "\n("), ha="center", va="center", fontsize=9)
-
-    def arrow(a, b, colour, label, ax_=ax, dx=0.0, label_side=1):
-        xa, ya, wa = box(a)
-        xb, yb, wb = box(b)
-        start = (xa + wa / 2 + dx, ya if yb < ya else ya + H)
-        end = (xb + wb / 2 + dx, yb + H if yb < ya else yb)
-        if abs(ya - yb) < 0.01:  # same row: side to side
-            start, end = (xa + wa, ya + H / 2), (xb, yb + H / 2)
-        if boxes[a][2] == "connect":
-            start = (xb + W / 2 + dx, ya if yb < ya else ya + H)
-        if boxes[b][2] == "connect":
-            end = (xa + W / 2 + dx, yb + H if yb < ya else yb)
-        ax_.annotate("", xy=end, xytext=start,
-                     arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
-        if label:
-            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-            ax_.text(mx + 0.12 * label_side, my + (0.12 if abs(ya - yb) < 0.01 else 0), label,
-                     fontsize=7.5, color=colour, ha="left" if label_side > 0 else "right",
-                     va="bottom" if abs(ya - yb) < 0.01 else "center")
-
-    for service, writes in WRITES.items():
-        for i, (coll, label) in enumerate(writes):
-            arrow(f"{service} (API)", coll, HTTP, label, dx=0.35 * (i - (len(writes) - 1) / 2),
-                  label_side=-1 if coll == "inventario" else 1)
-    for coll in COLLECTIONS:  # collection -> Connect -> topic, drawn as one source hop
-        xc, yc, _ = boxes[coll]
-        ax.annotate("", xy=(xc + W / 2 - 0.3, 2.2 + H), xytext=(xc + W / 2 - 0.3, 4.8),
-                    arrowprops={"arrowstyle": "->", "color": SOURCE, "lw": 2})
-        ax.text(xc + W / 2 - 0.4, 4.3, "source", fontsize=7.5, color=SOURCE, ha="right")
-    xe, _, _ = boxes["boletia.eventos"]
-    xi, _, _ = boxes["inventario"]
-    ax.annotate("", xy=(xi + 0.2, 4.8), xytext=(xe + W - 0.2, 2.2 + H),
-                arrowprops={"arrowstyle": "->", "color": SINK, "lw": 2, "connectionstyle": "arc3,rad=-0.15"})
-    ax.text(xe + W + 0.15, 2.95, "sink", fontsize=7.5, color=SINK)
-    for c in (c for c in COMPONENTS if c.kind == "consumer"):
-        for i, topic in enumerate(c.topics):
-            arrow(topic, f"{c.name} (consumer)", CONSUMER, "", dx=0.25 * i)
-    for consumer, writes in CONSUMER_WRITES.items():
-        x, y, _ = boxes[f"{consumer} (consumer)"]
-        for i, (coll, _label) in enumerate(writes):
-            xc, yc, _ = boxes[coll]
-            ax.annotate("", xy=(xc + W - 0.15 - 0.3 * i, yc), xytext=(x + W - 0.15 - 0.3 * i, y + H),
-                        arrowprops={"arrowstyle": "->", "color": CONSUMER, "lw": 1.4, "ls": "--",
-                                    "connectionstyle": "arc3,rad=0.25"})
-    ax.text(boxes["reservas"][0] + W + 0.25, 1.6, "inventario (consumer) writes\nreservations and refunds",
-            fontsize=7.5, color=CONSUMER)
-    arrow("notificaciones (consumer)", "SES", CONSUMER, "email")
-    ax.text(-0.4, 5.1, "MongoDB", fontsize=9, rotation=90, va="center")
-    ax.text(-0.4, 2.5, "Kafka", fontsize=9, rotation=90, va="center")
+            down = yb < ya
+            (x0, alone0), (x1, alone1) = slot[(i, e["from"])], slot[(i, e["to"])]
+            if alone0 and xa + 0.1 < x1 < xa + W - 0.1:
+                x0 = x1
+            elif alone1 and xb + 0.1 < x0 < xb + W - 0.1:
+                x1 = x0
+            start, end = (x0, ya if down else ya + H), (x1, yb + H if down else yb)
+            t = 0.25 if e["kind"] in ("source", "sink") else 0.5  # off Connect's band
+            side = -1 if e["kind"] == "source" else 1  # the consumers' arrows pass right of a source
+            label_at = (start[0] + (end[0] - start[0]) * t + 0.1 * side, start[1] + (end[1] - start[1]) * t)
+            ha, va = "left" if side > 0 else "right", "center"
+        ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+        if e["label"]:
+            ax.text(*label_at, e["label"], fontsize=7.5, color=colour, ha=ha, va=va)
+    writers = [n for n, writes in layout.CONSUMER_WRITES.items()
+               if any(target.startswith("col-") for target, _ in writes)]
+    last = max(x for x, _, kind, _ in boxes.values() if kind == "collection") + W  # right of the arrows
+    for k, consumer in enumerate(writers):
+        what = " and ".join(label for target, label in layout.CONSUMER_WRITES[consumer]
+                            if target.startswith("col-"))
+        ax.text(last + 0.25, 1.6 - 0.45 * k, f"{consumer} (consumer) writes\n{what}",
+                fontsize=7.5, color=CONSUMER)
+    ax.text(-0.4, ROW_Y[1] + H / 2, "MongoDB", fontsize=9, rotation=90, va="center")
+    ax.text(-0.4, ROW_Y[2] + H / 2, "Kafka", fontsize=9, rotation=90, va="center")
     ax.legend(handles=[Line2D([], [], color=col, lw=2, label=lbl) for col, lbl in
                        ((SOURCE, "source connector"), (SINK, "sink connector"),
                         (CONSUMER, "consumers"), (HTTP, "HTTP services"))],
               loc="upper center", fontsize=8, ncol=4, bbox_to_anchor=(0.55, 1.0))
-    ax.set_xlim(-0.6, 12.0)
+    ax.set_xlim(-0.6, right + 0.4)
     ax.set_ylim(0.2, 7.5)
     ax.axis("off")
     ax.set_title("Boletia: every change travels collection -> topic -> consumer", pad=18)

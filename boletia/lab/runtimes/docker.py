@@ -3,8 +3,14 @@ image sets (boletia/lab/runtimes/images.py): the official images, with a real 3-
 replica set (so member failover can be shown), or the offline images built without Docker Hub,
 with ONE SecantusDB member (service `mongo`) in its place.
 
-Every verb is one `docker compose` (or `docker network`) command; `run` is injectable so the
-command lines are testable on machines without a Docker engine. The runtime keeps its state
+Two ways to the engine, each injectable so the runtime is testable without a Docker engine:
+the lab's lifecycle (build, `up --wait`, `down`, the design's `setup` run) is `docker compose`
+on the command line (`run`: the compose file is the one description of the lab); a container's
+operations (kill, pause, resume, restart, start, exec, logs, its state and health, the network
+cut) go through the Docker SDK (`engine`: a factory of `docker.DockerClient`, by default
+`docker.from_env()`, which finds the engine as the `docker` command does: DOCKER_HOST, else
+/var/run/docker.sock, where scripts/docker-engine.sh starts dockerd). A container is found by
+compose's labels (project `boletia`, its service), not by a guessed name. The runtime keeps its state
 in `<lab dir>/docker/`: the design it runs, the secrets it generated (admin token, Jupyter
 token, MongoDB's root password, the replica set's keyfile), each file mode 0600, the image set
 it runs (`image-set`) and the host ports it published (`ports.json`). A consumer fault is armed
@@ -20,8 +26,11 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from boletia import config, designs, resources
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
@@ -53,10 +62,14 @@ class DockerRuntime:
     name = "docker"
 
     def __init__(self, run: Runner | None = None, settings: config.Settings | None = None,
-                 image_set: str | None = None, port_offset: int = 0):
+                 image_set: str | None = None, port_offset: int = 0,
+                 engine: Callable[[], Any] | None = None):
         """`image_set`: auto | official | offline for `up` (default: the set built last, else
-        auto); `port_offset`: added to every host port of the settings."""
+        auto); `port_offset`: added to every host port of the settings; `run` runs a command
+        line (compose), `engine` makes the Docker SDK's client (containers)."""
         self.run = run or run_command
+        self._engine_factory = engine or _from_env
+        self._client: Any = None
         base = settings or config.settings()
         self.dir = base.lab_dir.resolve() / "docker"
         self._base = base
@@ -241,9 +254,9 @@ class DockerRuntime:
 
     def _health(self, service: str) -> str:
         """A container's health check state (healthy | unhealthy | starting | "" without one)."""
-        rows = self._compose("ps", "--all", "--format", "json", service)
-        found = [json.loads(line) for line in rows.splitlines() if line.strip().startswith("{")]
-        return found[0].get("Health", "") if found else ""
+        found = self._containers(service)
+        state = found[service].attrs.get("State") or {} if service in found else {}
+        return (state.get("Health") or {}).get("Status", "")
 
     def down(self, purge: bool = False, report=lambda m: None) -> None:
         host_tools.stop_ui(self.dir)
@@ -257,15 +270,13 @@ class DockerRuntime:
         self._compose("up", "-d", "--wait", *APPS)        # the design's services and consumers
 
     def status(self) -> list[ComponentStatus]:
-        out = self._compose("ps", "--all", "--format", "json")
-        rows = [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
-        by_service = {r.get("Service"): r for r in rows}
+        by_service = self._containers()
         kinds = {n: c.kind for c in COMPONENTS for n in (*c.instances(), c.name)}
         kinds.update({n: kind for n, (kind, _) in EXTRAS.items()})
         result = []
         for name in self.components():
-            row = by_service.get(name, {})
-            state = {"running": "running", "paused": "paused"}.get(row.get("State", ""), "stopped")
+            found = by_service.get(name)
+            state = {"running": "running", "paused": "paused"}.get(found.status if found else "", "stopped")
             result.append(ComponentStatus(name=name, kind=kinds[name], state=state, pid=None,
                                           ports=self._published(name),
                                           connection=f"container {PROJECT}-{name}-1",
@@ -287,35 +298,54 @@ class DockerRuntime:
         return next(s.state for s in self.status() if s.name == name)
 
     def logs(self, component: str, lines: int = 50, since: str | None = None) -> str:
-        args = ["logs", "--no-color", "--no-log-prefix"]
-        args += ["--since", since] if since else ["--tail", str(lines)]
-        text = self._compose(*args, self._component(component))
+        """Its output, stdout and stderr as they came; `since`: a `log_mark()`."""
+        container = self._container(component)
+        when = datetime.strptime(since, MARK).replace(tzinfo=UTC).timestamp() if since else None
+        raw = self._engine_call(lambda: container.logs(
+            stdout=True, stderr=True, timestamps=False,
+            **({"since": when} if when else {"tail": lines})), component)
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return "\n".join(text.splitlines()[-lines:]) if since and lines else text
 
     def log_mark(self, component: str) -> str:
-        """Now, as docker's --since understands it."""
+        """Now, as `logs(since=...)` reads it back."""
         self._component(component)
-        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return datetime.now(UTC).strftime(MARK)
 
     # ------------------------------------------------------------------ failure verbs
     def kill(self, component: str) -> None:
-        self._compose("kill", self._component(component))
+        container = self._container(component)
+        self._engine_call(container.kill, component)
 
     def pause(self, component: str) -> None:
-        self._compose("pause", self._component(component))
+        container = self._container(component)
+        self._engine_call(container.pause, component)
 
     def resume(self, component: str) -> None:
-        self._compose("unpause", self._component(component))
+        container = self._container(component)
+        self._engine_call(container.unpause, component)
 
     def restart(self, component: str, report=lambda m: None) -> None:
-        self._compose("restart", self._component(component))
+        container = self._container(component)
+        self._engine_call(container.restart, component)
 
     def start(self, component: str, report=lambda m: None) -> None:
-        self._compose("start", self._component(component))
+        container = self._container(component)
+        self._engine_call(container.start, component)
 
     def _arm(self, consumer: str, fault: str, *args: str) -> None:
-        self._compose("exec", "-T", self._consumer(consumer), "boletia", "lab", "arm", consumer, fault,
-                      *args, succeeded=lambda out: armed(out, consumer, fault))
+        cmd = ["boletia", "lab", "arm", consumer, fault, *args]
+        container = self._container(self._consumer(consumer))
+        result = self._engine_call(lambda: container.exec_run(cmd, stdout=True, stderr=True,
+                                                              demux=True), consumer)
+        out, err = result.output if isinstance(result.output, tuple) else (result.output, b"")
+        done = subprocess.CompletedProcess(
+            cmd, -1 if result.exit_code is None else result.exit_code,
+            (out or b"").decode("utf-8", "replace"), (err or b"").decode("utf-8", "replace"))
+        if not armed(done, consumer, fault):
+            detail = (done.stderr or done.stdout).strip()[-1500:]
+            raise LabError(f"`{' '.join(cmd)}` in {consumer}'s container failed "
+                           f"(exit {done.returncode}):\n{detail}")
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
         self._arm(consumer, "crash", str(times), *(["--topic", topic] if topic else []))
@@ -342,10 +372,69 @@ class DockerRuntime:
 
     def disconnect(self, component: str) -> None:
         """Cut a container off the compose network (a partition, not a crash)."""
-        self._check(["docker", "network", "disconnect", f"{PROJECT}_default",
-                     f"{PROJECT}-{self._component(component)}-1"])
+        container = self._container(component)
+        self._engine_call(lambda: self._engine().networks.get(NETWORK).disconnect(container), component)
 
     def reconnect(self, component: str) -> None:
-        self._check(["docker", "network", "connect", f"{PROJECT}_default",
-                     f"{PROJECT}-{self._component(component)}-1"])
+        container = self._container(component)
+        self._engine_call(lambda: self._engine().networks.get(NETWORK).connect(container), component)
 
+    # ------------------------------------------------------------------ the engine (Docker SDK)
+    def _engine(self):
+        """The SDK's client, made on first use (a runtime that only reads its files needs none)."""
+        if self._client is None:
+            try:
+                self._client = self._engine_factory()
+            except Exception as exc:  # noqa: BLE001 - docker.errors.DockerException and its causes
+                raise LabError(f"no usable Docker engine for the docker runtime ({exc}); start "
+                               "Docker, or use --runtime local") from None
+        return self._client
+
+    def _engine_call(self, call: Callable[[], Any], component: str) -> Any:
+        """One SDK call; the engine's refusal said as a LabError naming the component."""
+        import docker.errors
+
+        try:
+            return call()
+        except docker.errors.NotFound as exc:
+            raise LabError(f"{component}: no such container or network ({_explained(exc)}); "
+                           "is the docker lab up? (`boletia lab up --runtime docker`)") from None
+        except docker.errors.APIError as exc:
+            raise LabError(f"{component}: the Docker engine refused: {_explained(exc)}") from None
+        except docker.errors.DockerException as exc:
+            raise LabError(f"no usable Docker engine for the docker runtime ({exc}); start "
+                           "Docker, or use --runtime local") from None
+
+    def _containers(self, service: str | None = None) -> dict[str, Any]:
+        """The lab's containers by compose service (one service's, when named)."""
+        labels = [f"{COMPOSE_LABEL}.project={PROJECT}"]
+        if service is not None:
+            labels.append(f"{COMPOSE_LABEL}.service={service}")
+        found = self._engine_call(lambda: self._engine().containers.list(
+            all=True, filters={"label": labels}), service or "the lab")
+        return {c.labels.get(f"{COMPOSE_LABEL}.service"): c for c in found}
+
+    def _container(self, component: str) -> Any:
+        name = self._component(component)
+        found = self._containers(name).get(name)
+        if found is None:
+            raise LabError(f"{name} has no container: is the docker lab up? "
+                           "(`boletia lab up --runtime docker`, or `boletia lab status --runtime docker`)")
+        return found
+
+
+MARK = "%Y-%m-%dT%H:%M:%S.%fZ"          # log_mark()'s format
+COMPOSE_LABEL = "com.docker.compose"    # compose labels each container with its project and service
+NETWORK = f"{PROJECT}_default"
+
+
+def _from_env():
+    import docker
+
+    client = docker.from_env()
+    client.ping()  # fails here, said once, rather than at the first verb
+    return client
+
+
+def _explained(exc: Exception) -> str:
+    return str(getattr(exc, "explanation", None) or exc)

@@ -26,96 +26,41 @@ Routes:
 | `POST /api/admin/component`, `/fault`, `/design`, `/event` | token | the CLI's verbs (`actions.py`) |
 | `POST /api/admin/load`, `/load/rate`, `/load/stop`, `/check` | token | load generator and verdict |
 | `GET /api/admin/jobs/<id>` | token | one action's outcome |
+| `GET /api/admin/layout` | token | the component list as the diagram lays it out |
+
+Each panel's routes are a blueprint in its own module: `routes_pages` (the faces),
+`routes_live` (the stream), `routes_boxoffice`, `routes_control` (whoami, layout, jobs),
+`routes_faults`, `routes_organisers`, `routes_load`, `routes_verdict`; what they share (the
+room, the token's check, bodies and answers) is `web.py`, the rules above `rules.py`.
+`create_app` makes the room once and registers them.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import sys
-import threading
-import time
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 
 from boletia import config
 from boletia.adapters import ses
-from boletia.domain import decisions, model
-from boletia.lab.errors import LabError
-from boletia.lab.notebook.client import Answer, Boletia
+from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.port import Runtime
-from boletia.lab.ui import actions, loadgen
-from boletia.lab.ui.hub import Hub, Source, TooManyViewers
-from boletia.services import http
-from boletia.services.http import error
+from boletia.lab.ui import rules
+from boletia.lab.ui.hub import Hub, Source
+from boletia.lab.ui.routes_boxoffice import Mailbox, boxoffice
+from boletia.lab.ui.routes_control import control as control_routes
+from boletia.lab.ui.routes_faults import faults
+from boletia.lab.ui.routes_live import live
+from boletia.lab.ui.routes_load import load
+from boletia.lab.ui.routes_organisers import organisers
+from boletia.lab.ui.routes_pages import pages
+from boletia.lab.ui.routes_verdict import verdict
+from boletia.lab.ui.rules import LOOPBACK_NAMES, MAX_BODY
+from boletia.lab.ui.web import EXTENSION, Control, Room
 
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_BODY = model.MAX_BODY_BYTES
-LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
-MAX_EVENTS_LOOKED_UP = 30      # "my reservations": events asked about, at most
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       # a local JupyterLab may show a view in an IFrame; nothing else may frame it
-       "frame-ancestors 'self' http://127.0.0.1:* http://localhost:*")
-
-
-class Mailbox:
-    """The SES endpoint's messages, read at most once per `ttl` seconds whoever asks: thirty
-    customers refreshing together cost one read."""
-
-    def __init__(self, read: Callable[[], list[dict]], ttl: float = 1.0):
-        self.read, self.ttl = read, ttl
-        self.reads = 0
-        self._lock = threading.Lock()
-        self._at = -1e9
-        self._messages: list[dict] = []
-
-    def messages(self) -> list[dict]:
-        with self._lock:
-            if time.monotonic() - self._at >= self.ttl:
-                self._messages = self.read()
-                self._at = time.monotonic()
-                self.reads += 1
-            return self._messages
-
-    def to(self, email: str) -> list[dict]:
-        """The emails sent to `email`, newest first, each read back as the checker reads it."""
-        out = []
-        for m in self.messages():
-            if email.lower() not in (a.lower() for a in m.get("to") or []):
-                continue
-            meaning = decisions.read_notification(m.get("subject") or "", m.get("body") or "")
-            out.append({"id": m.get("id"), "subject": m.get("subject"), "body": m.get("body"),
-                        **(meaning or {})})
-        return out[::-1]
-
-
-class Control:
-    """The instructor's side: jobs, the load run and its verdict. `state()` is what the hub
-    adds to every control-room snapshot."""
-
-    def __init__(self, rt: Runtime, settings: config.Settings, admin_api: Boletia,
-                 runs_dir: Path | None):
-        self.rt, self.settings, self.admin_api, self.runs_dir = rt, settings, admin_api, runs_dir
-        self.jobs = actions.Jobs()
-        self.load: loadgen.LoadRun | None = None
-        self.verdict: loadgen.Verdict | None = None
-        self.lock = threading.Lock()
-
-    def state(self) -> dict[str, Any]:
-        return {"load": self.load.status() if self.load else None,
-                "check": self.verdict.status() if self.verdict else None,
-                "jobs": self.jobs.recent()}
-
-    def close(self) -> None:
-        if self.load is not None:
-            self.load.stop()
-        self.jobs.close()
+BLUEPRINTS = (pages, live, boxoffice, control_routes, faults, organisers, load, verdict)
 
 
 def _expected_token(token: str | None) -> bytes:
@@ -132,7 +77,8 @@ def create_app(rt: Runtime, settings: config.Settings | None = None, token: str 
                max_viewers: int = 100, runs_dir: Path | None = None,
                trusted_hosts: list[str] | None = LOOPBACK_NAMES) -> Flask:
     """The control room's app for the lab behind `rt`. `token` defaults to the lab's admin
-    token. `hub`, `source`, `api`, `admin_api` and `mail` replace the real ones (tests)."""
+    token. `hub`, `source`, `api`, `admin_api` and `mail` replace the real ones (tests).
+    The settings are read once, here; every route finds them in the room."""
     settings = settings or rt.settings
     expected = _expected_token(token if token is not None else rt.admin_token())
     api = api or Boletia(settings=settings, timeout=10.0)
@@ -148,309 +94,17 @@ def create_app(rt: Runtime, settings: config.Settings | None = None, token: str 
     else:
         hub.extras = control.state
     mailbox = Mailbox(mail or (lambda: ses.sent_messages(settings)))
+    room = Room(rt=rt, settings=settings, expected=expected, api=api, admin_api=admin_api,
+                control=control, hub=hub, mailbox=mailbox)
 
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.extensions["boletia_ui"] = {"hub": hub, "control": control, "mailbox": mailbox,
-                                    "close": lambda: (control.close(), hub.close())}
-
-    # ------------------------------------------------------------------ the rules
-    def authorized() -> bool | None:
-        """True: the right token; False: a wrong one; None: none given."""
-        header = request.headers.get("Authorization")
-        if header is None:
-            return None
-        scheme, _, given = header.partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(
-            given.strip().encode("utf-8", "surrogateescape"), expected)
-
-    def unauthorized() -> Response:
-        resp = error(401, "the control room's actions need 'Authorization: Bearer <token>'; "
-                          "`boletia lab token` prints it")
-        resp.headers["WWW-Authenticate"] = 'Bearer realm="boletia-control-room"'
-        return resp
-
-    def admin(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not authorized():
-                return unauthorized()
-            return view(*args, **kwargs)
-        return wrapped
-
-    def body() -> dict[str, Any]:
-        raw = request.get_data(cache=True)
-        if not raw.strip():
-            raise actions.BadInput("empty body: send a JSON object ({} when there is nothing to say)")
-        try:
-            value = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise actions.BadInput(f"malformed JSON: {exc}") from None
-        if not isinstance(value, dict):
-            raise actions.BadInput("send a JSON object")
-        return value
-
-    def passed_back(answer: Answer) -> Response:
-        """A service's answer as it came: its status, its JSON (a text answer as `message`)."""
-        resp = jsonify(answer.body if isinstance(answer.body, (dict, list))
-                       else {"message": str(answer.body)})
-        resp.status_code = answer.status
-        return resp
-
-    def job_answer(job: actions.Job) -> Response:
-        status = {"done": 200, "running": 202}.get(job.state, 409)
-        if status == 409:
-            return error(409, job.message, job=job.as_dict())
-        resp = jsonify({"job": job.as_dict()})
-        resp.status_code = status
-        return resp
-
-    trusted = {h.lower() for h in trusted_hosts} if trusted_hosts is not None else None
-
-    @app.before_request
-    def _loopback_names_only():
-        # bound to loopback, a request naming another host came through DNS rebinding
-        if trusted is None:
-            return None
-        host = request.host.lower()
-        name = host[:host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
-        if name not in trusted:
-            return error(400, f"this server answers to {', '.join(sorted(trusted))} only "
-                              f"(not {name!r}); start it with --host to serve others")
-        return None
-
-    app.before_request(http.only_json_bodies)
-
-    @app.after_request
-    def _harden(resp: Response) -> Response:
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Content-Security-Policy"] = CSP
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers.setdefault("Cache-Control", "no-store")
-        return resp
-
-    @app.errorhandler(actions.BadInput)
-    def _bad(exc: actions.BadInput):
-        return error(400, str(exc))
-
-    @app.errorhandler(model.InvalidRequest)
-    def _invalid(exc: model.InvalidRequest):
-        return error(400, str(exc))
-
-    @app.errorhandler(actions.Busy)
-    def _busy(exc: actions.Busy):
-        return error(409, str(exc))
-
-    @app.errorhandler(LabError)
-    def _lab(exc: LabError):
-        return error(409, str(exc))
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        messages = {404: "no such page or route; the box office is /, the control room /control",
-                    405: f"method {request.method} not allowed here",
-                    413: f"body too large: at most {MAX_BODY} bytes"}
-        resp = error(exc.code or 500, messages.get(exc.code or 0, exc.description or exc.name))
-        allow = dict(exc.get_headers()).get("Allow")
-        if allow:
-            resp.headers["Allow"] = allow
-        return resp
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        print(f"ui: {exc!r}", file=sys.stderr, flush=True)
-        return error(500, f"internal error ({type(exc).__name__}); see the server's output")
-
-    # ------------------------------------------------------------------ pages
-    @app.get("/health")
-    def health():
-        return jsonify({"service": "ui", "status": "ok"})
-
-    @app.get("/")
-    def box_office():
-        return app.send_static_file("index.html")
-
-    @app.get("/control")
-    def control_room():
-        return app.send_static_file("control.html")
-
-    # ------------------------------------------------------------------ live
-    @app.get("/api/stream")
-    def stream():
-        who = authorized()
-        if who is False or (request.args.get("view") == "control" and not who):
-            return unauthorized()
-        try:
-            events = hub.stream(full=bool(who))
-        except TooManyViewers as exc:
-            return error(503, f"{exc}; close a tab or start the server with more viewers")
-        return Response(events, mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-    @app.get("/api/snapshot")
-    def snapshot():
-        who = authorized()
-        if who is False:
-            return unauthorized()
-        deadline = time.monotonic() + 5.0
-        snap = hub.latest(bool(who))
-        while snap is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-            snap = hub.latest(bool(who))
-        if snap is None:
-            return error(503, "no snapshot yet; try again in a second")
-        return jsonify(snap)
-
-    @app.get("/api/stats")
-    def stats():
-        return jsonify({**hub.stats(), "mail_reads": mailbox.reads})
-
-    # ------------------------------------------------------------------ the box office
-    @app.post("/api/book")
-    def book():
-        b = body()
-        try:
-            answer = api.book(b.get("evento"), b.get("cantidad"), b.get("email"))
-        except Exception as exc:  # noqa: BLE001 - the service down is the customer's news
-            return error(502, f"reservas does not answer ({type(exc).__name__}); "
-                              "try again in a moment")
-        return passed_back(answer)
-
-    @app.delete("/api/reservas/<reserva_id>")
-    def cancel(reserva_id: str):
-        model.check_object_id(reserva_id)
-        try:
-            answer = api.cancel(reserva_id)
-        except Exception as exc:  # noqa: BLE001
-            return error(502, f"reservas does not answer ({type(exc).__name__}); "
-                              "try again in a moment")
-        return passed_back(answer)
-
-    @app.get("/api/my")
-    def my_reservations():
-        email = model.check_email((request.args.get("email") or "").strip())
-        asked = [model.check_name(e, "evento") for e in request.args.getlist("evento")]
-        try:
-            emails = mailbox.to(email)
-            mail_error = None
-        except Exception as exc:  # noqa: BLE001 - SES down: the reservations still show
-            emails, mail_error = [], f"the mail server does not answer ({type(exc).__name__})"
-        events = list(dict.fromkeys([*asked, *(m["evento"] for m in emails if m.get("evento"))]))
-        events = events[:MAX_EVENTS_LOOKED_UP]
-        found: dict[str, dict] = {}
-        problems = []
-        for evento in events:
-            try:
-                answer = api.reservations(evento, email)
-            except Exception as exc:  # noqa: BLE001
-                problems.append(f"reservas does not answer ({type(exc).__name__})")
-                break
-            if answer.ok and isinstance(answer.body, list):
-                found.update({r["Id"]: r for r in answer.body})
-            elif answer.status != 404:
-                problems.append(f"{evento}: {answer.status} {str(answer.body)[:120]}")
-        return jsonify({"email": email, "events": events,
-                        "reservations": sorted(found.values(), key=lambda r: r["Id"], reverse=True),
-                        "emails": emails, "problems": problems, "mail_error": mail_error})
-
-    # ------------------------------------------------------------------ the control room
-    @app.get("/api/admin/whoami")
-    @admin
-    def whoami():
-        return jsonify({"ok": True, "runtime": rt.name, "designs": list(config.DESIGNS),
-                        **control.state()})
-
-    @app.post("/api/admin/component")
-    @admin
-    def component():
-        return job_answer(control.jobs.submit(actions.component_action(body(), rt)))
-
-    @app.post("/api/admin/fault")
-    @admin
-    def fault():
-        return job_answer(control.jobs.submit(actions.fault_action(body(), rt, settings)))
-
-    @app.post("/api/admin/design")
-    @admin
-    def design():
-        return job_answer(control.jobs.submit(actions.design_action(body(), rt)))
-
-    @app.get("/api/admin/jobs/<int:job_id>")
-    @admin
-    def job(job_id: int):
-        found = control.jobs.get(job_id)
-        if found is None:
-            return error(404, f"no job {job_id} (only the last few are kept)")
-        return jsonify({"job": found.as_dict()})
-
-    @app.post("/api/admin/event")
-    @admin
-    def create_event():
-        b = body()
-        try:
-            answer = admin_api.create_event(b.get("nombre"), b.get("capacidad"),
-                                            b.get("categoria") or "Lab")
-        except Exception as exc:  # noqa: BLE001
-            return error(502, f"eventos does not answer ({type(exc).__name__})")
-        return passed_back(answer)
-
-    @app.post("/api/admin/load")
-    @admin
-    def start_load():
-        b = body()
-        rate = actions.number(b, "rate", float, 5.0, loadgen.MIN_RATE, loadgen.MAX_RATE)
-        events = actions.number(b, "events", int, 3, 1, loadgen.MAX_EVENTS)
-        capacity = actions.number(b, "capacity", int, 200, 1, loadgen.MAX_CAPACITY)
-        cancel_ratio = actions.number(b, "cancel_ratio", float, 0.2, 0, 0.9)
-        with control.lock:
-            if control.load is not None and control.load.active:
-                return error(409, "a load run is going on; stop it first")
-            if control.verdict is not None and control.verdict.active:
-                return error(409, "the checker is judging the last run; wait for its verdict")
-            # the last verdict stays on show (it names its run) until the next check
-            control.load = loadgen.LoadRun(admin_api, rate, events, capacity, cancel_ratio,
-                                           runs_dir=control.runs_dir).start()
-        return jsonify({"load": control.load.status()})
-
-    @app.post("/api/admin/load/rate")
-    @admin
-    def load_rate():
-        rate = actions.number(body(), "rate", float, lo=loadgen.MIN_RATE, hi=loadgen.MAX_RATE)
-        if control.load is None or not control.load.active:
-            return error(409, "no load run is going on; start one first")
-        control.load.set_rate(rate)
-        return jsonify({"load": control.load.status()})
-
-    @app.post("/api/admin/load/stop")
-    @admin
-    def stop_load():
-        body()
-        if control.load is None or not control.load.active:
-            return error(409, "no load run is going on")
-        control.load.stop()
-        control.load.wait(10.0)
-        return jsonify({"load": control.load.status()})
-
-    @app.post("/api/admin/check")
-    @admin
-    def check():
-        body()
-        with control.lock:
-            if control.load is None:
-                return error(409, "run the load first: the checker judges a run's record")
-            if control.load.active:
-                return error(409, "stop the load first: the checker judges a finished run")
-            if not control.load.record.events:
-                return error(409, "the last run created no event; nothing to judge")
-            if control.verdict is not None and control.verdict.active:
-                return error(409, "the checker is already judging this run")
-            control.verdict = loadgen.Verdict(rt, control.load.record).start()
-        resp = jsonify({"check": control.verdict.status()})
-        resp.status_code = 202
-        return resp
-
+    app.extensions[EXTENSION] = {"room": room, "hub": hub, "control": control, "mailbox": mailbox,
+                                 "close": room.close}
+    rules.install(app, trusted_hosts)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     return app
 
 

@@ -25,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from boletia import config
 from boletia.lab.notebook.client import Boletia
 
 
@@ -206,6 +207,38 @@ def test_the_control_room_asks_for_the_token_and_draws_the_lab_live(page, ui, la
     assert shown == {"architecture": True, "lag": True, "topics": True, "faults": False, "load": False,
                      "connectors": False}
     assert css(page, "nav.views a[aria-current='page']").text == "Booking flow"
+
+
+OVERLAPS = """
+const box = (e) => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, e]; };
+const meet = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+const name = (e) => e.closest('[data-node]') ? e.closest('[data-node]').dataset.node : e.textContent;
+const nodes = [...document.querySelectorAll('#diagram rect.node')].map(box);
+const labels = [...document.querySelectorAll('#diagram text.edge-label')].map(box);
+const out = [];
+nodes.forEach((a, i) => nodes.slice(i + 1).forEach((b) =>
+  meet(a, b) && out.push(`${name(a[4])} / ${name(b[4])}`)));
+labels.forEach((l, i) => {
+  nodes.forEach((n) => meet(l, n) && out.push(`label ${l[4].textContent} on ${name(n[4])}`));
+  labels.slice(i + 1).forEach((m) =>
+    meet(l, m) && out.push(`label ${l[4].textContent} on ${m[4].textContent}`));
+});
+return out;
+"""
+
+
+def test_the_diagram_is_the_component_list_laid_out_with_nothing_on_top_of_anything(page, ui, lab, images):
+    from boletia.lab.notebook import layout
+
+    open_control(page, ui, lab, "architecture")
+    wait(page, "the diagram drawn", lambda d: d.find_elements(By.CSS_SELECTOR, "g[data-node]"))
+    drawn = {g.get_attribute("data-node") for g in page.find_elements(By.CSS_SELECTOR, "g[data-node]")}
+    assert drawn == {n["id"] for n in layout.picture()["nodes"]}
+    assert len(page.find_elements(By.CSS_SELECTOR, "#diagram path.edge")) == len(layout.picture()["edges"])
+    assert page.execute_script(OVERLAPS) == []
+    designs = [r.get_attribute("value") for r in page.find_elements(By.CSS_SELECTOR, "input[name=design]")]
+    assert designs == list(config.DESIGNS)
+    page.save_screenshot(str(images / "control-room-architecture.png"))
 
 
 @pytest.mark.lab_faults

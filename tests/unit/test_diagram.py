@@ -1,0 +1,40 @@
+"""The two pictures of the lab come from one layout, and that layout from the component list:
+the notebooks' matplotlib diagram (`diagram.draw`) draws a box for every node of
+`layout.picture()` and an arrow for every edge (the control room's drawing of it is checked in
+the browser: tests/integration/e2e/test_browser.py)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+from boletia import config
+from boletia.lab.components import COMPONENTS
+from boletia.lab.notebook import diagram, layout
+
+matplotlib.use("Agg")
+
+
+def test_the_notebook_diagram_draws_the_layout():
+    from matplotlib.patches import FancyBboxPatch
+
+    picture = layout.picture()
+    ax = diagram.draw()
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == len(picture["nodes"]) + 1  # and Connect's band
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for n in picture["nodes"]:
+        assert n["title"] in texts, n["id"]
+    arrows = [c for c in ax.get_children() if type(c).__name__ == "Annotation"]
+    assert len(arrows) == len(picture["edges"])
+    import matplotlib.pyplot as plt
+    plt.close(ax.figure)
+
+
+def test_a_consumer_added_to_the_list_is_drawn_under_its_first_topic():
+    from boletia.lab.components import Component
+
+    added = Component("auditoria", "consumer", "ready", group="auditoria", topics=("boletia.eventos",))
+    nodes = {n["id"]: n for n in layout.picture(components=(*COMPONENTS, added))["nodes"]}
+    assert nodes["con-auditoria"]["col"] == config.TOPICS.index("boletia.eventos")
+    assert nodes["watchdog"]["col"] not in {n["col"] for n in nodes.values()
+                                            if n["row"] == 3 and n["id"] != "watchdog"}
