@@ -1,7 +1,10 @@
 """The JVM parts of the local runtime: Java, and the jars Maven lays out from lab-infra/pom.xml.
 
 Everything comes from Maven Central through `mvn`; Maven's own cache (~/.m2) makes the
-second fetch a copy. The jars are laid out in a cache directory named after the pom's
+second fetch a copy. Every jar laid out is then checked against the SHA-256 pinned in
+`lab-infra/jars.sha256` (Maven checks only the repository's own SHA-1, which travels with the
+jar): a jar that differs, or one the pins do not know, stops the lab before Java loads it.
+The jars are laid out in a cache directory named after the pom's
 content (`$XDG_CACHE_HOME/boletia/jars-<hash>`, `BOLETIA_JARS_DIR` to choose): outside the
 package, shared by every checkout, kept by `lab down --purge`, fetched again on a version bump.
 """
@@ -65,6 +68,26 @@ def java() -> str:
     return path
 
 
+def pinned() -> dict[str, str]:
+    """`lab-infra/jars.sha256` (sha256sum's format): relative path -> SHA-256."""
+    text = (resources.infra_dir() / "jars.sha256").read_text()
+    pairs = (line.split(maxsplit=1) for line in text.splitlines() if line.strip())
+    return {path: digest for digest, path in pairs}
+
+
+def verify(root: Path, pins: dict[str, str]) -> list[str]:
+    """What is wrong with the jars under `root` against `pins`: each one that differs, is not
+    pinned, or is missing. Empty when all match."""
+    found = {str(p.relative_to(root)): p for p in root.rglob("*.jar")}
+    problems = [f"{rel}: not in lab-infra/jars.sha256" for rel in sorted(set(found) - set(pins))]
+    problems += [f"{rel}: missing" for rel in sorted(set(pins) - set(found))]
+    for rel in sorted(set(found) & set(pins)):
+        digest = hashlib.sha256(found[rel].read_bytes()).hexdigest()
+        if digest != pins[rel]:
+            problems.append(f"{rel}: SHA-256 {digest}, pinned {pins[rel]}")
+    return problems
+
+
 def jars_ready() -> bool:
     """The jars are laid out, by the pom as it is now (a version bump fetches again)."""
     return ((target() / ".fetched").exists() and any(kafka_libs().glob("kafka_2.13-*.jar"))
@@ -98,4 +121,12 @@ def ensure_jars(on_progress: Callable[[str], None] | None = None) -> None:
     if proc.wait() != 0:
         raise LabError("Maven could not fetch the lab's jars:\n" + "\n".join(tail)
                        + f"\nRetry with: {' '.join(cmd)}")
+    problems = verify(out, pinned())
+    if problems:
+        raise LabError(f"{len(problems)} jar(s) in {out} do not match the checksums pinned in "
+                       "lab-infra/jars.sha256, so the lab will not run them:\n  "
+                       + "\n  ".join(problems[:10])
+                       + f"\nDelete {out} and run the command again. After a version bump in the pom, "
+                       f"pin the new jars: cd {out} && find . -name '*.jar' | sed 's|^./||' | sort "
+                       "| xargs sha256sum > lab-infra/jars.sha256")
     (out / ".fetched").touch()

@@ -56,6 +56,7 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
            if not k.startswith("BOLETIA_") or k == "BOLETIA_JARS_DIR"}
     env.update({
         "BOLETIA_LAB_DIR": str(files.root),
+        "BOLETIA_PORTS": s.ports.model_dump_json(),  # a lab on other ports: its services listen there
         "BOLETIA_MONGO_URI": s.mongo_uri,
         "BOLETIA_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
         "BOLETIA_CONNECT_URL": s.connect_url,

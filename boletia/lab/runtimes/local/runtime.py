@@ -31,6 +31,7 @@ from boletia.lab.components import (
     Component,
 )
 from boletia.lab.errors import LabError
+from boletia.lab.runtimes import private
 from boletia.lab.runtimes.local import commands, faults
 from boletia.lab.runtimes.local.health import healthy
 from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, stop_all, tail
@@ -126,7 +127,7 @@ class LocalRuntime:
     def up(self, report: Report = _silent, design: str | None = None) -> list[ComponentStatus]:
         jars.java()
         jars.ensure_jars(report)
-        self.files.root.mkdir(parents=True, exist_ok=True)
+        private.directory(self.files.root)
         previous = self.design()
         if design is not None or self.files.design() is None:
             self.files.set_design(design or previous)

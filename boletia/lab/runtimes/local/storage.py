@@ -42,7 +42,7 @@ class LabFiles:
     def set_design(self, design: str) -> None:
         if design not in config.DESIGNS:
             raise LabError(f"unknown design {design!r}; choose one of: {', '.join(config.DESIGNS)}")
-        self.root.mkdir(parents=True, exist_ok=True)
+        private.directory(self.root)
         private.write(self.root / "design", design, 0o644)
 
     def admin_token(self) -> str:
@@ -50,7 +50,7 @@ class LabFiles:
         readable by others, not even for a moment), refused if empty."""
         path = self.root / "admin-token"
         if not path.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
+            private.directory(self.root)
             private.write(path, secrets.token_urlsafe(24), 0o600)
         token = path.read_text().strip()
         if not token:
@@ -66,7 +66,7 @@ class LabFiles:
     def set_student_module(self, module: Path) -> None:
         if not Path(module).is_file():
             raise LabError(f"the student design's file {module} does not exist")
-        self.root.mkdir(parents=True, exist_ok=True)
+        private.directory(self.root)
         private.write(self.root / "student-module", str(Path(module).resolve()), 0o644)
 
     # ------------------------------------------------------------ config files
@@ -87,7 +87,7 @@ class LabFiles:
             found = "-"
             while found.startswith("-"):
                 found = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            self.root.mkdir(parents=True, exist_ok=True)
+            private.directory(self.root)
             path.write_text(found)
         return found
 
