@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from boletia.lab.student import grading, practice
+from boletia.lab.student import alone, grading, practice
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,8 @@ BOLETIA = str(Path(sys.executable).parent / "boletia")
 def test_the_reference_passes_every_case_and_the_stubs_fail_every_key_case(lab):
     every = grading.DECISIONS.cases(grading.INSTRUCTOR, 11)
     assert all(r.passed for r in practice.check(SOLUTION, lab.settings, cases=every))
+    # the fixed design's three, which a part judged alone runs beside the student's function
+    assert all(r.passed for r in practice.check(alone, lab.settings, cases=every))
     stubs = practice.check(STUBS, lab.settings, cases=every)
     assert not [r.case.name for r in stubs if r.case.key and r.passed]
     assert all(r.passed for r in stubs if not r.case.key)   # guards: the seed's ordinary behaviour

@@ -14,7 +14,7 @@ import pytest
 from bson import ObjectId
 
 from boletia.domain.decisions import FindAndModify, InsertOne, Transaction
-from boletia.lab.student import grading, practice, sandbox
+from boletia.lab.student import alone, grading, practice, sandbox
 from boletia.lab.student.sandbox import Sandboxed, SandboxError, StudentError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +181,7 @@ def test_a_made_up_level_grades_a_folder_and_says_what_the_sandbox_stopped(tmp_p
             practice.Case("booking_in", "plain", "", practice.booking_plain, key=False))
     level = grading.Level("pure", (grading.Part("booking_in", "concurrent-booking-race", "the echo"),),
                           cases=lambda folder, seed: echo, check=_pure_check,
-                          deploy=lambda rt, sub, folder: nullcontext())
+                          deploy=lambda rt, sub, folder, part: nullcontext())
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "ref.py").write_text((ROOT / "instructor" / "solution.py").read_text())
@@ -197,3 +197,53 @@ def test_a_made_up_level_grades_a_folder_and_says_what_the_sandbox_stopped(tmp_p
     report = (tmp_path / "out" / "stubs" / "report.md").read_text()
     assert "case: a booking" not in report and "case: lookup — a change that booked R1" in report
     assert list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))[0]["submission"] == "ref.py"
+
+
+# ---------------------------------------------------------------- a part judged alone
+MINE = '''
+def refund(reservation):
+    return ["mine"]
+def booking_in(change):
+    return {"mine": True}
+def email_ledger(reserva, estado):
+    return ({"mine": reserva}, {})
+'''
+CANCEL = {"_id": ObjectId(), "evento": "Opera", "email": "a@x.es", "cantidad": 2, "estado": "X"}
+BOOKING = {"operationType": "update", "fullDocument": {"nombre": "Opera", "reserva": {"id": "later"}},
+           "updateDescription": {"updatedFields": {"reserva": {"id": "mine", "cantidad": 1}}}}
+
+
+def _design(path: Path):
+    from boletia.consumers import student
+    return student.load(path)
+
+
+@pytest.mark.parametrize("judged", alone.RULES)
+def test_a_design_takes_only_the_judged_function_from_the_student(tmp_path, judged):
+    """The other two are the fixed design's, so a scenario's run judges one function."""
+    (tmp_path / "mine.py").write_text(MINE)
+    design = _design(alone.design_file(tmp_path / "mine.py", judged, tmp_path / "d.py"))
+    mine = {"refund": design.refund(CANCEL) == ["mine"],
+            "booking_in": design.booking_in(BOOKING) == {"mine": True},
+            "email_ledger": design.email_ledger("r1", "A")[0] == {"mine": "r1"}}
+    assert mine == {name: name == judged for name in alone.RULES}
+    # the fixed design's answers, where the function is not the student's
+    assert alone.booking_in(BOOKING) == {"id": "mine", "cantidad": 1}
+    assert alone.refund(CANCEL)[0].writes[0] == InsertOne("reembolsos", {"_id": CANCEL["_id"],
+                                                                         "evento": "Opera", "cantidad": 2})
+    assert alone.email_ledger("r1", "A")[0] == {"_id": "r1:A", "enviado": {"$ne": True}}
+
+
+def test_the_graders_design_calls_the_judged_function_through_the_sandbox(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mine.py").write_text(MINE)
+    design = _design(alone.sandboxed_file(tmp_path / "sub" / "mine.py", tmp_path / "scratch", "booking_in",
+                                          tmp_path / "d.py"))
+    try:
+        assert design.booking_in(BOOKING) == {"mine": True}     # answered by the sandbox's worker
+        assert design.booking_in.__module__ == "boletia.lab.student.sandbox"
+        assert design.refund is alone.refund and design.email_ledger is alone.email_ledger
+    finally:
+        design._box.close()
+    with pytest.raises(ValueError):
+        alone.design_file(tmp_path / "mine.py", "refunds", tmp_path / "x.py")

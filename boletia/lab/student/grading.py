@@ -9,9 +9,11 @@ A part is one function of the student's and one failure mode: its points are
   behaviour the seed has) also pass: returning nothing fixes no failure mode; untouched stubs
   score 0 here;
 - its chaos scenario over each grade seed: CHAOS_POINTS each when the fault fired and the
-  scenario's own invariant held (a stub of another part may break others in the same run; it is
-  caught in its own part). The scenarios run only once the part passes all its cases (the tests
-  first, as in MIT 6.5840): a part that fails them is not worth a 15-second run.
+  scenario's own invariant held. The scenario runs on a design that takes only this part's
+  function from the submission, the others from the fixed design (`alone.py`): a part is judged
+  on its own code, never blamed for another part's damage in the same run. The scenarios run
+  only once the part passes all its cases (the tests first, as in MIT 6.5840): a part that fails
+  them is not worth a 15-second run.
 
 A new level is one more `Level` in LEVELS: its parts, how its cases are drawn, how a submission
 is checked against them, and how the lab is put on a submission for its scenarios
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from boletia.lab.errors import LabError
-from boletia.lab.student import practice, sandbox
+from boletia.lab.student import alone, practice, sandbox
 
 INSTRUCTOR = Path(__file__).resolve().parents[3] / "instructor"
 CHAOS_POINTS = 2
@@ -55,7 +57,8 @@ class Level:
     parts: tuple[Part, ...]
     cases: Callable[[Path, int], tuple]            # (instructor folder, seed) -> every case
     check: Callable[..., list]                     # (submission's functions, settings, cases) -> results
-    deploy: Callable[[object, Path, Path], object]  # (runtime, submission, folder) -> context manager
+    deploy: Callable[..., object]  # (runtime, submission, folder, part) -> context manager: the lab
+    #                                 on the submission's `part` alone
     design: str = "student"
 
 
@@ -71,9 +74,11 @@ def _decision_cases(instructor: Path, seed: int) -> tuple:
 
 
 @contextmanager
-def _student_design(rt, submission: Path, folder: Path) -> Iterator[None]:
-    """The lab on the student design, whose consumers call the submission through a sandbox."""
-    proxy = sandbox.proxy_file(submission, folder / "scratch", folder / "design.py")
+def _student_design(rt, submission: Path, folder: Path, part: Part) -> Iterator[None]:
+    """The lab on the student design, whose consumers call the submission's `part` through a
+    sandbox and take the other two decisions from the fixed design."""
+    proxy = alone.sandboxed_file(submission, folder / "scratch", part.name,
+                                 folder / f"design-{part.name}.py")
     found = rt.design()
     rt.set_design("student", student_module=proxy)
     try:
@@ -223,16 +228,15 @@ def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], in
             for s in scores:
                 if s not in ready:
                     s.failed.append("scenarios: not run (the cases fail first)")
-            if ready and chaos_seeds:
-                with level.deploy(rt, own, folder):
-                    for s in ready:
-                        for chaos_seed in chaos_seeds:
-                            run = chaos.run(s.part.scenario, level.design, chaos_seed, rt=rt)
-                            ok, line = judge_run(s.part, run)
-                            report(f"  {line}")
-                            s.chaos += CHAOS_POINTS if ok else 0
-                            if not ok:
-                                s.failed.append(line)
+            for s in ready if chaos_seeds else ():
+                with level.deploy(rt, own, folder, s.part):   # this part alone
+                    for chaos_seed in chaos_seeds:
+                        run = chaos.run(s.part.scenario, level.design, chaos_seed, rt=rt)
+                        ok, line = judge_run(s.part, run)
+                        report(f"  {line}")
+                        s.chaos += CHAOS_POINTS if ok else 0
+                        if not ok:
+                            s.failed.append(line)
             parts += scores
     notes += _raised(parts)
     return Graded(sub.name, parts, notes)

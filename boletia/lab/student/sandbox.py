@@ -229,20 +229,6 @@ class StudentError(Exception):
     """The student's function raised (the worker says which exception, with its message)."""
 
 
-def proxy_file(submission: Path, scratch: Path, path: Path) -> Path:
-    """A design file for the lab's consumers (`boletia lab design student`): its three functions
-    call the submission through a sandbox; the submission itself never runs in a lab process."""
-    path.write_text(
-        '"""Written by `boletia grade`: the submission, called through a sandbox."""\n'
-        "import sys\n"
-        "from boletia.lab.student.sandbox import Sandboxed\n"
-        f"_box = Sandboxed({str(Path(submission).resolve())!r}, {str(Path(scratch).resolve())!r}, "
-        "stderr=sys.stderr)\n"
-        "refund, booking_in, email_ledger = (_box.function(n) for n in "
-        "('refund', 'booking_in', 'email_ledger'))\n")
-    return path
-
-
 # ---------------------------------------------------------------- the worker (inside)
 def serve(submission: str) -> None:
     """Load the submission once, answer calls until stdin closes. The student's prints go to
