@@ -86,6 +86,24 @@ def test_time_and_memory_are_bounded(attacker):
         attacker.call("email_ledger", "r1", "memory")   # a new worker, after the killed one
 
 
+def test_an_import_that_never_ends_is_bounded_apart_from_the_calls(tmp_path):
+    sub = tmp_path / "sub" / "student_design.py"
+    sub.parent.mkdir()
+    sub.write_text("while True:\n    pass\n")
+    box = Sandboxed(sub, tmp_path / "scratch", timeout=1, startup=2)
+    try:
+        with pytest.raises(SandboxError, match="did not start within 2 s"):
+            box.call("refund", {})
+    finally:
+        box.close()
+    sub.write_text("import time\ntime.sleep(1.5)\nrefund = booking_in = email_ledger = len\n")
+    box = Sandboxed(sub, tmp_path / "scratch", timeout=1, startup=5)
+    try:   # a slow import does not eat the call's second
+        assert box.call("refund", [1, 2]) == 2
+    finally:
+        box.close()
+
+
 def test_the_scratch_is_writable_and_the_tree_is_not(tmp_path):
     sub = tmp_path / "sub" / "student_design.py"
     sub.parent.mkdir()

@@ -17,7 +17,10 @@ What a worker gets, and what it does not:
   so "no network beyond the lab" is achieved as "no network at all".
 - processes: its own pid namespace, at most NPROC processes (a fork bomb meets EAGAIN), an
   address space of MEMORY bytes, CPU seconds, and TIMEOUT seconds of wall time per call (then the
-  worker is killed and the call raises `SandboxError`; the next call starts a new worker).
+  worker is killed and the call raises `SandboxError`; the next call starts a new worker). The
+  worker's start and the submission's import have their own bound, STARTUP: the worker says
+  "ready" once loaded, and a call's TIMEOUT counts from there (on a loaded machine the start
+  alone took more than a 3 s call bound).
   When run as root, it also drops to the unprivileged uid SANDBOX_UID, because the kernel does
   not apply the process limit to root.
 
@@ -48,6 +51,7 @@ from boletia.lab.errors import LabError
 
 SANDBOX_UID = 64000          # an unnamed, unprivileged uid (root only: the nproc limit needs it)
 NPROC, MEMORY, CPU_SECONDS, TIMEOUT = 48, 1 << 30, 120, 5.0
+STARTUP = 30.0   # the worker's start and the submission's import, apart from each call's TIMEOUT
 MAX_LINE = 1 << 20
 RULES = ("refund", "booking_in", "email_ledger")
 WRITES = {c.__name__: c for c in (decisions.FindAndModify, decisions.InsertOne,
@@ -154,10 +158,11 @@ class Sandboxed:
     each a call into the worker. The worker starts at the first call (so the file is read
     afresh by every new `Sandboxed`) and again after a call killed it."""
 
-    def __init__(self, submission: Path, scratch: Path, timeout: float = TIMEOUT, stderr=None):
+    def __init__(self, submission: Path, scratch: Path, timeout: float = TIMEOUT, stderr=None,
+                 startup: float = STARTUP):
         available()
         self.submission, self.scratch = Path(submission).resolve(), Path(scratch).resolve()
-        self.timeout, self.stderr = timeout, stderr
+        self.timeout, self.stderr, self.startup = timeout, stderr, startup
         self.incidents: list[str] = []    # what the sandbox stopped: timeouts, deaths
         self._proc: subprocess.Popen | None = None
         self._lock = threading.Lock()     # a consumer may call from more than one thread
@@ -168,9 +173,19 @@ class Sandboxed:
         if as_root:
             os.chown(self.scratch, SANDBOX_UID, SANDBOX_UID)
         nproc = NPROC if as_root else _own_processes() + NPROC
-        return subprocess.Popen(command(sys.executable, self.submission, self.scratch, as_root, nproc),
+        proc = subprocess.Popen(command(sys.executable, self.submission, self.scratch, as_root, nproc),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                 start_new_session=True)
+        # the worker says when it has loaded the submission: a call's TIMEOUT starts after that
+        # (on a loaded machine the interpreter's start alone took more than 3 s)
+        ready, _, _ = select.select([proc.stdout], [], [], self.startup)
+        if not (ready and proc.stdout.readline(MAX_LINE) == b'{"ready": true}\n'):
+            self._proc = proc
+            self._kill()
+            why = f"the sandbox's worker did not start within {self.startup:g} s (the file's import ran on?)"
+            self.incidents.append(why)
+            raise SandboxError(why)
+        return proc
 
     def call(self, name: str, *args: Any) -> Any:
         with self._lock:
@@ -242,6 +257,8 @@ def serve(submission: str) -> None:
     except BaseException as exc:  # noqa: BLE001 - a broken file is the answer to every call
         module, broken = None, f"{type(exc).__name__}: {exc}"
     me = os.getpid()
+    answers.write('{"ready": true}\n')
+    answers.flush()
     for line in sys.stdin:
         request = decode(line)
         try:
