@@ -622,21 +622,28 @@ def notebooks_run(notebook: Annotated[str, typer.Argument(help="e.g. notebooks/0
 
 @app.command()
 def grade(submissions: Annotated[str, typer.Argument(help="a folder of student_design.py files")],
-          out: Annotated[str, typer.Option(help="where grades.csv goes")] = "grades") -> None:
-    """Grade a class's submitted designs with otter-grader (the lab must be up)."""
+          out: Annotated[str, typer.Option(help="where grades.csv and the reports go")] = "grades",
+          seeds: Annotated[int, typer.Option(min=0, help="chaos seeds per part (drawn from --seed)")] = 2,
+          seed: Annotated[int | None, typer.Option(help="the grade's seed (default: a new one)")] = None,
+          instructor: Annotated[str | None, typer.Option(help="the hidden cases' folder")] = None,
+          ) -> None:
+    """Grade a class's designs, each in a sandbox: cases drawn at grade time, then the chaos
+    scenarios over seeds the students never ran (the lab must be up)."""
     from pathlib import Path
 
     from boletia.lab.student import grading
 
     try:
-        rows = grading.grade(Path(submissions), Path(out))
+        rows = grading.grade(Path(submissions), Path(out), seeds=seeds, seed=seed,
+                             instructor=Path(instructor) if instructor else grading.INSTRUCTOR,
+                             report=console.print)
     except LabError as exc:
         _fail(exc)
     table = Table(*rows[0].keys())
     for r in rows:
         table.add_row(*(str(v) for v in r.values()))
     Console().print(table)
-    console.print(f"written: {Path(out) / 'grades.csv'}")
+    console.print(f"written: {Path(out) / 'grades.csv'} and a report.md per submission in {out}/")
 
 
 def _product(component: str, *args: str) -> None:

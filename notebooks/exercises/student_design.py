@@ -15,8 +15,9 @@ The writes you may return (import them from boletia.domain.decisions):
                                                 nothing or an InsertOne meets its `_id`, nothing
                                                 of the transaction is written
 
-Check yourself in notebook 06 (instant cases, then the real chaos scenario), or run
-`otter check` there. Grading uses the same cases and a few hidden ones.
+Check yourself in notebook 06 (instant cases with hints, then the real chaos scenarios; every
+check reads this file afresh). Grading uses other cases, drawn when your instructor grades, and
+the same scenarios over seeds you have not run.
 """
 
 from boletia.domain.decisions import FindAndModify, InsertOne, Transaction  # noqa: F401

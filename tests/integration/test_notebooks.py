@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
-SOLUTION = Path(__file__).resolve().parents[2] / "boletia" / "lab" / "student" / "solution.py"
+SOLUTION = Path(__file__).resolve().parents[2] / "instructor" / "solution.py"
 # The student notebook runs twice: with the reference solution injected (every scenario
 # clean) and with the untouched stubs (every scenario must catch the seed's behaviour).
 EXTRA = {"06-your-own-fix.ipynb": [("reference", {"solution": str(SOLUTION), "expect_clean": True}),

@@ -1,2 +1,4 @@
-"""The student track: a design whose decisions come from the student's own file, the cases
-that give instant feedback, and the reference solution the lab's tests inject."""
+"""The student track: the practice cases that give instant feedback (`practice`), the sandbox a
+submission runs in (`sandbox`), the design that judges one student function alone under its
+scenario (`alone`), and the grader (`grading`). The reference solution and the grader's own
+cases are not here: they are in the instructor's folder, `instructor/`."""

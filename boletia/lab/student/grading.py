@@ -1,77 +1,202 @@
-"""Grading a class: every submitted `student_design.py` run by otter-grader against the
-exercise tests (notebooks/exercises/tests: the practice cases, plus hidden ones), into one
-table. Otter-grader was chosen over nbgrader because it grades a plain Python file as well as
-a notebook, runs locally without a database or a server (`otter run`), and keeps hidden
-tests in the same files students check against (`hidden: True` cases). The lab must be up:
-the cases carry the students' writes out on its MongoDB (in a scratch database)."""
+"""Grading a class: every submission judged by the cases (the practice ones and the grader's
+own, drawn from a seed at grade time) and by the chaos verdicts over seeds the student never
+ran, each submission in a sandbox (`sandbox.py`), into one table and one short report each.
+
+The grade is made of levels (`LEVELS`), each of parts: today one level, the three decisions.
+A part is one function of the student's and one failure mode: its points are
+
+- its key cases (the seed fails them): a point each, counted only if its guard cases (ordinary
+  behaviour the seed has) also pass: returning nothing fixes no failure mode; untouched stubs
+  score 0 here;
+- its chaos scenario over each grade seed: CHAOS_POINTS each when the fault fired and the
+  scenario's own invariant held. The scenario runs on a design that takes only this part's
+  function from the submission, the others from the fixed design (`alone.py`): a part is judged
+  on its own code, never blamed for another part's damage in the same run. The scenarios run
+  only once the part passes all its cases (the tests first, as in MIT 6.5840): a part that fails
+  them is not worth a 15-second run.
+
+A new level is one more `Level` in LEVELS: its parts, how its cases are drawn, how a submission
+is checked against them, and how the lab is put on a submission for its scenarios
+(docs/instructor-guide.md, "Adding a level").
+
+Otter-grader was dropped for this runner: otter runs the submission in the grader's own process
+(no sandbox), keeps its hidden tests in the folder the students check against (readable), scores
+a question all-or-nothing (the stubs scored 2 of 9 on the cases they already pass), and knows
+nothing of a chaos verdict. What was left of it was a zip and a results.json to parse.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
+import importlib.util
+import random
+import secrets
 import shutil
-import subprocess
-import sys
-import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from boletia.lab.errors import LabError
+from boletia.lab.student import alone, practice, sandbox
 
-TESTS = Path(__file__).resolve().parents[3] / "notebooks" / "exercises" / "tests"
-
-
-def otter_test(name: str, exercise: str, points: int = 3) -> dict:
-    """One exercise's otter test (OK format): its practice cases (points - 1), then the hidden
-    ones (1 point); both run `practice.check` on the student's three functions."""
-    setup = (">>> import types\n"
-             ">>> from boletia import config\n"
-             ">>> from boletia.lab.student import practice\n"
-             ">>> mine = types.SimpleNamespace(refund=refund, booking_in=booking_in, "
-             "email_ledger=email_ledger)\n")
-
-    def case(hidden: bool, worth: int) -> dict:
-        check = (f"practice.check(mine, config.settings(), ({exercise!r},)"
-                 + (", hidden=True)" if hidden else ")"))
-        return {"hidden": hidden, "locked": False, "points": worth, "code": setup + (
-            f">>> failed = [r.case.name for r in {check} if not r.passed]\n>>> failed\n[]\n")}
-
-    return {"name": name, "points": points, "suites": [{
-        "type": "doctest", "scored": True, "setup": "", "teardown": "",
-        "cases": [case(False, points - 1), case(True, 1)]}]}
+INSTRUCTOR = Path(__file__).resolve().parents[3] / "instructor"
+CHAOS_POINTS = 2
 
 
-def _otter() -> str:
-    found = shutil.which("otter", path=str(Path(sys.executable).parent)) or shutil.which("otter")
-    if found is None:
-        raise LabError("otter-grader is not installed here: run `make lab` (it installs the lab's "
-                       "environment), or pip install otter-grader")
-    return found
+@dataclass(frozen=True)
+class Part:
+    name: str        # a column of grades.csv; the exercise its cases name
+    scenario: str    # the chaos scenario of its failure mode (judged by its own invariant)
+    idea: str        # what the part is about, for the report
 
 
-def grade(submissions: Path, out: Path, tests: Path = TESTS) -> list[dict]:
-    """Grade every *.py (a student's design) and *.ipynb in `submissions`; write
-    `out/grades.csv` and each submission's otter results under `out/<name>/`."""
-    files = sorted([*submissions.glob("*.py"), *submissions.glob("*.ipynb")])
+@dataclass(frozen=True)
+class Level:
+    name: str
+    parts: tuple[Part, ...]
+    cases: Callable[[Path, int], tuple]            # (instructor folder, seed) -> every case
+    check: Callable[..., list]                     # (submission's functions, settings, cases) -> results
+    deploy: Callable[..., object]  # (runtime, submission, folder, part) -> context manager: the lab
+    #                                 on the submission's `part` alone
+    design: str = "student"
+
+
+def _decision_cases(instructor: Path, seed: int) -> tuple:
+    hidden = instructor / "hidden_cases.py"
+    if not hidden.exists():
+        raise LabError(f"no hidden cases at {hidden}: grade from a checkout with the instructor's "
+                       "folder, or point --instructor at your copy")
+    spec = importlib.util.spec_from_file_location("boletia_hidden_cases", hidden)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return (*practice.CASES, *module.cases(seed))
+
+
+@contextmanager
+def _student_design(rt, submission: Path, folder: Path, part: Part) -> Iterator[None]:
+    """The lab on the student design, whose consumers call the submission's `part` through a
+    sandbox and take the other two decisions from the fixed design."""
+    proxy = alone.sandboxed_file(submission, folder / "scratch", part.name,
+                                 folder / f"design-{part.name}.py")
+    found = rt.design()
+    rt.set_design("student", student_module=proxy)
+    try:
+        yield
+    finally:
+        rt.set_design(found if found != "student" else "fixed")
+
+
+DECISIONS = Level(
+    "decisions",
+    (Part("refund", "consumer-crash-before-commit", "at-least-once and atomicity: a redelivered "
+          "cancel refunds once"),
+     Part("booking_in", "concurrent-booking-race", "the lookup and the echo: the booking this "
+          "write made, and no booking in what is not one"),
+     Part("email_ledger", "notification-redelivery", "at-least-once at the edge: one email per "
+          "state, a resend counted")),
+    _decision_cases, practice.check, _student_design)
+
+LEVELS: tuple[Level, ...] = (DECISIONS,)
+
+
+# ---------------------------------------------------------------- scores
+@dataclass
+class PartScore:
+    part: Part
+    cases: float = 0
+    cases_possible: int = 0
+    chaos: float = 0
+    chaos_possible: int = 0
+    failed: list[str] = field(default_factory=list)   # one line each: the case or scenario, one example
+
+    @property
+    def points(self) -> float:
+        return self.cases + self.chaos
+
+    @property
+    def possible(self) -> int:
+        return self.cases_possible + self.chaos_possible
+
+
+def score_cases(part: Part, results: list, seeds: int) -> PartScore:
+    mine = [r for r in results if r.case.exercise == part.name]
+    keys = [r for r in mine if r.case.key]
+    guards_hold = all(r.passed for r in mine if not r.case.key)
+    score = PartScore(part, cases_possible=len(keys), chaos_possible=CHAOS_POINTS * seeds)
+    score.cases = sum(r.passed for r in keys) if guards_hold else 0
+    score.failed = [f"case: {r.case.name} — {r.detail}" for r in mine if not r.passed]
+    if not guards_hold:
+        score.failed.append("(a guard case fails: the key cases of this part count 0)")
+    return score
+
+
+def judge_run(part: Part, run: dict) -> tuple[bool, str]:
+    """A scenario's run counts for a part when its fault fired and its own invariant held."""
+    from boletia.lab.experiments import chaos
+
+    own = chaos.SCENARIOS[part.scenario].seed_violates
+    name = f"scenario: {part.scenario} (seed {run['seed']})"
+    if run["verdict"] == chaos.INCONCLUSIVE:
+        return False, f"{name} inconclusive ({run['inconclusive']}): re-grade this one"
+    if own in run["examples"]:
+        return False, f"{name} found {own}, e.g. {run['examples'][own][0]}"
+    return True, f"{name} clean on {own}"
+
+
+# ---------------------------------------------------------------- the run
+@dataclass
+class Graded:
+    submission: str
+    parts: list[PartScore]
+    notes: list[str]
+
+    def row(self) -> dict:
+        row: dict = {"submission": self.submission}
+        row.update({p.part.name: f"{p.points:g}" for p in self.parts})
+        row["total"] = f"{sum(p.points for p in self.parts):g}"
+        row["possible"] = str(sum(p.possible for p in self.parts))
+        row["notes"] = "; ".join(self.notes)[:500]
+        return row
+
+    def report(self, seed: int, seeds: list[int]) -> str:
+        lines = [f"# {self.submission}: {self.row()['total']} of {self.row()['possible']}", "",
+                 f"Cases drawn from grade seed {seed}; chaos scenarios over seeds {seeds}.", ""]
+        for p in self.parts:
+            lines.append(f"## {p.part.name}: {p.points:g} of {p.possible} "
+                         f"(cases {p.cases:g}/{p.cases_possible}, scenarios {p.chaos:g}/{p.chaos_possible})")
+            lines.append(f"*{p.part.idea}*")
+            lines += [f"- {f}" for f in p.failed] or ["- nothing failed"]
+            lines.append("")
+        if self.notes:
+            lines += ["## What the sandbox stopped", *[f"- {n}" for n in self.notes]]
+        return "\n".join(lines) + "\n"
+
+
+def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
+          instructor: Path = INSTRUCTOR, rt=None, levels: tuple[Level, ...] = LEVELS,
+          report=lambda m: None) -> list[dict]:
+    """Grade every *.py in `submissions`; write `out/grades.csv` and `out/<name>/report.md`."""
+    files = sorted(submissions.glob("*.py"))
     if not files:
-        raise LabError(f"no submissions (*.py or *.ipynb) in {submissions}")
-    if not tests.is_dir():
-        raise LabError(f"no exercise tests at {tests}; grade from a checkout of the lab")
-    otter = _otter()
+        raise LabError(f"no submissions (*.py) in {submissions}")
+    sandbox.available()
+    if rt is None:
+        from boletia.lab.runtimes.factory import get_runtime
+        rt = get_runtime("local")
+    down = [c.name for c in rt.status() if c.state != "running"]
+    if down:
+        raise LabError(f"grading needs the lab up ({', '.join(down)} not running): `boletia lab up`")
+    seed = secrets.randbelow(10**6) if seed is None else seed
+    chaos_seeds = random.Random(seed).sample(range(100, 10_000), seeds)
+    report(f"grade seed {seed}; chaos seeds {chaos_seeds}")
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="boletia-grade-") as tmp:
-        zip_path = Path(tmp) / "autograder.zip"
-        made = subprocess.run([otter, "generate", "-t", str(tests), "--no-requirements",
-                               "--no-environment", "-o", str(zip_path)], capture_output=True,
-                              text=True, cwd=tmp, timeout=300)
-        if made.returncode != 0:
-            raise LabError(f"otter generate failed:\n{made.stderr[-1500:]}")
-        for sub in files:
-            target = out / sub.stem
-            target.mkdir(parents=True, exist_ok=True)
-            run = subprocess.run([otter, "run", "--no-logo", "-a", str(zip_path), "-o", str(target),
-                                  str(sub)], capture_output=True, text=True, timeout=600)
-            rows.append(_row(sub, target / "results.json", run))
+    graded = []
+    for sub in files:
+        report(f"{sub.name}: ...")
+        graded.append(grade_one(sub, out / sub.stem, rt, seed, chaos_seeds, instructor, levels, report))
+        (out / sub.stem / "report.md").write_text(graded[-1].report(seed, chaos_seeds))
+    rows = [g.row() for g in graded]
     with open(out / "grades.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -79,18 +204,50 @@ def grade(submissions: Path, out: Path, tests: Path = TESTS) -> list[dict]:
     return rows
 
 
-def _row(sub: Path, results: Path, run: subprocess.CompletedProcess) -> dict:
-    row: dict = {"submission": sub.name}
-    if not results.exists():
-        row.update(total=0.0, possible=0.0, error=(run.stderr or run.stdout)[-300:].strip())
-        return row
-    data = json.loads(results.read_text())
-    total = possible = 0.0
-    for t in data.get("tests", []):
-        if "max_score" not in t:  # otter's summary of the public tests
-            continue
-        score, top = float(t.get("score") or 0), float(t["max_score"])
-        row[t["name"]] = f"{score:g}/{top:g}"
-        total, possible = total + score, possible + top
-    row.update(total=total, possible=possible, error="")
-    return row
+def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], instructor: Path,
+              levels: tuple[Level, ...], report=lambda m: None) -> Graded:
+    """One submission: its own folder (a read-only copy of the file, a scratch, its log)."""
+    from boletia.lab.experiments import chaos
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "submission").mkdir(parents=True)
+    own = folder / "submission" / "student_design.py"
+    shutil.copyfile(sub, own)
+    parts, notes = [], []
+    with open(folder / "sandbox.log", "wb") as log:
+        for level in levels:
+            box = sandbox.Sandboxed(own, folder / "scratch", stderr=log)
+            try:
+                results = level.check(box.module(), rt.settings, cases=level.cases(instructor, seed))
+            finally:
+                box.close()
+            notes += box.incidents
+            scores = [score_cases(p, results, len(chaos_seeds)) for p in level.parts]
+            ready = [s for s in scores if s.cases == s.cases_possible and not s.failed]
+            for s in scores:
+                if s not in ready:
+                    s.failed.append("scenarios: not run (the cases fail first)")
+            for s in ready if chaos_seeds else ():
+                with level.deploy(rt, own, folder, s.part):   # this part alone
+                    for chaos_seed in chaos_seeds:
+                        run = chaos.run(s.part.scenario, level.design, chaos_seed, rt=rt)
+                        ok, line = judge_run(s.part, run)
+                        report(f"  {line}")
+                        s.chaos += CHAOS_POINTS if ok else 0
+                        if not ok:
+                            s.failed.append(line)
+            parts += scores
+    notes += _raised(parts)
+    return Graded(sub.name, parts, notes)
+
+
+def _raised(parts: list[PartScore]) -> list[str]:
+    """The exceptions the submission's code raised (what the sandbox refused shows up here)."""
+    seen: dict[str, str] = {}
+    for p in parts:
+        for line in p.failed:
+            if " raised " in line:
+                what = line.split(" raised ", 1)[-1]
+                seen.setdefault(what, f"{p.part.name} raised {what}"[:200])
+    return list(seen.values())

@@ -3,15 +3,21 @@
 `booking_in` is pure and is judged on its answers. `refund` and `email_ledger` return writes,
 so they are judged by what those writes DO: each case carries them out on the lab's real
 MongoDB, in a scratch database (`boletia_practice`) that no connector watches, delivering the
-same message once or twice as Kafka may. The same cases run in the project's tests against
-the reference solution (all pass) and the untouched stubs (the key ones fail).
+same message once or twice as Kafka may.
+
+Two kinds of case: a *key* case is one the seed's behaviour fails (it is worth a point when
+graded); a *guard* case is ordinary behaviour the seed already has (worth nothing, but a fix
+that breaks it loses its key points: returning nothing is no fix). The hints name the idea
+(at-least-once, atomicity, the echo), never the code. These are the practice cases only: the
+grader's cases are drawn at grade time from the instructor's folder, and are not in this package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
 
 from bson import ObjectId
 
@@ -27,7 +33,7 @@ class Case:
     name: str
     hint: str
     run: Callable   # (module, db) -> (passed, what happened)
-    hidden: bool = False  # graded, not shown while practising
+    key: bool = True  # the seed fails it (a point); False: a guard the seed passes (no point)
 
 
 @dataclass
@@ -38,17 +44,17 @@ class Result:
 
 
 # ---------------------------------------------------------------- exercise 1: refund
-def _refund_world(db, vendidos: int = 5, estado: str = "A") -> str:
+def refund_world(db, vendidos: int = 5, estado: str = "A") -> str:
     nombre = f"Practica {ObjectId()}"
     db.inventario.insert_one({"nombre": nombre, "capacidad": 10, "vendidos": vendidos, "estado": estado})
     return nombre
 
 
-def _cancel(nombre: str, cantidad: int) -> dict:
+def cancel(nombre: str, cantidad: int) -> dict:
     return {"_id": ObjectId(), "evento": nombre, "email": "ana@x.es", "cantidad": cantidad, "estado": "X"}
 
 
-def _deliver_refund(module, db, reservation: dict, times: int) -> int:
+def deliver_refund(module, db, reservation: dict, times: int) -> int:
     for _ in range(times):  # each delivery decides again, as the consumer does
         for write in module.refund(dict(reservation)):
             mongo.apply(db, write)
@@ -56,32 +62,26 @@ def _deliver_refund(module, db, reservation: dict, times: int) -> int:
 
 
 def refund_once(module, db):
-    nombre = _refund_world(db)
-    left = _deliver_refund(module, db, _cancel(nombre, 2), 1)
+    nombre = refund_world(db)
+    left = deliver_refund(module, db, cancel(nombre, 2), 1)
     return left == 3, f"vendidos 5, one cancel of 2 -> vendidos {left} (expected 3)"
 
 
 def refund_redelivered(module, db):
-    nombre = _refund_world(db)
-    left = _deliver_refund(module, db, _cancel(nombre, 2), 2)
+    nombre = refund_world(db)
+    left = deliver_refund(module, db, cancel(nombre, 2), 2)
     return left == 3, f"vendidos 5, the same cancel of 2 delivered twice -> vendidos {left} (expected 3)"
 
 
 def refund_two_customers(module, db):
-    nombre = _refund_world(db)
-    _deliver_refund(module, db, _cancel(nombre, 2), 1)
-    left = _deliver_refund(module, db, _cancel(nombre, 1), 2)
+    nombre = refund_world(db)
+    deliver_refund(module, db, cancel(nombre, 2), 1)
+    left = deliver_refund(module, db, cancel(nombre, 1), 2)
     return left == 2, f"vendidos 5, two cancels (2, then 1 delivered twice) -> vendidos {left} (expected 2)"
 
 
-def refund_cancelled_event(module, db):
-    nombre = _refund_world(db, estado="C")
-    left = _deliver_refund(module, db, _cancel(nombre, 2), 1)
-    return left == 5, f"a cancel on a cancelled event -> vendidos {left} (expected 5: nothing to give back)"
-
-
 # ---------------------------------------------------------------- exercise 2: booking_in
-def _update(fields: dict, full: dict) -> dict:
+def updated(fields: dict, full: dict) -> dict:
     return {"operationType": "update", "fullDocument": full,
             "updateDescription": {"updatedFields": fields, "removedFields": []}}
 
@@ -92,12 +92,12 @@ EVENT = {"nombre": "Opera", "estado": "A", "capacidad": 10}
 
 
 def booking_own_fields(module, db):
-    got = module.booking_in(_update({"vendidos": 3, "reserva": R1}, {**EVENT, "reserva": R2}))
+    got = module.booking_in(updated({"vendidos": 3, "reserva": R1}, {**EVENT, "reserva": R2}))
     return got == R1, f"a change that booked R1, looked up after R2 booked -> {got} (expected R1)"
 
 
 def booking_refund_echo(module, db):
-    got = module.booking_in(_update({"vendidos": 1}, {**EVENT, "reserva": R2}))
+    got = module.booking_in(updated({"vendidos": 1}, {**EVENT, "reserva": R2}))
     return got is None, (f"a refund's change (vendidos only), document still showing R2 -> {got} "
                          "(expected None)")
 
@@ -107,13 +107,8 @@ def booking_sink_copy(module, db):
     return got is None, f"the sink rewriting the event -> {got} (expected None)"
 
 
-def booking_cancel(module, db):
-    got = module.booking_in(_update({"estado": "C"}, {**EVENT, "estado": "C", "reserva": R2}))
-    return got is None, f"the event cancelled -> {got} (expected None)"
-
-
 # ---------------------------------------------------------------- exercise 3: email_ledger
-def _deliveries(module, db, plan: list[tuple[str, bool]]) -> tuple[int, dict]:
+def deliveries(module, db, plan: list[tuple[str, bool]]) -> tuple[int, dict]:
     """`plan`: (state, marked) per delivery; marked False = a crash after SES, before the mark."""
     rid = str(ObjectId())
     sent = 0
@@ -129,70 +124,91 @@ def _deliveries(module, db, plan: list[tuple[str, bool]]) -> tuple[int, dict]:
 
 
 def ledger_first(module, db):
-    sent, _ = _deliveries(module, db, [("A", True)])
+    sent, _ = deliveries(module, db, [("A", True)])
     return sent == 1, f"one delivery -> {sent} email(s) (expected 1)"
 
 
 def ledger_redelivered(module, db):
-    sent, _ = _deliveries(module, db, [("A", True), ("A", True)])
+    sent, _ = deliveries(module, db, [("A", True), ("A", True)])
     return sent == 1, f"the same state delivered again after its email -> {sent} email(s) (expected 1)"
 
 
 def ledger_crash(module, db):
-    sent, entries = _deliveries(module, db, [("A", False), ("A", True)])
+    sent, entries = deliveries(module, db, [("A", False), ("A", True)])
     counted = entries.get("A", {}).get("intentos")
     return sent == 2 and counted == 2, (f"a crash between SES and the ledger, then the redelivery -> "
                                         f"{sent} email(s), intentos {counted} (expected 2 and 2: "
                                         "at-least-once can resend, but must count it)")
 
 
-def ledger_states(module, db):
-    sent, _ = _deliveries(module, db, [("A", True), ("X", True)])
-    return sent == 2, f"state A then state X of one reservation -> {sent} email(s) (expected 2)"
+AT_LEAST_ONCE = ("at-least-once: Kafka may deliver the same message again after your writes "
+                 "(a crash before the commit). What does the second delivery find that the first "
+                 "left behind?")
+ATOMIC = ("atomicity: the trace that says 'this reservation was refunded' and the refund itself "
+          "must happen together or not at all, or a crash between them breaks one of the two")
+PER_RESERVATION = "what is unique to one cancel: one customer's trace must not block another's"
+LOOKUP = ("the lookup: the document in a change event is read when the connector reads the change, "
+          "possibly after later writes. What in the event describes THIS write alone?")
+ECHO = ("the echo: the consumer also sees changes that are not bookings (its own refunds, the sink's "
+        "copy). A booking is a write that stamped a booking")
+LEDGER = ("at-least-once at the edge: an email cannot be taken back. Claim the (reservation, state) "
+          "before sending, so that a claim already fulfilled makes the next one fail")
+COUNT = ("a resend is allowed (a crash between SES and the ledger) but must be visible: every "
+         "attempt leaves its trace, and a claim not yet fulfilled may be claimed again")
+
+
+def seed_refund(reservation: dict) -> list:
+    """The seed's refund (and the stub's): a plain $inc, for the prediction's comparison."""
+    return [decisions.FindAndModify("inventario", {"nombre": reservation["evento"], "estado": "A"},
+                                    {"$inc": {"vendidos": -reservation["cantidad"]}})]
+
+
+def booking_plain(module, db):
+    got = module.booking_in(updated({"vendidos": 3, "reserva": R1}, {**EVENT, "reserva": R1}))
+    return got == R1, f"a booking of R1, the document still showing R1 -> {got} (expected R1)"
 
 
 CASES: tuple[Case, ...] = (
-    Case("refund", "one cancel gives its tickets back", "FindAndModify the event with "
-         "{'$inc': {'vendidos': -cantidad}}", refund_once),
-    Case("refund", "a redelivered cancel gives nothing back twice", "key the refund on the "
-         "reservation's _id: e.g. an InsertOne of a refund document with that _id, in one "
-         "Transaction with the $inc — a redelivery meets the _id and nothing is written", refund_redelivered),
-    Case("refund", "two customers' cancels both refund", "the key must be the reservation, not the "
-         "event", refund_two_customers),
-    Case("refund", "a cancel on a cancelled event refunds nothing", "match the event only while "
-         "its estado is 'A'", refund_cancelled_event, hidden=True),
-    Case("booking_in", "a booking is read as that write made it", "fullDocument is looked up "
-         "later; read change['updateDescription']['updatedFields']['reserva']", booking_own_fields),
-    Case("booking_in", "a refund's change is no booking", "a refund's write changes 'vendidos' "
-         "only: its updatedFields carry no 'reserva'", booking_refund_echo),
-    Case("booking_in", "the sink rewriting the event is no booking", "only an 'update' can be a "
-         "booking", booking_sink_copy),
-    Case("booking_in", "a cancellation is no booking", "look at what this write changed, not at "
-         "the document", booking_cancel, hidden=True),
-    Case("email_ledger", "the first delivery sends", "the upsert must match (or insert) when no "
-         "email was sent", ledger_first),
-    Case("email_ledger", "a redelivery after the email sends nothing", "match only while "
-         "{'enviado': {'$ne': True}}: once sent, the upsert tries a second document with the same "
-         "_id and fails", ledger_redelivered),
-    Case("email_ledger", "a crash before the mark resends, and counts it", "'$inc': {'intentos': 1} "
-         "on every claim; and do not put enviado in $setOnInsert as True", ledger_crash),
-    Case("email_ledger", "each state is its own email", "the _id is f'{reserva}:{estado}'",
-         ledger_states, hidden=True),
+    Case("refund", "one cancel gives its tickets back", "a cancel gives back what it booked",
+         refund_once, key=False),
+    Case("refund", "a redelivered cancel gives nothing back twice", f"{AT_LEAST_ONCE}; {ATOMIC}",
+         refund_redelivered),
+    Case("refund", "two customers' cancels both refund", PER_RESERVATION, refund_two_customers),
+    Case("booking_in", "a lone booking is read", "a booking is a booking", booking_plain, key=False),
+    Case("booking_in", "a booking is read as that write made it", LOOKUP, booking_own_fields),
+    Case("booking_in", "a refund's change is no booking", ECHO, booking_refund_echo),
+    Case("booking_in", "the sink rewriting the event is no booking", ECHO, booking_sink_copy),
+    Case("email_ledger", "the first delivery sends", "the first claim of a pair must succeed",
+         ledger_first, key=False),
+    Case("email_ledger", "a redelivery after the email sends nothing", LEDGER, ledger_redelivered),
+    Case("email_ledger", "a crash before the mark resends, and counts it", COUNT, ledger_crash,
+         key=False),
 )
 
 
-def check(module: ModuleType, settings, exercises: tuple[str, ...] | None = None,
-          hidden: bool = False) -> list[Result]:
-    """Run the cases (the hidden ones too when `hidden`) against `module`."""
+def load(design) -> ModuleType | SimpleNamespace:
+    """A path is imported afresh (the file as saved now); anything else is used as it is."""
+    if isinstance(design, (str, Path)):
+        from boletia.designs import student
+        return student.load(Path(design))
+    return design
+
+
+def check(design, settings, exercises: tuple[str, ...] | None = None,
+          cases: tuple[Case, ...] = CASES) -> list[Result]:
+    """Run `cases` against `design`: a path to a student's file (imported afresh, every call),
+    or an object with the three functions (a sandboxed submission)."""
+    module = load(design)
     results = []
     with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as c:
+        c.drop_database(PRACTICE_DB)
         db = c[PRACTICE_DB]
-        db.create_collection("reembolsos") if "reembolsos" not in db.list_collection_names() else None
+        db.create_collection("reembolsos")
         # the lab's ledger index, so a case meets what the consumer meets
         db[mongo.NOTIFICATIONS].create_index([("reserva", 1), ("estado", 1)], unique=True,
                                              name="una_por_estado")
-        for case in CASES:
-            if (exercises and case.exercise not in exercises) or (case.hidden and not hidden):
+        for case in cases:
+            if exercises and case.exercise not in exercises:
                 continue
             try:
                 passed, detail = case.run(module, db)
@@ -201,6 +217,16 @@ def check(module: ModuleType, settings, exercises: tuple[str, ...] | None = None
             results.append(Result(case, passed, detail))
         c.drop_database(PRACTICE_DB)
     return results
+
+
+def seed_redelivery(settings) -> int:
+    """What the seed's refund leaves: vendidos 5, a cancel of 2 delivered twice."""
+    with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as c:
+        db = c[PRACTICE_DB]
+        nombre = refund_world(db)
+        left = deliver_refund(SimpleNamespace(refund=seed_refund), db, cancel(nombre, 2), 2)
+        c.drop_database(PRACTICE_DB)
+    return left
 
 
 def show(results: list[Result]) -> str:
