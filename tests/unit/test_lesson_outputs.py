@@ -23,6 +23,9 @@ def test_a_log_line_reads_without_its_stamp_and_without_the_exception_repr():
                               "WriteError: Failing command via 'failCommand' failpoint")
     assert readable("skipped x[0]@1: " + "y" * 300, width=40).endswith("…")
     assert len(readable("skipped x[0]@1: " + "y" * 300, width=40)) == 40
+    # the repr of a message with quotes in it escapes them (as pymongo's OperationFailure does)
+    escaped = "retry a[0]@1: OperationFailure('Failing command via \\'failCommand\\' failpoint', 91, {})"
+    assert readable(escaped) == "retry a[0]@1: OperationFailure: Failing command via 'failCommand' failpoint"
 
 
 def test_batch_results_are_titled_dots_one_colour_per_group():
@@ -45,3 +48,20 @@ def test_a_sampler_names_its_marks_in_the_legend_and_keeps_zero_visible():
     assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == ["load starts (0.5 s)",
                                                                         "load ends (2.5 s)"]
     assert ax.get_ylim()[0] < 0                                  # the idle line is above the axis
+
+
+def test_the_recorded_curve_says_where_each_design_stopped_and_why():
+    from boletia.lab.notebook import curves
+
+    said = curves.stopped(curves.load())
+    assert said["fixed"].startswith("sustained up to 240/s; at 280/s its p99")
+    assert said["txn"].startswith("sustained up to 40/s; at 80/s its p99")
+    assert said["seed"] == ("sustained up to 40/s; at 80/s it lost bookings: 5 of 640 accepted had no "
+                            "reservation")
+    live = {"steps": [{"design": "fixed", "rate": 5, "to_reservation_ms": {"p99": 40.0}, "drained_per_s": 5,
+                       "sustained": True, "recorded": 15, "accepted": 15}]}
+    assert curves.stopped(live) == {"fixed": "sustained up to 5/s; every rate offered was sustained: "
+                                             "the limit is above them"}
+    fig = curves.draw(curves.load(), live, Figure(figsize=(11, 4)))
+    assert [ax.get_title() for ax in fig.axes] == ["p99 time from a booking to its reservation",
+                                                   "bookings recorded per second"]

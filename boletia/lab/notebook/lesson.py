@@ -53,7 +53,8 @@ class LogWindow:
 
 
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\S+ ")
-_REPR = re.compile(r"(?P<name>\w+(?:Error|Exception|Failure|Timeout))\((?P<q>['\"])(?P<msg>.*?)(?P=q)")
+_REPR = re.compile(r"(?P<name>\w+(?:Error|Exception|Failure|Timeout))\((?P<q>['\"])"
+                   r"(?P<msg>(?:\\.|(?!(?P=q)).)*)(?P=q)")   # a quote inside it is escaped
 
 
 def readable(line: str, width: int = 140) -> str:
@@ -62,5 +63,6 @@ def readable(line: str, width: int = 140) -> str:
     text = _STAMP.sub("", line.rstrip())
     m = _REPR.search(text)
     if m:
-        text = f"{text[:m.start()]}{m['name']}: {m['msg']}"
+        message = re.sub(r"\\(.)", r"\1", m["msg"])   # unescaped
+        text = f"{text[:m.start()]}{m['name']}: {message}"
     return text if len(text) <= width else text[:width - 1] + "…"
