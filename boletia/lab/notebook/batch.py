@@ -79,21 +79,44 @@ def write_table(rows: list[dict], path: Path) -> Path:
     return path
 
 
-def plot(rows: list[dict], x: str, y: str, by: str | None, path: Path) -> Path:
-    """`y` against `x`, one series per value of `by`."""
+# what a lesson's recorded names mean, for the axes (a name not here is shown as it is)
+LABELS = {"seed": "seed of the run", "lost": "bookings lost (200, no reservation)",
+          "booked": "bookings answered 200", "design": "design"}
+
+
+def draw(ax, rows: list[dict], x: str, y: str, by: str | None, title: str | None = None) -> None:
+    """`y` against `x` as dots, one colour per value of `by`: separate runs are not joined by a
+    line, and the groups are shifted a little sideways so that equal values do not hide each other."""
+    groups = sorted({r.get(by) for r in rows}, key=str) if by else [None]
+    numeric = all(isinstance(r.get(x), int | float) for r in rows)
+    for n, g in enumerate(groups):
+        mine = [r for r in rows if (by is None or r.get(by) == g) and r.get(y) is not None]
+        shift = (n - (len(groups) - 1) / 2) * 0.12 if numeric else 0
+        ax.scatter([r[x] + shift if numeric else r[x] for r in mine], [r[y] for r in mine], s=36,
+                   label=f"{by} {g}" if by else LABELS.get(y, y), zorder=3)
+    if all(isinstance(r.get(y), int) for r in rows if r.get(y) is not None):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # counts: whole numbers
+    ax.set_xlabel(LABELS.get(x, x))
+    ax.set_ylabel(LABELS.get(y, y))
+    ax.set_title(title or f"{LABELS.get(y, y)} per run" + (f", by {by}" if by else ""))
+    if numeric:
+        ax.set_xticks(sorted({r[x] for r in rows}))
+    top = max([r[y] for r in rows if isinstance(r.get(y), int | float)] + [1])
+    ax.set_ylim(-0.05 * top - 0.2, top * 1.15 + 0.2)   # a dot at 0 stays above the axis
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def plot(rows: list[dict], x: str, y: str, by: str | None, path: Path, title: str | None = None) -> Path:
+    """`y` against `x`, one series of dots per value of `by`, in a file."""
     # a Figure of its own, not pyplot's: switching the backend to write a file silenced
     # every later plt.show() in the notebook that called this
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7, 3.2))
-    ax = fig.subplots()
-    groups = sorted({r.get(by) for r in rows}, key=str) if by else [None]
-    for g in groups:
-        mine = [r for r in rows if (by is None or r.get(by) == g) and r.get(y) is not None]
-        ax.plot([r[x] for r in mine], [r[y] for r in mine], marker="o", ls="-", label=str(g) if by else y)
-    ax.set(xlabel=x, ylabel=y)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    draw(fig.subplots(), rows, x, y, by, title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     return path

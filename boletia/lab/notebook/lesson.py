@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from boletia.lab.notebook import evidence, observe
@@ -40,6 +41,28 @@ class LogWindow:
     def text(self) -> str:
         return self.rt.logs(self.component, 0, since=self.mark)
 
+    def show(self, width: int = 140) -> None:
+        """Print the window's lines as a student reads them (`readable`)."""
+        for line in self.text().splitlines():
+            if line.strip():
+                print(readable(line, width))
+
     def events(self, kind: str | None = None) -> list[evidence.Event]:
         found = evidence.parse(self.text())
         return [e for e in found if kind is None or e.kind == kind]
+
+
+_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\S+ ")
+_REPR = re.compile(r"(?P<name>\w+(?:Error|Exception|Failure|Timeout))\((?P<q>['\"])"
+                   r"(?P<msg>(?:\\.|(?!(?P=q)).)*)(?P=q)")   # a quote inside it is escaped
+
+
+def readable(line: str, width: int = 140) -> str:
+    """A log line without its time stamp, an exception's repr as `Name: message` (the repr's
+    other arguments, the full server reply, dropped), cut to `width` characters."""
+    text = _STAMP.sub("", line.rstrip())
+    m = _REPR.search(text)
+    if m:
+        message = re.sub(r"\\(.)", r"\1", m["msg"])   # unescaped
+        text = f"{text[:m.start()]}{m['name']}: {message}"
+    return text if len(text) <= width else text[:width - 1] + "…"

@@ -313,10 +313,12 @@ class Sampler:
                 ax.step(xs, values, label=name, where="post")
             else:
                 ax.plot(xs, values, label=name)
-        for at, label in self.marks:
-            ax.axvline(at, color="#888", ls="--", lw=1)
-            ax.annotate(label, (at, 1), xycoords=("data", "axes fraction"), fontsize=7,
-                        rotation=90, va="top", ha="right", color="#555")
+        # a mark is named in the legend, not written on the plot: no label over a line
+        for (at, label), style in zip(self.marks, ("--", ":", "-.", (0, (5, 5))) * 4, strict=False):
+            ax.axvline(at, color="#777", ls=style, lw=1, label=f"{label} ({at:.1f} s)")
+        # a little room below zero: a series that stays at 0 is drawn above the axis, not hidden by it
+        top = max([v for values in self.series.values() for v in values if v is not None] + [1])
+        ax.set_ylim(bottom=-0.04 * top)
         ax.set_title(title)
         ax.set_xlabel("seconds")
         ax.set_ylabel(ylabel)

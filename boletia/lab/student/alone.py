@@ -53,7 +53,7 @@ def design_file(student_file: Path, judged: str, path: Path) -> Path:
         f'"""Written by the lab: `{judged}` from {Path(student_file).name}, the other two the fixed '
         'design\'s."""\n'
         "from pathlib import Path\n"
-        "from boletia.consumers import student\n"
+        "from boletia.designs import student\n"
         "from boletia.lab.student import alone\n"
         f"{judged} = student.load(Path({str(Path(student_file).resolve())!r})).{judged}\n"
         + _others(judged))

@@ -1,0 +1,67 @@
+"""What the lessons print and draw, as a student reads it: log lines without raw exception
+reprs, batch results as titled dots (separate runs are not joined by a line), and a sampler's
+marks named in the legend rather than written over the lines."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from boletia.lab.notebook import batch  # noqa: E402
+from boletia.lab.notebook.lesson import readable  # noqa: E402
+from boletia.lab.notebook.observe import Sampler  # noqa: E402
+
+
+def test_a_log_line_reads_without_its_stamp_and_without_the_exception_repr():
+    line = ("2026-11-28T12:00:01.123+00:00 retry boletia.inventario[1]@57: attempt 1 failed: "
+            "WriteError(\"Failing command via 'failCommand' failpoint\", 91, {'ok': 0.0, 'code': 91, "
+            "'errmsg': 'Failing command', 'errorLabels': ['RetryableWriteError']})")
+    assert readable(line) == ("retry boletia.inventario[1]@57: attempt 1 failed: "
+                              "WriteError: Failing command via 'failCommand' failpoint")
+    assert readable("skipped x[0]@1: " + "y" * 300, width=40).endswith("…")
+    assert len(readable("skipped x[0]@1: " + "y" * 300, width=40)) == 40
+    # the repr of a message with quotes in it escapes them (as pymongo's OperationFailure does)
+    escaped = "retry a[0]@1: OperationFailure('Failing command via \\'failCommand\\' failpoint', 91, {})"
+    assert readable(escaped) == "retry a[0]@1: OperationFailure: Failing command via 'failCommand' failpoint"
+
+
+def test_batch_results_are_titled_dots_one_colour_per_group():
+    rows = [{"design": d, "seed": s, "lost": s % 2 if d == "seed" else 0}
+            for d in ("seed", "fixed") for s in (1, 2, 3)]
+    ax = Figure().subplots()
+    batch.draw(ax, rows, "seed", "lost", "design", "lost per run")
+    assert len(ax.lines) == 0 and len(ax.collections) == 2         # dots, no line between runs
+    assert ax.get_title() == "lost per run"
+    assert ax.get_xlabel() == "seed of the run" and "lost" in ax.get_ylabel()
+    assert ax.get_ylim()[0] < 0                                  # a dot at 0 stays visible
+
+
+def test_a_sampler_names_its_marks_in_the_legend_and_keeps_zero_visible():
+    s = Sampler.__new__(Sampler)
+    s.series, s.t = {"busy": [0, 3, 5, 0], "idle": [0, 0, 0, 0]}, [0, 1, 2, 3]
+    s.marks = [(0.5, "load starts"), (2.5, "load ends")]
+    ax = s.plot("lag", "messages", ax=Figure().subplots())
+    assert len(ax.texts) == 0                                  # nothing written over the lines
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == ["load starts (0.5 s)",
+                                                                        "load ends (2.5 s)"]
+    assert ax.get_ylim()[0] < 0                                  # the idle line is above the axis
+
+
+def test_the_recorded_curve_says_where_each_design_stopped_and_why():
+    from boletia.lab.notebook import curves
+
+    said = curves.stopped(curves.load())
+    assert said["fixed"].startswith("sustained up to 240/s; at 280/s its p99")
+    assert said["txn"].startswith("sustained up to 40/s; at 80/s its p99")
+    assert said["seed"] == ("sustained up to 40/s; at 80/s it lost bookings: 5 of 640 accepted had no "
+                            "reservation")
+    live = {"steps": [{"design": "fixed", "rate": 5, "to_reservation_ms": {"p99": 40.0}, "drained_per_s": 5,
+                       "sustained": True, "recorded": 15, "accepted": 15}]}
+    assert curves.stopped(live) == {"fixed": "sustained up to 5/s; every rate offered was sustained: "
+                                             "the limit is above them"}
+    fig = curves.draw(curves.load(), live, Figure(figsize=(11, 4)))
+    assert [ax.get_title() for ax in fig.axes] == ["p99 time from a booking to its reservation",
+                                                   "bookings recorded per second"]
