@@ -49,6 +49,8 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  # `boletia grade` runs each submission inside bubblewrap (boletia/lab/student/sandbox.py)
+  command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
