@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from boletia import designs
 from boletia.domain import decisions
 
 RULES = ("refund", "booking_in", "email_ledger")
@@ -23,7 +24,7 @@ RULES = ("refund", "booking_in", "email_ledger")
 
 # ---------------------------------------------------------------- the fixed design's three
 def refund(reservation: dict) -> list:
-    return list(decisions.on_reservas(reservation, "fixed").writes)
+    return list(decisions.on_reservas(reservation, designs.get(designs.DEFAULT).refund).writes)
 
 
 def booking_in(change: dict) -> dict | None:
