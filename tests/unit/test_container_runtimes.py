@@ -257,6 +257,8 @@ def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_com
         ["sdk", "network-connect", "boletia_default", "mongo-1"]]
     assert rt.logs("inventario", lines=2) == "one\ntwo\nthree\n"
     assert json.loads(rec.calls[-1][-1]) == {"stderr": True, "stdout": True, "tail": 2, "timestamps": False}
+    rt.logs("inventario", lines=0)  # 0: all of it, as locally (the SDK reads tail=0 as none)
+    assert json.loads(rec.calls[-1][-1])["tail"] == "all"
     mark = rt.log_mark("inventario")
     assert rt.logs("inventario", lines=2, since=mark) == "two\nthree"  # the last lines since then
     since = json.loads(rec.calls[-1][-1])["since"]

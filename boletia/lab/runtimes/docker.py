@@ -303,7 +303,7 @@ class DockerRuntime:
         when = datetime.strptime(since, MARK).replace(tzinfo=UTC).timestamp() if since else None
         raw = self._engine_call(lambda: container.logs(
             stdout=True, stderr=True, timestamps=False,
-            **({"since": when} if when else {"tail": lines})), component)
+            **({"since": when} if when else {"tail": lines or "all"})), component)  # 0: all of it
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return "\n".join(text.splitlines()[-lines:]) if since and lines else text
 
