@@ -10,7 +10,7 @@
   built FROM it with Debian's packages (OpenJDK 17, Maven, Python 3.11), Maven Central (Kafka,
   Connect and the connector, by `lab-infra/pom.xml`) and PyPI (`requirements.lock`).
   MongoDB is ONE SecantusDB member (a single-node replica set), not three mongod members
-  (the replica-set failover lessons need the official set), and it runs without
+  (replica-set failover needs the official set), and it runs without
   authentication, as in the local runtime: the MongoDB connector refuses SecantusDB's users
   (see compose.yaml, service `mongo`).
 - **auto**: the official set when `docker pull apache/kafka:4.1.1` answers within
@@ -396,7 +396,7 @@ def main(official: bool = False, offline: bool = False, auto: bool = False, jupy
     started = time.monotonic()
     image_set, timings = Images(report=report, progress=progress).build(choice, jupyter)
     mongo = ("ONE SecantusDB member (a single-node replica set, without authentication; the "
-             "failover lessons need the official set)" if image_set.mongo_members == 1
+             "member failover needs the official set)" if image_set.mongo_members == 1
              else "a 3-member mongo:7.0 replica set")
     return (f"{image_set.name} image set{' (chosen by --auto)' if choice == 'auto' else ''} ready in "
             f"{time.monotonic() - started:.0f} s: {', '.join(image_set.all_images(jupyter))}; "
