@@ -145,3 +145,18 @@ def test_kind_maps_its_ports_on_loopback_only():
     for node in config["nodes"]:
         for mapping in node.get("extraPortMappings", []):
             assert mapping.get("listenAddress") == "127.0.0.1", mapping
+
+
+def test_compose_puts_no_secret_on_a_command_line():
+    """A command line is readable by every user of the host (`ps`, /proc/*/cmdline): secrets go
+    in the environment or a file, never in `command` or `entrypoint`."""
+    for name, svc in compose()["services"].items():
+        argv = " ".join(str(a) for key in ("command", "entrypoint")
+                        for a in (svc.get(key) or []) if isinstance(svc.get(key), list))
+        argv += " ".join(str(svc.get(key)) for key in ("command", "entrypoint")
+                         if isinstance(svc.get(key), str))
+        for secret in ("BOLETIA_ADMIN_TOKEN", "BOLETIA_JUPYTER_TOKEN", "BOLETIA_MONGO_PASSWORD"):
+            assert secret not in argv, f"{name} puts {secret} on its command line"
+        assert not re.search(r"(^|\s)(-p|--password)[\s=]+[\"']?\$", argv), \
+            f"{name} passes a password as an argument"
+    assert "JUPYTER_TOKEN" in compose()["services"]["jupyter"]["environment"]
