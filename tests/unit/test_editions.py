@@ -69,11 +69,12 @@ def test_the_committed_doc_editions_are_rendered_from_their_catalogues():
 
 
 def test_doc_blocks_keep_fenced_code_whole_and_untranslated():
-    text = "Intro line\nsecond line\n\n```bash\nmake lab\n\nmake test\n```\n\n![pic](a.png)\n\n- one\n- two\n"
+    text = "Intro line\nsecond line\n\n```bash\nmake lab\n\nmake test\n```\n\n![](a.png)\n\n- one\n- two\n"
     blocks = editions._blocks(text)
-    assert blocks == ["Intro line\nsecond line", "```bash\nmake lab\n\nmake test\n```", "![pic](a.png)",
+    assert blocks == ["Intro line\nsecond line", "```bash\nmake lab\n\nmake test\n```", "![](a.png)",
                       "- one\n- two"]
     assert [editions._translatable(b) for b in blocks] == [True, False, False, True]
+    assert editions._translatable("![the control room](docs/images/control-room.png)")
 
 
 def test_an_unknown_language_says_which_exist():

@@ -93,10 +93,11 @@ def _blocks(text: str) -> list[str]:
 
 
 def _translatable(block: str) -> bool:
-    """A block with words to translate: not a fenced block, not a bare picture or rule."""
+    """A block with words to translate (a picture's alt text counts): not a fenced block, a rule
+    or code alone."""
     if _FENCE.match(block.strip()):
         return False
-    return bool(re.search(r"[A-Za-z]{2}", re.sub(r"!\[[^\]]*\]\([^)]*\)|`[^`]*`", "", block)))
+    return bool(re.search(r"[A-Za-z]{2}", re.sub(r"\]\([^)]*\)|`[^`]*`", "", block)))
 
 
 def doc_source(name: str) -> str:
@@ -226,7 +227,22 @@ def render_doc(lang: str, name_or_path: str | Path) -> str:
     catalog = read_catalogue(lang, name)
     blocks = [(_translation(catalog, b) or b) if _translatable(b) else b
               for b in _blocks(doc_source(name))]
-    return "\n\n".join(blocks) + "\n"
+    return _relink("\n\n".join(blocks) + "\n", DOCS[name].parent, doc_edition_path(lang, name).parent)
+
+
+_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def _relink(text: str, source_dir: Path, edition_dir: Path) -> str:
+    """Relative links and pictures (`](docs/images/x.png)`) pointed from the edition's folder to
+    the same files, so the edition in docs/locale/<lang>/ shows the English doc's pictures."""
+    def fix(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if re.match(r"^[a-z]+:|^#|^/", target):
+            return match.group(0)
+        moved = os.path.relpath(source_dir / target, edition_dir)
+        return f"{match.group(1)}{Path(moved).as_posix()}{match.group(3)}"
+    return _LINK.sub(fix, text)
 
 
 def doc_edition_path(lang: str, name: str) -> Path:
