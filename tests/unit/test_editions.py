@@ -1,5 +1,6 @@
 """The Spanish edition of the course, kept from the English source through gettext catalogues."""
 
+import json
 import shutil
 
 import nbformat
@@ -26,7 +27,7 @@ def test_the_edition_keeps_code_cells_and_outputs_byte_identical(lesson):
     for en, es in zip(english.cells, spanish.cells, strict=True):
         assert en.cell_type == es.cell_type and en.get("id") == es.get("id")
         if en.cell_type == "code":
-            assert es == en
+            assert json.dumps(es, sort_keys=True) == json.dumps(en, sort_keys=True)
     translated = [es for en, es in zip(english.cells, spanish.cells, strict=True)
                   if en.cell_type == "markdown" and en.source != es.source]
     assert translated, "no markdown cell was translated"
@@ -75,6 +76,20 @@ def test_doc_blocks_keep_fenced_code_whole_and_untranslated():
                       "- one\n- two"]
     assert [editions._translatable(b) for b in blocks] == [True, False, False, True]
     assert editions._translatable("![the control room](docs/images/control-room.png)")
+
+
+def test_the_render_verb_writes_every_lesson_of_the_edition(tmp_path):
+    from typer.testing import CliRunner
+
+    from boletia.cli import app
+
+    result = CliRunner().invoke(app, ["notebooks", "render", "--lang", "es", str(tmp_path / "es")])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "es").glob("*.ipynb"))
+    assert written == [p.name for p in editions.lessons()]
+    assert nbformat.read(tmp_path / "es" / written[0], as_version=4).metadata["language"] == "es"
+    refused = CliRunner().invoke(app, ["notebooks", "render", "--lang", "fr", str(tmp_path / "fr")])
+    assert refused.exit_code != 0 and "the editions are es" in refused.output
 
 
 def test_an_unknown_language_says_which_exist():
