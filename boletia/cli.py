@@ -581,9 +581,11 @@ def notebooks(ctx: typer.Context,
         # rendered afresh at every start (never committed): the catalogues are the source
         root = config.settings().lab_dir / f"edition-{lang}"
         try:
-            editions.write_edition(lang, root / "notebooks", runnable=True)
+            _, kept = editions.write_edition(lang, root / "notebooks", runnable=True)
         except ValueError as exc:
             _fail(LabError(str(exc)))
+        for path in kept:
+            console.print(f"kept your edited {path.name} (delete it to get the edition's newest text)")
         gaps = editions.missing(lang)
         if gaps:
             console.print(f"[yellow]{sum(map(len, gaps.values()))} passages of {', '.join(gaps)} are not "
@@ -615,7 +617,7 @@ def notebooks_render(dest: Annotated[str, typer.Argument(help="the folder the le
     from boletia.lab.i18n import editions
 
     try:
-        written = editions.write_edition(lang, Path(dest))
+        written, _ = editions.write_edition(lang, Path(dest))
     except ValueError as exc:
         _fail(LabError(str(exc)))
     gaps = editions.missing(lang)

@@ -92,6 +92,25 @@ def test_the_render_verb_writes_every_lesson_of_the_edition(tmp_path):
     assert refused.exit_code != 0 and "the editions are es" in refused.output
 
 
+def test_the_students_copy_keeps_their_edits_and_runs_beside_the_same_files(tmp_path):
+    """`boletia notebooks --lang es` renders at every start: a lesson the student changed (their
+    predictions) is kept, an untouched one is refreshed; exercises/ is the repository's own."""
+    dest = tmp_path / "edition-es" / "notebooks"
+    written, kept = editions.write_edition("es", dest, runnable=True)
+    assert len(written) == len(editions.lessons()) and not kept
+    edited, untouched = written[0], written[1]
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells[0].source += "\n\nmi predicción"
+    nbformat.write(nb, edited)
+    untouched.write_text(untouched.read_text().replace("\n", "\n", 1))  # rewritten, same text
+
+    written, kept = editions.write_edition("es", dest, runnable=True)
+    assert kept == [edited] and untouched in written
+    assert "mi predicción" in edited.read_text()
+    assert (dest / "exercises").resolve() == (editions.NOTEBOOKS / "exercises").resolve()
+    assert (dest.parent / "connect").resolve() == (editions.config.REPO_ROOT / "connect").resolve()
+
+
 def test_an_unknown_language_says_which_exist():
     with pytest.raises(ValueError, match="the editions are es"):
         editions.missing("fr")

@@ -20,6 +20,7 @@ changed unit keeps its old translation marked fuzzy, a removed one becomes obsol
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -261,18 +262,34 @@ def write_docs(lang: str) -> list[Path]:
     return written
 
 
-def write_edition(lang: str, dest: Path, runnable: bool = False) -> list[Path]:
-    """Write the lessons' edition into dest/. With `runnable`, dest/ also gets links to what the
-    lessons' code reads relative to notebooks/ (`exercises/` beside them; `../connect`, `../k8s`
-    one level up), so the edition runs as the English lessons do, on the same files."""
+def write_edition(lang: str, dest: Path, runnable: bool = False) -> tuple[list[Path], list[Path]]:
+    """Write the lessons' edition into dest/; return (written, kept).
+
+    With `runnable` (the student's own copy, opened in JupyterLab), a lesson the student has
+    edited since it was rendered is kept, not overwritten (its predictions, its experiments),
+    and dest/ gets links to what the lessons' code reads relative to notebooks/ (`exercises/`
+    beside them; `../connect`, `../k8s` one level up), so the edition runs as the English
+    lessons do, on the same files."""
     _check_lang(lang)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    written = []
+    stamps = dest / ".rendered"
+    written: list[Path] = []
+    kept: list[Path] = []
     for lesson in lessons():
         target = dest / lesson.name
-        nbformat.write(render(lang, lesson), target)
+        text = nbformat.writes(render(lang, lesson)) + "\n"
+        stamp = stamps / f"{lesson.stem}.sha256"
+        if runnable and target.exists():
+            rendered_before = stamp.read_text() if stamp.exists() else None
+            if _digest(target.read_text(encoding="utf-8")) != rendered_before:
+                kept.append(target)
+                continue
+        target.write_text(text, encoding="utf-8")
         written.append(target)
+        if runnable:
+            stamps.mkdir(exist_ok=True)
+            stamp.write_text(_digest(text))
     if runnable:
         for entry in NOTEBOOKS.iterdir():  # exercises/: the student's one file, shared
             if entry.is_dir() and entry.name not in {"locale", "runs", "executed"} \
@@ -281,7 +298,11 @@ def write_edition(lang: str, dest: Path, runnable: bool = False) -> list[Path]:
         for entry in config.REPO_ROOT.iterdir():
             if entry.is_dir() and entry.name in {"k8s", "connect", "docs", "lab-infra", "benchmarks"}:
                 _link(entry, dest.parent / entry.name)
-    return written
+    return written, kept
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _link(target: Path, link: Path) -> None:
