@@ -576,7 +576,7 @@ def notebooks(ctx: typer.Context,
 
     root = config.REPO_ROOT
     if lang != "en":
-        from boletia.lab.i18n import editions
+        editions = _editions()
 
         # rendered afresh at every start (never committed): the catalogues are the source
         root = config.settings().lab_dir / f"edition-{lang}"
@@ -607,6 +607,16 @@ def notebooks(ctx: typer.Context,
     os.execv(jupyter, [*args, *ctx.args])
 
 
+def _editions():
+    """The editions module, or what to install for it (babel and nbformat come with the lab's extra)."""
+    try:
+        from boletia.lab.i18n import editions
+    except ImportError as exc:
+        _fail(LabError(f"{exc.name} is not installed, and the editions need it: run `make lab` "
+                       "(or `pip install -e '.[lab]'`)"))
+    return editions
+
+
 @notebooks_app.command("render")
 def notebooks_render(dest: Annotated[str, typer.Argument(help="the folder the lessons are written to")],
                      lang: Annotated[str, typer.Option(help="the edition's language")] = "es") -> None:
@@ -614,8 +624,7 @@ def notebooks_render(dest: Annotated[str, typer.Argument(help="the folder the le
     English) into DEST, e.g. for the book."""
     from pathlib import Path
 
-    from boletia.lab.i18n import editions
-
+    editions = _editions()
     try:
         written, _ = editions.write_edition(lang, Path(dest))
     except ValueError as exc:
