@@ -612,8 +612,8 @@ def _editions():
     try:
         from boletia.lab.i18n import editions
     except ImportError as exc:
-        _fail(LabError(f"{exc.name} is not installed, and the editions need it: run `make lab` "
-                       "(or `pip install -e '.[lab]'`)"))
+        _fail(LabError(f"{(exc.name or 'babel').split('.')[0]} is not installed, and the editions need it: "
+                       "run `make lab` (or `pip install -e '.\\[lab]'`)"))
     return editions
 
 
