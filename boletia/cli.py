@@ -560,10 +560,14 @@ app.add_typer(notebooks_app, name="notebooks")
 
 @notebooks_app.callback()
 def notebooks(ctx: typer.Context,
-              port: Annotated[int, typer.Option(help="JupyterLab's port")] = 8888) -> None:
+              port: Annotated[int, typer.Option(help="JupyterLab's port")] = 8888,
+              lang: Annotated[str, typer.Option(help="the lessons' language: en, or es (the "
+                                                     "Spanish edition, rendered into the lab dir)")] = "en",
+              ) -> None:
     """Open JupyterLab at the repository's root (loopback only), with the lab's command on the
-    terminals' PATH; further options go to `jupyter lab`. `boletia notebooks run NOTEBOOK
-    --grid NAME=v1,v2 ...` runs a lesson as a papermill batch instead (see its --help)."""
+    terminals' PATH; further options go to `jupyter lab`. `--lang es` opens the Spanish edition
+    instead. `boletia notebooks run NOTEBOOK --grid NAME=v1,v2 ...` runs a lesson as a papermill
+    batch (see its --help); `boletia notebooks render --lang es DEST` writes an edition."""
     if ctx.invoked_subcommand:
         return
     import os
@@ -571,13 +575,30 @@ def notebooks(ctx: typer.Context,
 
     from boletia import config
 
+    root = config.REPO_ROOT
+    if lang != "en":
+        editions = _editions()
+
+        # rendered afresh at every start (never committed): the catalogues are the source
+        root = config.settings().lab_dir / f"edition-{lang}"
+        try:
+            _, kept = editions.write_edition(lang, root / "notebooks", runnable=True)
+        except ValueError as exc:
+            _fail(LabError(str(exc)))
+        for path in kept:
+            console.print(f"kept your edited {path.name} (delete it to get the edition's newest text)")
+        gaps = editions.missing(lang)
+        if gaps:
+            console.print(f"[yellow]{sum(map(len, gaps.values()))} passages of {', '.join(gaps)} are not "
+                          f"translated yet; they show in English[/yellow]")
+
     bindir = os.path.dirname(sys.executable)
     jupyter = shutil.which("jupyter", path=bindir) or shutil.which("jupyter")
     if jupyter is None:
         _fail(LabError("jupyter is not installed in this environment: run `make lab` "
                        "(or `pip install -e '.[lab]'`)"))
     args = [jupyter, "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
-            f"--ServerApp.root_dir={config.REPO_ROOT}",
+            f"--ServerApp.root_dir={root}",
             "--LabApp.default_url=/lab/tree/notebooks/00-overview.ipynb"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Jupyter refuses root without it; a container or a CI box is often root.
@@ -585,6 +606,33 @@ def notebooks(ctx: typer.Context,
     # `boletia` in a JupyterLab terminal is this environment's
     os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     os.execv(jupyter, [*args, *ctx.args])
+
+
+def _editions():
+    """The editions module, or what to install for it (babel and nbformat come with the lab's extra)."""
+    try:
+        from boletia.lab.i18n import editions
+    except ImportError as exc:
+        _fail(LabError(f"{(exc.name or 'babel').split('.')[0]} is not installed, and the editions need it: "
+                       "run `make lab` (or `pip install -e '.\\[lab]'`)"))
+    return editions
+
+
+@notebooks_app.command("render")
+def notebooks_render(dest: Annotated[str, typer.Argument(help="the folder the lessons are written to")],
+                     lang: Annotated[str, typer.Option(help="the edition's language")] = "es") -> None:
+    """Write an edition of the lessons (prose translated, code cells and stored outputs as in
+    English) into DEST, e.g. for the book."""
+    from pathlib import Path
+
+    editions = _editions()
+    try:
+        written, _ = editions.write_edition(lang, Path(dest))
+    except ValueError as exc:
+        _fail(LabError(str(exc)))
+    gaps = editions.missing(lang)
+    console.print(f"{len(written)} lessons written to {dest}"
+                  + (f"; untranslated passages (in English): {', '.join(gaps)}" if gaps else ""))
 
 
 @notebooks_app.command("run")

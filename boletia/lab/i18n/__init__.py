@@ -1,0 +1,1 @@
+"""Editions of the course in other languages (see editions.py)."""
