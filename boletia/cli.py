@@ -596,7 +596,7 @@ def notebooks(ctx: typer.Context,
     jupyter = shutil.which("jupyter", path=bindir) or shutil.which("jupyter")
     if jupyter is None:
         _fail(LabError("jupyter is not installed in this environment: run `make lab` "
-                       "(or `pip install -e '.[lab]'`)"))
+                       "(or `pip install -e '.\\[lab]'`)"))
     args = [jupyter, "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
             f"--ServerApp.root_dir={root}",
             "--LabApp.default_url=/lab/tree/notebooks/00-overview.ipynb"]
