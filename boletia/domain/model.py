@@ -142,6 +142,9 @@ def _any_case_fields(schema: dict[str, Any]) -> None:
     if required:
         schema["allOf"] = [{"not": {"propertyNames": {"not": {"pattern": _any_case(name)}}}}
                            for name in required]
+        schema["description"] = (f"required: {', '.join(required)}, each named in any case "
+                                 "(\"Nombre\" is nombre); a field sent twice, in two cases, "
+                                 "must be valid both times (the last one counts)")
 
 
 class _Strict(BaseModel):
