@@ -125,14 +125,26 @@ class InvalidRequest(ValueError):
     """A request the API must refuse with 400; the message says what to send instead."""
 
 
+def _any_case(name: str) -> str:
+    return "^" + "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name) + "$"
+
+
 def _any_case_fields(schema: dict[str, Any]) -> None:
     """The document says what _fold_keys does: a property whose name is a field's name in
     any case ("Evento", "EMAIL") is that field, and must be what the field must be; other
-    properties are ignored."""
+    properties are ignored. So a required field is present when a property of that name in
+    any case is: `required` (exact names) becomes "some property name matches the field's
+    any-case pattern" (JSON Schema 2020-12: not every name fails the pattern)."""
     schema["patternProperties"] = {
-        "^" + "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name) + "$":
-            {k: v for k, v in prop.items() if k != "title"}
+        _any_case(name): {k: v for k, v in prop.items() if k != "title"}
         for name, prop in schema.get("properties", {}).items()}
+    required = schema.pop("required", [])
+    if required:
+        schema["allOf"] = [{"not": {"propertyNames": {"not": {"pattern": _any_case(name)}}}}
+                           for name in required]
+        schema["description"] = (f"required: {', '.join(required)}, each named in any case "
+                                 "(\"Nombre\" is nombre); a field sent twice, in two cases, "
+                                 "must be valid both times (the last one counts)")
 
 
 class _Strict(BaseModel):
@@ -140,23 +152,61 @@ class _Strict(BaseModel):
                               json_schema_extra=_any_case_fields)
 
 
+# What a client sends, as the documents show it: the examples a reader copies, and the cases a
+# fuzzer's examples phase sends first. The event's name is one no lesson or test uses (the
+# examples phase creates and cancels it on the lab it fuzzes).
+EXAMPLE_EVENT = {"nombre": "Concierto de ejemplo", "capacidad": 100, "categoria": "Musica"}
+EXAMPLE_BOOKING = {"evento": "Concierto de ejemplo", "cantidad": 2, "email": "ana@example.com"}
+EXAMPLE_ID = "65f0c2a1e4b0a1a2b3c4d5e6"
+
+
+def _documented(example: dict[str, Any]) -> ConfigDict:
+    def extra(schema: dict[str, Any]) -> None:
+        _any_case_fields(schema)
+        schema["examples"] = [example]
+    return ConfigDict(json_schema_extra=extra)
+
+
 class NewEvent(_Strict):
+    model_config = _documented(EXAMPLE_EVENT)
+
     nombre: OwnName
     capacidad: Annotated[int, BeforeValidator(_integral)] = Field(gt=0, le=MAX_CAPACITY)
     categoria: Name
 
 
 class NewBooking(_Strict):
+    model_config = _documented(EXAMPLE_BOOKING)
+
     evento: Name
     cantidad: Annotated[int, BeforeValidator(_integral)] = Field(gt=0, le=MAX_TICKETS)
     email: Email
 
 
-def _fold_keys(body: Any, example: str) -> dict[str, Any]:
-    """Match field names case-insensitively, as the seed's Go JSON decoder does."""
+def _fold_keys(body: Any, example: str) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """Match field names case-insensitively, as the seed's Go JSON decoder does: the last
+    spelling of a field is its value. Returns those fields, and every earlier spelling's value
+    (the document says each must be valid too: `_validate` checks them)."""
     if not isinstance(body, dict):
         raise InvalidRequest(f"the body must be a JSON object; send {example}")
-    return {str(k).lower(): v for k, v in body.items()}
+    fields: dict[str, Any] = {}
+    shadowed: list[tuple[str, Any]] = []
+    for key, value in body.items():
+        name = str(key).lower()
+        if name in fields:
+            shadowed.append((name, fields[name]))
+        fields[name] = value
+    return fields, shadowed
+
+
+def _validate(kind: type[_Strict], fields: dict[str, Any], shadowed: list[tuple[str, Any]]) -> Any:
+    """The model from the fields; a field spelled twice ("capacidad", "Capacidad") is valid only
+    if every spelling is (ValidationError otherwise)."""
+    parsed = kind.model_validate(fields)
+    for name, value in shadowed:
+        if name in kind.model_fields:
+            kind.model_validate({**fields, name: value})
+    return parsed
 
 
 def _explain(exc: ValidationError) -> str:
@@ -176,11 +226,12 @@ BOOKING_SHAPE = f'{{"evento": text, "cantidad": integer 1..{MAX_TICKETS}, "email
 
 
 def parse_event(body: Any) -> NewEvent:
-    fields = _fold_keys(body, EVENT_SHAPE)
-    if isinstance(fields.get("nombre"), str):
-        check_own_name(fields["nombre"])  # before the pattern says the same, less plainly
+    fields, shadowed = _fold_keys(body, EVENT_SHAPE)
+    for name, value in (*shadowed, *fields.items()):
+        if name == "nombre" and isinstance(value, str):
+            check_own_name(value)  # before the pattern says the same, less plainly
     try:
-        return NewEvent.model_validate(fields)
+        return _validate(NewEvent, fields, shadowed)
     except ValidationError as exc:
         raise InvalidRequest(f"invalid event ({_explain(exc)}); send {EVENT_SHAPE}") from None
 
@@ -196,7 +247,7 @@ def check_own_name(nombre: str) -> str:
 
 def parse_booking(body: Any) -> NewBooking:
     try:
-        return NewBooking.model_validate(_fold_keys(body, BOOKING_SHAPE))
+        return _validate(NewBooking, *_fold_keys(body, BOOKING_SHAPE))
     except ValidationError as exc:
         raise InvalidRequest(f"invalid booking ({_explain(exc)}); send {BOOKING_SHAPE}") from None
 

@@ -110,36 +110,46 @@ PATH_PARAMS = {
     "email": _schema(model.Email),
 }
 OWN_PATH_PARAMS = {("delete", "nombre"): _schema(model.OwnName)}
+# Each path segment's example, the same as the bodies' (model.EXAMPLE_*): a reader sees one
+# story (create the event, book it, look the booking up), and a fuzzer's examples phase sends it.
+PATH_EXAMPLES = {"nombre": model.EXAMPLE_EVENT["nombre"], "evento": model.EXAMPLE_BOOKING["evento"],
+                 "reserva_id": model.EXAMPLE_ID, "email": model.EXAMPLE_BOOKING["email"]}
 
 # The links, all of them, in one place: from each operation that creates something to the
 # operations that use what it created, and from each cancel to the read that shows it
 # cancelled and to the cancel that finds it cancelled already (OpenAPI 3 links, followed by a
 # client or by the stateful phase of a fuzzer). Keyed by the source operation; each link names
-# its target by operationId and where its parameter comes from.
+# its target by operationId and where its parameters come from. A booking also links to the
+# customer's listing (by its event and address) and to the inventory it took its tickets from.
 # Both creations are followed asynchronously by the pipeline (docs/architecture.md): a
 # reservation is written by the inventario consumer, an event's inventory by Connect's sink, so
 # right after the 200 the target may still answer 404 for a moment (the 404 says so). The
 # inventory of a new event (GET /reservas/eventos/{nombre}) is on the other API, where a link
 # of this document cannot point: POST /eventos says so in words.
-_RESERVA_ID, _NOMBRE = "$response.body#/Id", "$response.body#/Nombre"
+_RESERVA_ID, _NOMBRE = {"reserva_id": "$response.body#/Id"}, {"nombre": "$response.body#/Nombre"}
 LINKS = {
     ("post", "/reservas"): {
-        "GetReservation": ("get__reservas_{reserva_id}", "reserva_id", _RESERVA_ID),
-        "CancelReservation": ("delete__reservas_{reserva_id}", "reserva_id", _RESERVA_ID),
+        "GetReservation": ("get__reservas_{reserva_id}", _RESERVA_ID),
+        "CancelReservation": ("delete__reservas_{reserva_id}", _RESERVA_ID),
+        "ListCustomerReservations": ("get__reservas_{evento}_{email}",
+                                     {"evento": "$response.body#/Evento",
+                                      "email": "$response.body#/Email"}),
+        "GetBookedInventory": ("get__reservas_eventos_{nombre}",
+                               {"nombre": "$response.body#/Evento"}),
     },
     ("delete", "/reservas/{reserva_id}"): {
-        "GetCancelledReservation": ("get__reservas_{reserva_id}", "reserva_id",
-                                    "$request.path.reserva_id"),
-        "CancelReservationAgain": ("delete__reservas_{reserva_id}", "reserva_id",
-                                   "$request.path.reserva_id"),
+        "GetCancelledReservation": ("get__reservas_{reserva_id}",
+                                    {"reserva_id": "$request.path.reserva_id"}),
+        "CancelReservationAgain": ("delete__reservas_{reserva_id}",
+                                   {"reserva_id": "$request.path.reserva_id"}),
     },
     ("post", "/eventos"): {
-        "GetEvent": ("get__eventos_{nombre}", "nombre", _NOMBRE),
-        "CancelEvent": ("delete__eventos_{nombre}", "nombre", _NOMBRE),
+        "GetEvent": ("get__eventos_{nombre}", _NOMBRE),
+        "CancelEvent": ("delete__eventos_{nombre}", _NOMBRE),
     },
     ("delete", "/eventos/{nombre}"): {
-        "GetCancelledEvent": ("get__eventos_{nombre}", "nombre", "$request.path.nombre"),
-        "CancelEventAgain": ("delete__eventos_{nombre}", "nombre", "$request.path.nombre"),
+        "GetCancelledEvent": ("get__eventos_{nombre}", {"nombre": "$request.path.nombre"}),
+        "CancelEventAgain": ("delete__eventos_{nombre}", {"nombre": "$request.path.nombre"}),
     },
 }
 ASYNC_404 = {
@@ -170,6 +180,7 @@ def openapi(api: SpecTree, app: Flask) -> dict:
                 if param.get("in") == "path" and param["name"] in PATH_PARAMS:
                     param["schema"] = OWN_PATH_PARAMS.get((method, param["name"]),
                                                           PATH_PARAMS[param["name"]])
+                    param["example"] = PATH_EXAMPLES[param["name"]]
             responses = op.get("responses", {})
             responses.pop("422", None)  # spectree's own validation: not used
             ok = responses.get("200", {})
@@ -179,8 +190,8 @@ def openapi(api: SpecTree, app: Flask) -> dict:
                 responses["404"]["description"] = ASYNC_404[op["operationId"]]
             links = LINKS.get((method, path_name))
             if links:
-                ok["links"] = {name: {"operationId": target, "parameters": {param: value}}
-                               for name, (target, param, value) in links.items()}
+                ok["links"] = {name: {"operationId": target, "parameters": params}
+                               for name, (target, params) in links.items()}
     return doc
 
 

@@ -126,8 +126,14 @@ def test_each_creation_and_cancel_links_to_what_follows_it(admin, public):
         ("get__eventos_{nombre}", ("nombre", "$response.body#/Nombre")),
         ("delete__eventos_{nombre}", ("nombre", "$response.body#/Nombre")),
         ("get__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id")),
-        ("delete__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id"))}
+        ("delete__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id")),
+        ("get__reservas_{evento}_{email}", ("evento", "$response.body#/Evento"),
+         ("email", "$response.body#/Email")),
+        ("get__reservas_eventos_{nombre}", ("nombre", "$response.body#/Evento"))}
     assert all(v["operationId"] in ops for v in links.values())
+    for link in links.values():
+        target = ops[link["operationId"]]  # every parameter of the target comes from the link
+        assert {p["name"] for p in target["parameters"] if p["in"] == "path"} == set(link["parameters"])
     again = {**ops["delete__eventos_{nombre}"]["responses"]["200"]["links"],
              **ops["delete__reservas_{reserva_id}"]["responses"]["200"]["links"]}
     assert {(v["operationId"], *v["parameters"].items()) for v in again.values()} == {
@@ -139,3 +145,22 @@ def test_each_creation_and_cancel_links_to_what_follows_it(admin, public):
 
 def test_a_lookup_by_address_applies_the_bookings_rule(public):
     assert public.get("/reservas/Opera/6%232@c.test").status_code == 400  # special-use domain
+
+
+def test_the_documents_give_an_example_of_everything_a_client_sends(admin, public):
+    """The examples phase of a fuzzer (and a reader) needs them; each is valid by the document's
+    own rules, as the routes apply them."""
+    e = admin.get("/openapi.json").get_json()
+    r = public.get("/openapi.json").get_json()
+    for doc in (e, r):
+        for path in doc["paths"].values():
+            for op in path.values():
+                for param in op.get("parameters", []):
+                    assert "example" in param, (op["operationId"], param["name"])
+    (event,) = e["components"]["schemas"]["NewEvent"]["examples"]
+    (booking,) = r["components"]["schemas"]["NewBooking"]["examples"]
+    assert model.parse_event(event).nombre == booking["evento"]
+    assert model.parse_booking(booking).email == booking["email"]
+    params = {p["name"]: p["example"] for path in r["paths"].values() for op in path.values()
+              for p in op.get("parameters", [])}
+    assert model.check_email(params["email"]) and model.check_object_id(params["reserva_id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema
 import pytest
 from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
@@ -144,3 +145,40 @@ def test_the_schema_says_a_field_in_another_case_is_that_field():
         with pytest.raises(InvalidRequest):
             model.parse_booking(body)
     assert model.parse_booking({"evento": "x", "cantidad": 1, "email": "a@b.co", "otro": 5})
+
+
+@pytest.mark.parametrize(("model_cls", "parse", "body"), [
+    (model.NewEvent, model.parse_event, {"nomBre": "x", "capacidad": 1, "categoria": "c"}),
+    (model.NewEvent, model.parse_event, {"NOMBRE": "x", "Capacidad": 1, "categoria": "c"}),
+    (model.NewBooking, model.parse_booking, {"Evento": "x", "cantidad": 1, "EMAIL": "a@b.co"}),
+])
+def test_the_schema_accepts_what_the_parser_accepts_a_field_in_any_case(model_cls, parse, body):
+    """A body whose only 'nombre' is 'nomBre' is an event to the API (the seed's decoder): the
+    document must call it valid too, or a fuzzer that drops the field and adds 'nomBre' finds an
+    invalid request accepted (schemathesis ST201 did)."""
+    assert parse(body)
+    jsonschema.validate(body, model_cls.model_json_schema())
+
+
+@pytest.mark.parametrize(("model_cls", "parse", "body"), [
+    (model.NewEvent, model.parse_event, {"capacidad": 1, "categoria": "c", "nombres": "x"}),
+    (model.NewBooking, model.parse_booking, {"cantidad": 1, "email": "a@b.co"}),
+])
+def test_a_field_missing_in_every_case_is_refused_by_both(model_cls, parse, body):
+    with pytest.raises(InvalidRequest):
+        parse(body)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(body, model_cls.model_json_schema())
+
+
+@pytest.mark.parametrize(("parse", "body"), [
+    (model.parse_event, {"nombre": "x", "capacidad": 1_000_001, "cAPaCIDad": 367, "categoria": "c"}),
+    (model.parse_event, {"NOMBRE": "__lab", "nombre": "x", "capacidad": 1, "categoria": "c"}),
+    (model.parse_booking, {"evento": "x", "cantidad": 0, "Cantidad": 2, "email": "a@b.co"}),
+])
+def test_every_spelling_of_a_field_must_be_valid_not_only_the_last(parse, body):
+    """The document says each property named like a field, in any case, must be what the field
+    must be (patternProperties): an invalid one is refused even when a later one is valid
+    (schemathesis ST201 found {"capacidad": 1000001, "cAPaCIDad": 367} accepted)."""
+    with pytest.raises(InvalidRequest):
+        parse(body)
