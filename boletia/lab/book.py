@@ -1,0 +1,174 @@
+"""The course as a static book: the lessons with their committed reference outputs, and docs/.
+
+Sphinx with MyST-NB and sphinx-book-theme (Jupyter Book 1's engine, configured in `book/conf.py`)
+renders what the notebooks carry and never executes them. Each edition is one pass of
+sphinx-build over a staged copy of the sources in the build directory:
+
+- `en`: the lessons as committed (`notebooks/NN-*.ipynb`), the docs, the pictures;
+- `es`: the same pass fed with the lessons rendered into Spanish by the editions' renderer
+  (`boletia.lab.i18n.editions.render(lang, nb)`) when that module is present; without it the
+  book has the English edition only, and says so.
+
+Each lesson page gets a short note on how to run it locally, added to the staged copy only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from boletia.config import REPO_ROOT
+from boletia.lab.errors import LabError
+
+BOOK_SOURCE = REPO_ROOT / "book"        # conf.py and each edition's introduction
+DEFAULT_OUT = REPO_ROOT / "build" / "book"
+# the docs in the order a reader wants them after the lessons
+DOCS = ("architecture", "why", "seed-design", "failure-modes", "benchmarks", "instructor-guide")
+
+CAPTIONS = {
+    "en": ("Lessons", "How it is built, and why"),
+    "es": ("Lecciones", "Cómo está construido, y por qué"),
+}
+RUN_IT = {
+    "en": ("Run this lesson yourself",
+           "This page shows the outputs of a reference run. To run it on your machine, from a clone of "
+           "the repository: `make lab` (sets everything up and brings the lab up), then "
+           "`.venv/bin/boletia notebooks` and open `notebooks/{name}` in JupyterLab. The lesson brings "
+           "the lab up itself if it is not running; `.venv/bin/boletia lab down` stops it."),
+    "es": ("Ejecuta esta lección",
+           "Esta página muestra las salidas de una ejecución de referencia. Para ejecutarla en tu "
+           "máquina, desde un clon del repositorio: `make lab` (prepara todo y levanta el laboratorio), "
+           "después `.venv/bin/boletia notebooks --lang es` y abre `notebooks/{name}` en JupyterLab. La "
+           "lección levanta el laboratorio ella misma si no está en marcha; "
+           "`.venv/bin/boletia lab down` lo detiene."),
+}
+EDITIONS_MODULE = "boletia.lab.i18n.editions"
+
+
+class BookError(LabError):
+    """The book could not be built; the message says what failed and what to do."""
+
+
+@dataclass
+class Book:
+    """What a build produced: each edition's HTML folder, and what was left out and why."""
+
+    out: Path
+    editions: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def index(self) -> Path:
+        return self.out / "html" / "index.html"
+
+
+def lessons(notebooks: Path) -> list[Path]:
+    """The numbered lessons, in order (the jupytext .md pairs are the same lessons: left out)."""
+    return sorted(notebooks.glob("[0-9][0-9]-*.ipynb"))
+
+
+def renderer():
+    """The Spanish edition's renderer, or None while the editions module is not in this checkout."""
+    try:
+        module = importlib.import_module(EDITIONS_MODULE)
+    except ModuleNotFoundError as missing:
+        if missing.name and EDITIONS_MODULE.startswith(missing.name):
+            return None
+        raise
+    return module.render
+
+
+def with_run_note(nb: nbformat.NotebookNode, name: str, lang: str) -> nbformat.NotebookNode:
+    """The lesson with a note on running it locally, right under its title (the first cell)."""
+    title, text = RUN_IT[lang]
+    note = nbformat.v4.new_markdown_cell(f":::{{admonition}} {title}\n:class: tip\n\n"
+                                         f"{text.format(name=name)}\n:::\n")
+    note.metadata["tags"] = ["book-run-note"]
+    first = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0
+    nb.cells.insert(first, note)
+    return nb
+
+
+def index_page(lang: str, names: list[str]) -> str:
+    """The edition's home page: its introduction, then the table of contents."""
+    intro = (BOOK_SOURCE / f"intro.{lang}.md").read_text().rstrip()
+    lessons_caption, docs_caption = CAPTIONS[lang]
+    lesson_lines = "\n".join(f"lessons/{n}" for n in names)
+    doc_lines = "\n".join(f"docs/{d}" for d in DOCS)
+    return (f"{intro}\n\n```{{toctree}}\n:caption: {lessons_caption}\n:maxdepth: 1\n\n{lesson_lines}\n```\n\n"
+            f"```{{toctree}}\n:caption: {docs_caption}\n:maxdepth: 1\n\n{doc_lines}\n```\n")
+
+
+def stage(lang: str, notebooks: Path, docs: Path, src: Path, render=None) -> None:
+    """Lay out one edition's sources in `src`: index, lessons (rendered for `lang`), docs, pictures."""
+    if src.exists():
+        shutil.rmtree(src)
+    (src / "lessons").mkdir(parents=True)
+    names = []
+    for path in lessons(notebooks):
+        nb = nbformat.read(path, as_version=4)
+        if render is not None:
+            nb = render(lang, nb)
+        nbformat.write(with_run_note(nb, path.name, lang), src / "lessons" / path.name)
+        names.append(path.stem)
+    (src / "docs").mkdir()
+    for doc in DOCS:
+        shutil.copy2(docs / f"{doc}.md", src / "docs" / f"{doc}.md")
+    if (docs / "images").is_dir():
+        shutil.copytree(docs / "images", src / "docs" / "images")
+    (src / "index.md").write_text(index_page(lang, names))
+
+
+def sphinx(lang: str, src: Path, html: Path, doctrees: Path) -> None:
+    """One sphinx-build pass; any warning (a missing picture, a broken reference) fails it."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+               "-c", str(BOOK_SOURCE), "-d", str(doctrees), "-D", f"language={lang}",
+               str(src), str(html)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BookError(f"sphinx-build failed for the {lang!r} edition (exit {done.returncode}):\n"
+                        f"{done.stderr.strip() or done.stdout.strip()}\n"
+                        "Fix the page it names; rebuild with `make book`.")
+
+
+def landing(editions: dict[str, Path], out: Path) -> None:
+    """html/index.html: the English edition, with a link to every other one."""
+    links = " · ".join(f'<a href="{lang}/index.html">{lang}</a>' for lang in editions)
+    (out / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Boletia Lab</title>'
+        '<meta http-equiv="refresh" content="0; url=en/index.html"></head>'
+        f"<body><p>Boletia Lab, the course: {links}</p></body></html>\n")
+
+
+def build(out: Path = DEFAULT_OUT, notebooks: Path | None = None, docs: Path | None = None,
+          langs: tuple[str, ...] = ("en", "es")) -> Book:
+    """Build the book's editions into `out/html/<lang>/`; `es` only when its renderer exists."""
+    notebooks = notebooks or REPO_ROOT / "notebooks"
+    docs = docs or REPO_ROOT / "docs"
+    if not BOOK_SOURCE.is_dir() or not lessons(notebooks):
+        raise BookError(f"no book sources at {BOOK_SOURCE} or no lessons in {notebooks}: "
+                        "build the book from a checkout of the repository")
+    book = Book(out)
+    render = renderer()
+    for lang in langs:
+        if lang not in RUN_IT:
+            raise BookError(f"no edition {lang!r}; choose from: {', '.join(RUN_IT)}")
+        if lang != "en" and render is None:
+            book.notes.append(f"the {lang!r} edition is left out: {EDITIONS_MODULE} is not in this "
+                              "checkout")
+            continue
+        src = out / "src" / lang
+        stage(lang, notebooks, docs, src, render if lang != "en" else None)
+        html = out / "html" / lang
+        if html.exists():
+            shutil.rmtree(html)
+        sphinx(lang, src, html, out / "doctrees" / lang)
+        book.editions[lang] = html
+    landing(book.editions, out / "html")
+    return book
