@@ -29,7 +29,7 @@ html_theme_options = {
     "use_download_button": True,
     "home_page_in_toc": True,
 }
-html_copy_source = False
+html_copy_source = True  # the download button offers each lesson's .ipynb, outputs included
 html_show_sourcelink = False
 # MathJax would come from a CDN: no maths, so no MathJax (its extension is loaded by MyST-NB)
 mathjax_path = "mathjax-is-not-used.js"

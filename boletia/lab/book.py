@@ -19,7 +19,9 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import nbformat
 
@@ -169,6 +171,55 @@ def build(out: Path = DEFAULT_OUT, notebooks: Path | None = None, docs: Path | N
         if html.exists():
             shutil.rmtree(html)
         sphinx(lang, src, html, out / "doctrees" / lang)
+        broken = broken_links(html)
+        if broken:
+            raise BookError(f"the {lang!r} edition has {len(broken)} broken link(s) or picture(s):\n  "
+                            + "\n  ".join(broken[:20]) + "\nFix the page that links to them; rebuild.")
         book.editions[lang] = html
     landing(book.editions, out / "html")
     return book
+
+
+class _Page(HTMLParser):
+    """The ids a page defines, and the links and pictures it points to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.refs: list[tuple[str, str]] = []  # (tag, address)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        for key in ("id", "name"):
+            if found.get(key) and (key == "id" or tag == "a"):
+                self.ids.add(found[key] or "")
+        for key in ("href", "src"):
+            if found.get(key) is not None and tag in ("a", "img", "link", "script", "source"):
+                self.refs.append((tag, found[key] or ""))
+
+
+def broken_links(html: Path) -> list[str]:
+    """Every link or picture in the site under `html` that leads nowhere: a missing file, or a
+    fragment that names no id on its page. Addresses with a scheme (https:, mailto:) are left out."""
+    pages: dict[Path, _Page] = {}
+    for path in sorted(html.rglob("*.html")):
+        if "_static" in path.relative_to(html).parts:
+            continue  # the theme's assets (its Jinja macros among them), not pages
+        page = _Page()
+        page.feed(path.read_text(errors="replace"))
+        pages[path.resolve()] = page
+    broken = []
+    for path, page in pages.items():
+        for tag, ref in page.refs:
+            parts = urlsplit(ref)
+            if parts.scheme or parts.netloc or ref.startswith("//"):
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{path.relative_to(html.resolve())}: <{tag}> {ref}"
+            if not target.exists():
+                broken.append(f"{where} (no such file)")
+            elif parts.fragment and target in pages and unquote(parts.fragment) not in pages[target].ids:
+                broken.append(f"{where} (no id {parts.fragment!r} on that page)")
+    return broken
