@@ -15,6 +15,8 @@ Each lesson page gets a short note on how to run it locally, added to the staged
 from __future__ import annotations
 
 import importlib
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,25 +77,40 @@ def lessons(notebooks: Path) -> list[Path]:
     return sorted(notebooks.glob("[0-9][0-9]-*.ipynb"))
 
 
-def renderer():
-    """The Spanish edition's renderer, or None while the editions module is not in this checkout."""
+def editions():
+    """The editions module (`render(lang, lesson_path)`, `render_doc(lang, name)`), or None while
+    it is not in this checkout."""
     try:
-        module = importlib.import_module(EDITIONS_MODULE)
+        return importlib.import_module(EDITIONS_MODULE)
     except ModuleNotFoundError as missing:
         if missing.name and EDITIONS_MODULE.startswith(missing.name):
             return None
         raise
-    return module.render
+
+
+def renderer():
+    """The lessons' renderer into another language, or None without the editions module."""
+    module = editions()
+    return None if module is None else module.render
 
 
 def with_run_note(nb: nbformat.NotebookNode, name: str, lang: str) -> nbformat.NotebookNode:
-    """The lesson with a note on running it locally, right under its title (the first cell)."""
+    """The lesson with a note on running it locally under its title and the paragraph after it
+    (its time), before the learning goals."""
     title, text = RUN_IT[lang]
-    note = nbformat.v4.new_markdown_cell(f":::{{admonition}} {title}\n:class: tip\n\n"
-                                         f"{text.format(name=name)}\n:::\n")
-    note.metadata["tags"] = ["book-run-note"]
-    first = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0
-    nb.cells.insert(first, note)
+    note = f":::{{admonition}} {title}\n:class: tip\n\n{text.format(name=name)}\n:::\n"
+    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    lines = first.source.splitlines() if first is not None else []
+    heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    if heading is None:
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(note))
+        return nb
+    at = heading + 1
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    while at < len(lines) and lines[at].strip():  # the paragraph under the title
+        at += 1
+    first.source = "\n".join([*lines[:at], "", note, *lines[at:]])
     return nb
 
 
@@ -107,6 +124,27 @@ def index_page(lang: str, names: list[str]) -> str:
             f"```{{toctree}}\n:caption: {docs_caption}\n:maxdepth: 1\n\n{doc_lines}\n```\n")
 
 
+_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def doc_text(lang: str, doc: str, docs: Path) -> str:
+    """A doc as the edition shows it: its own edition where the editions module has one (its
+    links re-pointed from docs/locale/<lang>/ back to docs/), else the English text."""
+    module = editions() if lang != "en" else None
+    if module is None or doc not in getattr(module, "DOCS", {}):
+        return (docs / f"{doc}.md").read_text()
+    edition_dir = module.doc_edition_path(lang, doc).parent
+
+    def back(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if re.match(r"^[a-z]+:|^#|^/", target):
+            return match.group(0)
+        moved = os.path.relpath(edition_dir / target, module.DOCS[doc].parent)
+        return match.group(1) + moved + match.group(3)
+
+    return _LINK.sub(back, module.render_doc(lang, doc))
+
+
 def stage(lang: str, notebooks: Path, docs: Path, src: Path, render=None) -> None:
     """Lay out one edition's sources in `src`: index, lessons (rendered for `lang`), docs, pictures."""
     if src.exists():
@@ -114,14 +152,12 @@ def stage(lang: str, notebooks: Path, docs: Path, src: Path, render=None) -> Non
     (src / "lessons").mkdir(parents=True)
     names = []
     for path in lessons(notebooks):
-        nb = nbformat.read(path, as_version=4)
-        if render is not None:
-            nb = render(lang, nb)
+        nb = render(lang, path) if render is not None else nbformat.read(path, as_version=4)
         nbformat.write(with_run_note(nb, path.name, lang), src / "lessons" / path.name)
         names.append(path.stem)
     (src / "docs").mkdir()
     for doc in DOCS:
-        shutil.copy2(docs / f"{doc}.md", src / "docs" / f"{doc}.md")
+        (src / "docs" / f"{doc}.md").write_text(doc_text(lang, doc, docs))
     if (docs / "images").is_dir():
         shutil.copytree(docs / "images", src / "docs" / "images")
     (src / "index.md").write_text(index_page(lang, names))
