@@ -7,6 +7,8 @@ is fetched while building or while reading (no CDN: the theme's assets ship in i
 language comes in as `-D language=...`.
 """
 
+import os
+
 project = "Boletia Lab"
 author = "Boletia Lab"
 copyright = "Boletia Lab contributors, Apache-2.0"
@@ -22,12 +24,22 @@ nb_merge_streams = True
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 
+# the editions built together (boletia.lab.book sets it): each page links to itself in the others
+EDITION_NAMES = {"en": "English", "es": "Español"}
+editions = [(lang, EDITION_NAMES.get(lang, lang))
+            for lang in os.environ.get("BOLETIA_BOOK_EDITIONS", "en").split(",") if lang]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+html_css_files = ["book.css"]
+html_context = {"editions": editions}
+
 html_theme = "sphinx_book_theme"
 html_title = "Boletia Lab"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
     "home_page_in_toc": True,
+    "article_header_end": ["edition-switch.html", "article-header-buttons.html"],
 }
 html_copy_source = True  # the download button offers each lesson's .ipynb, outputs included
 html_show_sourcelink = False

@@ -163,12 +163,14 @@ def stage(lang: str, notebooks: Path, docs: Path, src: Path, render=None) -> Non
     (src / "index.md").write_text(index_page(lang, names))
 
 
-def sphinx(lang: str, src: Path, html: Path, doctrees: Path) -> None:
-    """One sphinx-build pass; any warning (a missing picture, a broken reference) fails it."""
+def sphinx(lang: str, src: Path, html: Path, doctrees: Path, editions: list[str]) -> None:
+    """One sphinx-build pass; any warning (a missing picture, a broken reference) fails it.
+    `editions`: every edition of this build, which each page links to."""
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
                "-c", str(BOOK_SOURCE), "-d", str(doctrees), "-D", f"language={lang}",
                str(src), str(html)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    env = {**os.environ, "BOLETIA_BOOK_EDITIONS": ",".join(editions)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise BookError(f"sphinx-build failed for the {lang!r} edition (exit {done.returncode}):\n"
                         f"{done.stderr.strip() or done.stdout.strip()}\n"
@@ -194,24 +196,27 @@ def build(out: Path = DEFAULT_OUT, notebooks: Path | None = None, docs: Path | N
                         "build the book from a checkout of the repository")
     book = Book(out)
     render = renderer()
+    unknown = [lang for lang in langs if lang not in RUN_IT]
+    if unknown:
+        raise BookError(f"no edition {unknown[0]!r}; choose from: {', '.join(RUN_IT)}")
     for lang in langs:
-        if lang not in RUN_IT:
-            raise BookError(f"no edition {lang!r}; choose from: {', '.join(RUN_IT)}")
         if lang != "en" and render is None:
             book.notes.append(f"the {lang!r} edition is left out: {EDITIONS_MODULE} is not in this "
                               "checkout")
-            continue
+    building = [lang for lang in langs if lang == "en" or render is not None]
+    for lang in building:
         src = out / "src" / lang
         stage(lang, notebooks, docs, src, render if lang != "en" else None)
         html = out / "html" / lang
         if html.exists():
             shutil.rmtree(html)
-        sphinx(lang, src, html, out / "doctrees" / lang)
+        sphinx(lang, src, html, out / "doctrees" / lang, building)
+        book.editions[lang] = html
+    for lang, html in book.editions.items():  # once all are built: pages link across editions
         broken = broken_links(html)
         if broken:
             raise BookError(f"the {lang!r} edition has {len(broken)} broken link(s) or picture(s):\n  "
                             + "\n  ".join(broken[:20]) + "\nFix the page that links to them; rebuild.")
-        book.editions[lang] = html
     landing(book.editions, out / "html")
     return book
 

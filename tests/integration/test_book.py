@@ -87,6 +87,10 @@ def test_every_edition_is_built_and_a_missing_one_is_said(site):
     else:
         assert "es" in site.editions
         assert 'lang="es"' in html_of(site, "es", "index.html")
+        # each page links to itself in the other edition (the links resolve: the test below)
+        for lang, other in (("en", "es"), ("es", "en")):
+            page = html_of(site, lang, "lessons/03-booking-and-cancelling.html")
+            assert f'href="../../{other}/lessons/03-booking-and-cancelling.html"' in page, lang
 
 
 def test_every_internal_link_and_picture_resolves(site):
