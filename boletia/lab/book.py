@@ -6,7 +6,7 @@ sphinx-build over a staged copy of the sources in the build directory:
 
 - `en`: the lessons as committed (`notebooks/NN-*.ipynb`), the docs, the pictures;
 - `es`: the same pass fed with the lessons rendered into Spanish by the editions' renderer
-  (`boletia.lab.i18n.editions.render(lang, nb)`) when that module is present; without it the
+  (`boletia.lab.i18n.editions.render(lang, lesson_path)`) when that module is present; without it the
   book has the English edition only, and says so.
 
 Each lesson page gets a short note on how to run it locally, added to the staged copy only.
