@@ -207,10 +207,15 @@ def build(out: Path = DEFAULT_OUT, notebooks: Path | None = None, docs: Path | N
     for lang in building:
         src = out / "src" / lang
         stage(lang, notebooks, docs, src, render if lang != "en" else None)
+        # MyST-NB writes its own files beside sphinx's output folder (jupyter_execute/): build in
+        # the edition's work folder, then move the site alone into html/<lang>/
+        work = out / "work" / lang
+        sphinx(lang, src, work / "site", work / "doctrees", building)
         html = out / "html" / lang
         if html.exists():
             shutil.rmtree(html)
-        sphinx(lang, src, html, out / "doctrees" / lang, building)
+        html.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(work / "site", html)
         book.editions[lang] = html
     for lang, html in book.editions.items():  # once all are built: pages link across editions
         broken = broken_links(html)

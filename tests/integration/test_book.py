@@ -82,6 +82,8 @@ def html_of(site: course.Book, lang: str, page: str) -> str:
 
 def test_every_edition_is_built_and_a_missing_one_is_said(site):
     assert "en" in site.editions and site.index.exists()
+    # the site folder holds the editions and the landing page, nothing the build left behind
+    assert {p.name for p in site.index.parent.iterdir()} == {*site.editions, "index.html"}
     if course.renderer() is None:
         assert site.notes and "es" in site.notes[0]
     else:
