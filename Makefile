@@ -4,11 +4,12 @@
 #               runtime, then the docker runtime for real (scripts/test-docker.sh: as root, or with
 #               an engine that answers; otherwise it says it was not tested)
 #   make test-docker   only the docker stage, required (BOLETIA_TEST_DOCKER=yes)
+#   make book   the course as a static site in build/book/html (the lessons' stored outputs, docs/)
 # .venv, or the active conda environment when it has this checkout's package (environment.yml)
 VENV ?= $(shell scripts/bootstrap.sh --print-env)
 BIN := $(VENV)/bin
 
-.PHONY: lab test test-docker setup down lint unit integration benchmark clean
+.PHONY: lab test test-docker setup down lint unit integration benchmark book clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -40,6 +41,9 @@ integration: setup
 
 down:
 	$(BIN)/boletia lab down
+
+book: setup
+	$(BIN)/boletia book
 
 benchmark: setup
 	$(BIN)/python benchmarks/lab_up.py

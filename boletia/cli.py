@@ -670,6 +670,29 @@ def notebooks_run(notebook: Annotated[str, typer.Argument(help="e.g. notebooks/0
 
 
 @app.command()
+def book(out: Annotated[str, typer.Option(help="the build folder (git-ignored)")] = "",
+         lang: Annotated[list[str] | None, typer.Option(
+             help="an edition to build (en, es); repeat for both (default: every one available)")] = None,
+         ) -> None:
+    """Build the course as a static site: every lesson with its committed reference outputs (none
+    is executed), and docs/, with a table of contents and search; one site per language."""
+    from pathlib import Path
+
+    from boletia.lab import book as course
+
+    try:
+        built = course.build(Path(out) if out else course.DEFAULT_OUT,
+                             langs=tuple(lang) if lang else tuple(course.RUN_IT))
+    except LabError as exc:
+        _fail(exc)
+    for note in built.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    for name, html in built.editions.items():
+        console.print(f"{name}: {html / 'index.html'}")
+    console.print(f"open {built.index} (or serve it: python -m http.server -d {built.index.parent})")
+
+
+@app.command()
 def grade(submissions: Annotated[str, typer.Argument(help="a folder of student_design.py files")],
           out: Annotated[str, typer.Option(help="where grades.csv and the reports go")] = "grades",
           seeds: Annotated[int, typer.Option(min=0, help="chaos seeds per part (drawn from --seed)")] = 2,
@@ -765,7 +788,7 @@ def consume(consumer: Annotated[str, typer.Argument(help=" | ".join(CONSUMERS))]
 # Each command's panel in `--help`, in one table (in the order a newcomer meets them).
 PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
     app: {"Lab": ("doctor", "lab"),
-          "Lessons": ("notebooks",),
+          "Lessons": ("notebooks", "book"),
           "Experiments": ("load", "check", "bench", "chaos"),
           "Grading": ("grade",),
           "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
