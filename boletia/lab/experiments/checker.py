@@ -428,7 +428,8 @@ def snapshot(db, settings, events: list[str] | None = None, since: float | None 
              drain: dict | None = None, connectors: dict | None = None,
              stopped: dict[str, str] | None = None, emails: list[dict] | None = None) -> State:
     """Read what `judge` needs from the lab: collections (scoped to `events`), the emails SES
-    accepted (unless given), the dead letters published after `since` (epoch seconds)."""
+    accepted about those events (unless given; never every email the lab ever sent: the cost
+    follows the run), the dead letters published after `since` (epoch seconds)."""
     from boletia.adapters import ses
     from boletia.lab.notebook import observe
 
@@ -450,7 +451,7 @@ def snapshot(db, settings, events: list[str] | None = None, since: float | None 
         reservas=reservas,
         ledger=list(db["notificaciones"].find({"reserva": {"$in": ids}})),
         refunds=list(db["reembolsos"].find({"evento": {"$in": nombres}})),
-        emails=ses.sent_messages(settings) if emails is None else emails, drain=drain,
+        emails=ses.sent_about(nombres, settings) if emails is None else emails, drain=drain,
         dead_letters=observe.dead_letters(since=since, bootstrap=settings.kafka_bootstrap),
         connectors=connectors if connectors is not None else
         observe.connect_overview(settings.connect_url)["connectors"],

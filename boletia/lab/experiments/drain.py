@@ -76,7 +76,7 @@ def drain(db, settings, design: str, timeout: float = 120.0, quiet: float = 2.0)
                       "a booking never became a reservation")
     try:
         observe.wait_for(lambda: any(str(reserva) in (m.get("body") or "")
-                                     for m in ses.sent_messages(settings)),
+                                     for m in ses.sent_about([SENTINEL], settings)),
                          left(), "the canary reservation's email")
     except TimeoutError:
         return result(False, "reservas -> source -> consumer notificaciones -> SES",
