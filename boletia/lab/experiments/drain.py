@@ -46,6 +46,7 @@ PER_MESSAGE = 0.2     # seconds more per message of backlog seen (a floor of 5 m
 CEILING = 3600.0      # the bound never exceeds an hour unless --timeout says so
 STALL = 120.0         # seconds without any progress before a stage is called stalled
 WINDOW = 20.0         # seconds of samples a rate is measured over
+SHOW_AFTER = 10.0     # progress is shown only for a drain that waits longer than this
 
 # The canary's stages, and the group whose work each one waits on.
 STAGES = (("eventos -> source -> sink -> inventario", SINK_GROUP),
@@ -131,7 +132,8 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
     """Send a canary through every stage and wait for every group to catch up, while things
     move. Returns {drained, stalled, stage (where it stopped, None if drained), detail, lag,
     stages (group -> lag, rate, eta, moving), unsettled (groups with work left), bound,
-    seconds}. `progress` gets a line about every 2 s while there is a backlog."""
+    seconds}. `progress` gets a line about every 2 s while there is a backlog, once the drain
+    has waited SHOW_AFTER seconds (a quick drain stays silent)."""
     begun = time.monotonic()
     backlog = Backlog(stall=min(stall, timeout) if timeout is not None else stall)
     state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout)}
@@ -177,7 +179,7 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
             limit, why = state["limit"]
             if now - begun > limit:
                 return result(False, stage, f"still moving when the bound ran out ({why})")
-            if progress and now - state["shown"] >= 2.0 and any(
+            if progress and now - begun >= SHOW_AFTER and now - state["shown"] >= 2.0 and any(
                     s["lag"] for s in backlog.stages().values()):
                 state["shown"] = now
                 progress(progress_line(stage, backlog.stages(), now - begun, limit))
