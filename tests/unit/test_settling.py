@@ -56,6 +56,12 @@ def test_the_progress_line_names_stage_lag_rate_and_estimate():
                     "connect-mongo-sink lag 4 not moving")
 
 
+def queue_email(state, history):
+    """B1's A email not sent yet: no email, and the ledger never confirmed it."""
+    drop_email(state, history)
+    state.ledger = [e for e in state.ledger if e["_id"] != f"{B1}:A"]
+
+
 def unsettled_email_stage(lag=36):
     return {"drained": False, "stalled": False, "stage": "reservas -> SES",
             "detail": "still moving when the bound ran out", "bound": "120 s",
@@ -65,7 +71,7 @@ def unsettled_email_stage(lag=36):
 
 def test_an_email_still_queued_is_pending_and_the_verdict_inconclusive():
     state, history = world()
-    drop_email(state, history)
+    queue_email(state, history)
     state.drain = unsettled_email_stage()
     report = judge(state, history, "fixed")
     assert report.verdict == "inconclusive" and not report.ok and not report.violations
@@ -88,7 +94,7 @@ def test_a_settled_fault_is_still_violated_while_another_stage_drains():
 
 def test_a_stalled_stage_is_a_finding_of_its_own():
     state, history = world()
-    drop_email(state, history)
+    queue_email(state, history)
     state.drain = {**unsettled_email_stage(), "stalled": True, "detail": "not moving: notificaciones",
                    "stages": {"notificaciones": {"lag": 36, "rate": 0.0, "eta": None,
                                                  "moving": False}}}
@@ -105,3 +111,13 @@ def test_a_clean_verdict_prints_as_before():
     assert report.verdict == "clean" and report.ok
     assert report.summary() == f"clean: {report.checked}"
     assert B1 in {r["_id"] for r in state.reservas}
+
+
+def test_an_email_the_ledger_confirmed_is_missing_even_while_emails_drain():
+    state, history = world()
+    drop_email(state, history)          # B1's A email: the world's ledger says enviado
+    state.drain = unsettled_email_stage()
+    report = judge(state, history, "fixed")
+    assert report.verdict == "violated" and set(report.counts) == {"email-missing"}
+    assert report.examples()["email-missing"][0].startswith(f"{B1}:A: ")
+    assert "the ledger confirmed its send" in report.examples()["email-missing"][0]

@@ -164,6 +164,7 @@ class Violation:
     kind: str
     subject: str
     detail: str
+    settled: bool = False   # proved settled whatever is still in flight (the ledger says so)
 
 
 @dataclass
@@ -196,9 +197,9 @@ class Report:
             return "violated"
         return "inconclusive" if self.unsettled or self.pending else "clean"
 
-    def add(self, kind: str, subject: str, detail: str) -> None:
+    def add(self, kind: str, subject: str, detail: str, settled: bool = False) -> None:
         assert kind in KINDS, kind
-        self.violations.append(Violation(kind, str(subject), detail))
+        self.violations.append(Violation(kind, str(subject), detail, settled))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -293,8 +294,8 @@ def judge(state: State, history: History | None, design: str,
 def _set_aside_unsettled(report: Report) -> None:
     """Move to `pending` every finding that work still queued in an unsettled group could undo."""
     waits = frozenset().union(*(WAITS_ON.get(g, frozenset()) for g in report.unsettled))
-    report.pending = [v for v in report.violations if v.kind in waits]
-    report.violations = [v for v in report.violations if v.kind not in waits]
+    report.pending = [v for v in report.violations if v.kind in waits and not v.settled]
+    report.violations = [v for v in report.violations if v.kind not in waits or v.settled]
 
 
 def _liveness(state: State, report: Report) -> None:
@@ -445,7 +446,12 @@ def _emails(state: State, design: str, scope: set, reservas: dict, report: Repor
         for estado in sorted(_states_had(r)):
             count = sent[(rid, estado)]
             if count == 0:
-                report.add("email-missing", f"{rid}:{estado}", f"no email to {r['email']}")
+                # the ledger confirmed the send: the email left the pipeline and SES lost it,
+                # whatever is still queued behind it (never a backlog)
+                sent_per_ledger = ledger.get(f"{rid}:{estado}", {}).get("enviado") is True
+                report.add("email-missing", f"{rid}:{estado}", f"no email to {r['email']}"
+                           + ("; the ledger confirmed its send" if sent_per_ledger else ""),
+                           settled=sent_per_ledger)
             elif count > 1:
                 entry = ledger.get(f"{rid}:{estado}", {})
                 # sends SES may have accepted: attempts minus the ones it refused

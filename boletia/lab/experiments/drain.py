@@ -135,7 +135,9 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
     seconds}. `progress` gets a line about every 2 s while there is a backlog, once the drain
     has waited SHOW_AFTER seconds (a quick drain stays silent)."""
     begun = time.monotonic()
-    backlog = Backlog(stall=min(stall, timeout) if timeout is not None else stall)
+    # a short --timeout never turns into "stalled": not having watched long enough to tell
+    # is "not settled", and only STALL seconds without progress name a stage not moving
+    backlog = Backlog(stall=stall)
     state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout)}
     probe = observe.lag_probe(bootstrap=settings.kafka_bootstrap)
 
