@@ -121,3 +121,30 @@ def test_an_email_the_ledger_confirmed_is_missing_even_while_emails_drain():
     assert report.verdict == "violated" and set(report.counts) == {"email-missing"}
     assert report.examples()["email-missing"][0].startswith(f"{B1}:A: ")
     assert "the ledger confirmed its send" in report.examples()["email-missing"][0]
+
+
+def test_the_control_room_shows_the_drain_progress_then_the_unsettled_part(monkeypatch):
+    import threading
+    import time
+
+    from boletia.lab.experiments import checker, load
+    from boletia.lab.ui import loadgen
+
+    gate = threading.Event()
+
+    def fake_check(rt, record, timeout=None, progress=None):
+        progress("draining [12/720 s] reservas -> SES: notificaciones lag 3000 −25/s ~2 min")
+        gate.wait(5)
+        return checker.Report(design="fixed", drain=unsettled_email_stage(3000))
+
+    monkeypatch.setattr(loadgen, "check_lab", fake_check)
+    verdict = loadgen.Verdict(None, load.Record(seed=1, prefix="Sala")).start()
+    deadline = time.monotonic() + 5
+    while not verdict.progress and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert verdict.status()["progress"].startswith("draining [12/720 s]")
+    gate.set()
+    verdict.wait(5)
+    status = verdict.status()
+    assert status["progress"] == "" and status["result"]["verdict"] == "inconclusive"
+    assert status["result"]["unsettled"]["notificaciones"]["lag"] == 3000
