@@ -465,7 +465,7 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
     except Exception as exc:  # noqa: BLE001 - lab down: say so, no traceback
         _fail(LabError(f"cannot reach the lab ({type(exc).__name__}: {exc}); is it up?"))
     sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
-    console.print(report.summary(), markup=False, emoji=False)  # ids read "rid:A:", not 🅰
+    console.print(report.summary(), markup=False, emoji=False)  # "rid:A:" stays text
     if not report.ok:
         raise typer.Exit(1 if report.verdict == "violated" else 2)
 
