@@ -437,14 +437,19 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
 @app.command()
 def check(run: Annotated[str | None, typer.Option(help="a record saved by `boletia load`")] = None,
           design: Annotated[str | None, typer.Option(help="default: the lab's")] = None,
+          timeout: Annotated[float | None, typer.Option(
+              help="seconds the drain may wait (default: 120 s plus 0.2 s a message of the "
+                   "backlog it sees, while every stage keeps moving)")] = None,
           runtime: RuntimeOpt = "local") -> None:
     """Drain the pipeline with a canary, then judge every invariant; print a JSON report.
-    Exit 0 clean, 1 violated, 2 when it cannot judge."""
+    Exit 0 clean, 1 violated, 2 inconclusive (not settled yet) or when it cannot judge."""
     from pathlib import Path
 
     from boletia.lab.experiments import checker, load
     from boletia.lab.experiments.verdict import check_lab
 
+    if timeout is not None and timeout <= 0:
+        _fail(LabError(f"--timeout must be more than 0 seconds, not {timeout:g}"))
     rt = _runtime(runtime)
     record = None
     if run:
@@ -452,17 +457,18 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
             _fail(LabError(f"no record at {run}; `boletia load` prints where it saved one"))
         record = load.Record.load(Path(run))
     try:
-        with console.status("sending a canary through the pipeline, then checking…"):
-            report = check_lab(rt, record, design)
+        with console.status("sending a canary through the pipeline, then checking…") as status:
+            report = check_lab(rt, record, design, timeout=timeout,
+                               progress=lambda line: status.update(line))
     except checker.CheckError as exc:
         console.print(f"[bold red]cannot check:[/] {exc}")
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - lab down: say so, no traceback
         _fail(LabError(f"cannot reach the lab ({type(exc).__name__}: {exc}); is it up?"))
     sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
-    console.print(report.summary())
+    console.print(report.summary(), markup=False, emoji=False)  # "rid:A:" stays text
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(1 if report.verdict == "violated" else 2)
 
 
 BENCH_RATES = "20,40,80,120,160,200,240,280,320"

@@ -109,3 +109,35 @@ def sent_messages(settings: config.Settings | None = None) -> list[dict]:
         out.append({"id": m.get("id"), "to": (m.get("destinations") or {}).get("ToAddresses", []),
                     "subject": m.get("subject"), "body": m.get("body"), "source": m.get("source")})
     return out
+
+
+def sent_about(events: list[str], settings: config.Settings | None = None) -> list[dict]:
+    """The emails that name one of `events`, in the order SES took them: what a check of a run
+    reads (the lab's endpoint keeps them indexed by event, boletia/lab/ses_endpoint.py), so
+    its cost follows the run and not every email the lab ever sent."""
+    s = settings or config.settings()
+    names, out = list(dict.fromkeys(events)), []
+    for i in range(0, len(names), 100):  # a bounded URL per request, however many events
+        r = requests.get(f"{s.ses_url}/boletia-api/sent", params={"evento": names[i:i + 100]},
+                         timeout=30)
+        r.raise_for_status()
+        out.extend(r.json()["messages"])
+    return out
+
+
+def forget(message_id: str, settings: config.Settings | None = None) -> None:
+    """Delete one accepted email from the lab's endpoint: a loss behind the checker's back,
+    for the checker's own tests (lab-only)."""
+    s = settings or config.settings()
+    r = requests.delete(f"{s.ses_url}/boletia-api/sent/{message_id}", timeout=10)
+    r.raise_for_status()
+
+
+def seed_history(count: int, evento: str, settings: config.Settings | None = None) -> int:
+    """Append `count` emails of an old event straight into the lab's endpoint (a lab that has
+    lived, for benchmarks/check_cost.py); returns how many it holds."""
+    s = settings or config.settings()
+    r = requests.post(f"{s.ses_url}/boletia-api/seed", json={"count": count, "evento": evento},
+                      timeout=120)
+    r.raise_for_status()
+    return r.json()["total"]

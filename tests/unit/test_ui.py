@@ -450,7 +450,7 @@ def test_a_slow_action_runs_on_and_a_second_one_on_the_same_thing_is_refused(cli
 def test_load_then_verdict(client, api, rt, monkeypatch, tmp_path):
     judged = []
 
-    def fake_check(runtime, record, timeout=120.0):
+    def fake_check(runtime, record, timeout=None, progress=None):
         judged.append(record)
         return checker.Report(design="fixed")
     monkeypatch.setattr(loadgen, "check_lab", fake_check)

@@ -33,11 +33,13 @@ from typing import Any
 
 from boletia import designs
 from boletia.domain import decisions, model
+from boletia.lab.components import SINK_GROUP
 
 SENTINEL = "__sonda__"  # the canary event `drain` sends through the pipeline; never judged
 
 KINDS: dict[str, str] = {
-    "pipeline-drained": "messages still in flight, or the canary did not come out the other end",
+    "pipeline-drained": "a stage stopped moving: work left and no progress (a consumer stopped "
+                        "or wedged), or the canary never came out the other end",
     "connectors-running": "a connector or one of its tasks is not RUNNING",
     "components-running": "a component stopped during the run without the experiment stopping it",
     "inventory-exists": "an event the sink never copied into inventario",
@@ -61,6 +63,18 @@ KINDS: dict[str, str] = {
 }
 
 OK, REFUSED, UNCERTAIN = "ok", "refused", "uncertain"
+
+# Slow is not lost (issue 30): the findings that work still queued in a group could undo, per
+# group. While that group has work left (the drain's `unsettled`), such a finding is *pending*,
+# not a violation: a reservation whose email is still in Kafka is not `email-missing`.
+_STATE = ("booking-has-reservation", "reservation-state", "cancel-propagated",
+          "tickets-conserved", "sold-matches-reservations", "refund-matches-cancel",
+          "email-missing")
+WAITS_ON: dict[str, frozenset[str]] = {
+    SINK_GROUP: frozenset(("inventory-exists", "state-propagated", *_STATE)),
+    "inventario": frozenset(_STATE),
+    "notificaciones": frozenset(("email-missing",)),
+}
 
 
 class CheckError(Exception):
@@ -139,7 +153,7 @@ class State:
     refunds: list[dict] = field(default_factory=list)    # reembolsos (fixed design)
     emails: list[dict] = field(default_factory=list)     # {to: [..], subject, body} as SES took them
     dead_letters: list[dict] = field(default_factory=list)  # {where, reason, document}
-    drain: dict | None = None      # {drained, stage, lag, seconds}: see drain.drain
+    drain: dict | None = None      # {drained, stalled, stage, lag, stages, unsettled}: drain.drain
     connectors: dict | None = None  # name -> {state, tasks: [..]}
     stopped: dict[str, str] = field(default_factory=dict)  # component -> last lines of its log
 
@@ -150,6 +164,7 @@ class Violation:
     kind: str
     subject: str
     detail: str
+    settled: bool = False   # proved settled whatever is still in flight (the ledger says so)
 
 
 @dataclass
@@ -160,27 +175,40 @@ class Report:
     explained_duplicates: int = 0
     expected_dead_letters: int = 0
     drain: dict | None = None
+    pending: list[Violation] = field(default_factory=list)  # findings work in flight may undo
+
+    @property
+    def unsettled(self) -> dict[str, dict]:
+        """Groups with work left when the drain ended: {lag, rate, eta, moving} each."""
+        drain = self.drain or {}
+        stages = drain.get("stages") or {}
+        return {g: stages.get(g, {"lag": None, "rate": 0.0, "eta": None, "moving": False})
+                for g in drain.get("unsettled") or ()}
 
     @property
     def ok(self) -> bool:
-        return not self.violations
+        return self.verdict == "clean"
 
     @property
     def verdict(self) -> str:
-        return "clean" if self.ok else "violated"
+        """violated: something wrong happened to what has settled. inconclusive: nothing
+        wrong so far, but not everything has settled. clean: all settled, nothing wrong."""
+        if self.violations:
+            return "violated"
+        return "inconclusive" if self.unsettled or self.pending else "clean"
 
-    def add(self, kind: str, subject: str, detail: str) -> None:
+    def add(self, kind: str, subject: str, detail: str, settled: bool = False) -> None:
         assert kind in KINDS, kind
-        self.violations.append(Violation(kind, str(subject), detail))
+        self.violations.append(Violation(kind, str(subject), detail, settled))
 
     @property
     def counts(self) -> dict[str, int]:
         return dict(Counter(v.kind for v in self.violations))
 
-    def examples(self, per_kind: int = 3) -> dict[str, list[str]]:
-        """A few `subject: detail` lines per violated invariant."""
+    def examples(self, per_kind: int = 3, pending: bool = False) -> dict[str, list[str]]:
+        """A few `subject: detail` lines per violated invariant (or per pending finding)."""
         out: dict[str, list[str]] = defaultdict(list)
-        for v in self.violations:
+        for v in self.pending if pending else self.violations:
             if len(out[v.kind]) < per_kind:
                 out[v.kind].append(f"{v.subject}: {v.detail}")
         return dict(out)
@@ -190,14 +218,42 @@ class Report:
                 "checked": self.checked, "violations": self.counts,
                 "examples": self.examples(), "explained_duplicates": self.explained_duplicates,
                 "expected_dead_letters": self.expected_dead_letters, "drain": self.drain,
+                "unsettled": self.unsettled,
+                "pending": dict(Counter(v.kind for v in self.pending)),
+                "pending_examples": self.examples(pending=True),
                 "all_violations": [asdict(v) for v in self.violations]}
 
     def summary(self) -> str:
-        """One line a student reads: the verdict and, per kind, the count and one example."""
+        """One line a student reads: the verdict and, per kind, the count and one example;
+        then, apart, what has not settled yet (stage, lag, rate, estimate)."""
         if self.ok:
             return f"clean: {self.checked}"
         parts = [f"{k} ×{n} (e.g. {self.examples(1)[k][0]})" for k, n in self.counts.items()]
-        return "violated: " + "; ".join(parts)
+        line = f"violated: {'; '.join(parts)}" if parts else f"inconclusive: judged {self.checked}"
+        return line + (f"\n{self.unsettled_summary()}" if self.unsettled or self.pending else "")
+
+    def unsettled_summary(self) -> str:
+        """The liveness half, never mixed with the verdict's findings."""
+        stages = []
+        for g, s in self.unsettled.items():
+            how = (f"falling {s['rate']:g}/s, done in ~{_eta(s['eta'])}" if s.get("rate")
+                   else "not moving" if not s.get("moving") else "moving, no rate yet")
+            stages.append(f"{g} lag {s.get('lag')} ({how})")
+        waiting = Counter(v.kind for v in self.pending)
+        drain = self.drain or {}
+        return ("not settled yet: " + ("; ".join(stages) or "the canary did not come out")
+                + (f" [waited {drain.get('seconds')} s; bound {drain.get('bound')}]"
+                   if drain.get("bound") else "")
+                + (". Waiting on it, not judged: " + ", ".join(
+                    f"{k} ×{n} (e.g. {self.examples(1, pending=True)[k][0]})"
+                    for k, n in waiting.items()) if waiting else "")
+                + ". Check again when it has drained (`boletia check --run ...`).")
+
+
+def _eta(seconds) -> str:
+    if seconds is None:
+        return "?"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def judge(state: State, history: History | None, design: str,
@@ -225,6 +281,7 @@ def judge(state: State, history: History | None, design: str,
         _bookings(history, reservas, report)
     emails = _emails(state, design, scope, reservas, report)
     _dead_letters(state, scope, reservas, expected_dead_letters, report)
+    _set_aside_unsettled(report)
     report.checked = {"events": len(eventos), "reservations": len(reservas),
                       "bookings": len(history.bookings) if history else "no record",
                       "uncertain": sum(outcome(b.status) == UNCERTAIN
@@ -234,9 +291,18 @@ def judge(state: State, history: History | None, design: str,
     return report
 
 
+def _set_aside_unsettled(report: Report) -> None:
+    """Move to `pending` every finding that work still queued in an unsettled group could undo."""
+    waits = frozenset().union(*(WAITS_ON.get(g, frozenset()) for g in report.unsettled))
+    report.pending = [v for v in report.violations if v.kind in waits and not v.settled]
+    report.violations = [v for v in report.violations if v.kind not in waits or v.settled]
+
+
 def _liveness(state: State, report: Report) -> None:
     drain = state.drain
-    if drain is not None and not drain.get("drained"):
+    # a drain that ran out of time while every stage still moved has not settled: that is
+    # not a finding (the report says what is left). One that stopped moving is.
+    if drain is not None and not drain.get("drained") and drain.get("stalled", True):
         report.add("pipeline-drained", drain.get("stage") or "lag", str(drain.get("detail") or
                                                                         drain.get("lag")))
     for name, info in (state.connectors or {}).items():
@@ -380,7 +446,12 @@ def _emails(state: State, design: str, scope: set, reservas: dict, report: Repor
         for estado in sorted(_states_had(r)):
             count = sent[(rid, estado)]
             if count == 0:
-                report.add("email-missing", f"{rid}:{estado}", f"no email to {r['email']}")
+                # the ledger confirmed the send: the email left the pipeline and SES lost it,
+                # whatever is still queued behind it (never a backlog)
+                sent_per_ledger = ledger.get(f"{rid}:{estado}", {}).get("enviado") is True
+                report.add("email-missing", f"{rid}:{estado}", f"no email to {r['email']}"
+                           + ("; the ledger confirmed its send" if sent_per_ledger else ""),
+                           settled=sent_per_ledger)
             elif count > 1:
                 entry = ledger.get(f"{rid}:{estado}", {})
                 # sends SES may have accepted: attempts minus the ones it refused
@@ -428,7 +499,8 @@ def snapshot(db, settings, events: list[str] | None = None, since: float | None 
              drain: dict | None = None, connectors: dict | None = None,
              stopped: dict[str, str] | None = None, emails: list[dict] | None = None) -> State:
     """Read what `judge` needs from the lab: collections (scoped to `events`), the emails SES
-    accepted (unless given), the dead letters published after `since` (epoch seconds)."""
+    accepted about those events (unless given; never every email the lab ever sent: the cost
+    follows the run), the dead letters published after `since` (epoch seconds)."""
     from boletia.adapters import ses
     from boletia.lab.notebook import observe
 
@@ -450,7 +522,7 @@ def snapshot(db, settings, events: list[str] | None = None, since: float | None 
         reservas=reservas,
         ledger=list(db["notificaciones"].find({"reserva": {"$in": ids}})),
         refunds=list(db["reembolsos"].find({"evento": {"$in": nombres}})),
-        emails=ses.sent_messages(settings) if emails is None else emails, drain=drain,
+        emails=ses.sent_about(nombres, settings) if emails is None else emails, drain=drain,
         dead_letters=observe.dead_letters(since=since, bootstrap=settings.kafka_bootstrap),
         connectors=connectors if connectors is not None else
         observe.connect_overview(settings.connect_url)["connectors"],

@@ -15,39 +15,185 @@ the very end, stage by stage:
 
 Change streams are ordered, so a canary that came out proves each source published
 everything written before it. The sentinel event (`__sonda__`) is the checker's, never judged.
+
+Slow is not lost (issue 30). While it waits, the drain samples every group's lag: a backlog
+that keeps falling is waited for, up to a bound that follows the largest backlog seen
+(`bound`), and is shown as it goes (`progress`: stage, lag, rate, estimate). A stage with
+work left whose lag has not fallen for `stall` seconds (nor the canary advanced) is *stalled*:
+that is a finding. A drain cut short by its bound while everything still moved is only *not
+settled*: the checker then says inconclusive, never violated.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bson import ObjectId
 
 from boletia import designs
 from boletia.adapters import mongo, ses
 from boletia.domain import model
+from boletia.lab.components import SINK_GROUP
 from boletia.lab.experiments.checker import SENTINEL
 from boletia.lab.notebook import observe
 
 CANARY_EMAIL = "sonda@boletia.example"
+BASE = 120.0          # seconds: the bound of an empty pipeline (the canary's own trip)
+PER_MESSAGE = 0.2     # seconds more per message of backlog seen (a floor of 5 messages/s)
+CEILING = 3600.0      # the bound never exceeds an hour unless --timeout says so
+STALL = 120.0         # seconds without any progress before a stage is called stalled
+WINDOW = 20.0         # seconds of samples a rate is measured over
+SHOW_AFTER = 10.0     # progress is shown only for a drain that waits longer than this
+
+# The canary's stages, and the group whose work each one waits on.
+STAGES = (("eventos -> source -> sink -> inventario", SINK_GROUP),
+          ("inventario -> source -> consumer inventario -> reservas", "inventario"),
+          ("reservas -> source -> consumer notificaciones -> SES", "notificaciones"),
+          ("consumer groups", None))
 
 
-def drain(db, settings, design: str, timeout: float = 120.0, quiet: float = 2.0) -> dict:
-    """Send a canary through every stage and wait for every group to catch up. Returns
-    {drained, stage (where it stopped, None if drained), detail, lag, seconds}."""
+def bound(backlog: int, timeout: float | None = None) -> tuple[float, str]:
+    """How long the drain may wait, and why: `timeout` when given, else BASE plus PER_MESSAGE
+    per message of the largest backlog seen, at most CEILING."""
+    if timeout is not None:
+        return timeout, f"--timeout {timeout:.0f} s"
+    seconds = min(CEILING, BASE + PER_MESSAGE * max(0, backlog))
+    return seconds, (f"{seconds:.0f} s for a backlog of {backlog} messages "
+                     f"({BASE:.0f} s + {PER_MESSAGE} s a message; --timeout to change)")
+
+
+@dataclass
+class Backlog:
+    """Lag samples per group over time: how fast each backlog falls, when it will be done,
+    and whether it moves at all. Pure: fed with (seconds, {group: lag}), no I/O."""
+
+    window: float = WINDOW
+    stall: float = STALL
+    samples: list[tuple[float, dict[str, int]]] = field(default_factory=list)
+    last_fall: dict[str, float] = field(default_factory=dict)   # group -> when its lag last fell
+    largest: int = 0
+
+    def add(self, t: float, lags: dict[str, int]) -> None:
+        if not self.samples:
+            self.last_fall = dict.fromkeys(lags, t)
+        else:
+            before = self.samples[-1][1]
+            for g, n in lags.items():
+                if n == 0 or n < before.get(g, n + 1):
+                    self.last_fall[g] = t
+        self.samples.append((t, dict(lags)))
+        self.largest = max(self.largest, sum(lags.values()))
+        while len(self.samples) > 2 and self.samples[1][0] <= t - self.window:
+            self.samples.pop(0)
+
+    def stages(self) -> dict[str, dict]:
+        """group -> {lag, rate (messages/s it falls by), eta (seconds, None: unknown), moving}."""
+        if not self.samples:
+            return {}
+        t0, first = self.samples[0]
+        t1, last = self.samples[-1]
+        out = {}
+        for g, lag in last.items():
+            fell = first.get(g, lag) - lag
+            rate = fell / (t1 - t0) if t1 > t0 and fell > 0 else 0.0
+            out[g] = {"lag": lag, "rate": round(rate, 1),
+                      "eta": round(lag / rate) if rate > 0 else (0 if lag == 0 else None),
+                      "moving": lag == 0 or t1 - self.last_fall.get(g, t1) < self.stall}
+        return out
+
+    def stalled(self, now: float, since_progress: float) -> list[str]:
+        """Groups with work left whose lag has not fallen for `stall` seconds, when nothing
+        else (the canary) advanced either in that time."""
+        if now - since_progress < self.stall or not self.samples:
+            return []
+        return [g for g, s in self.stages().items() if not s["moving"]]
+
+
+def progress_line(stage: str, stages: dict[str, dict], waited: float, limit: float) -> str:
+    """One compact line: where the canary is, each group with work left (lag, rate, ETA)."""
+    busy = [f"{g} lag {s['lag']}" + (f" −{s['rate']:g}/s ~{fmt_eta(s['eta'])}" if s["rate"]
+                                     else (" not moving" if not s["moving"] else " …"))
+            for g, s in stages.items() if s["lag"]]
+    return (f"draining [{waited:.0f}/{limit:.0f} s] {stage}"
+            + (": " + "; ".join(busy) if busy else ""))
+
+
+def fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def drain(db, settings, design: str, timeout: float | None = None, quiet: float = 2.0,
+          progress: Callable[[str], None] | None = None, stall: float = STALL) -> dict:
+    """Send a canary through every stage and wait for every group to catch up, while things
+    move. Returns {drained, stalled, stage (where it stopped, None if drained), detail, lag,
+    stages (group -> lag, rate, eta, moving), unsettled (groups with work left), bound,
+    seconds}. `progress` gets a line about every 2 s while there is a backlog, once the drain
+    has waited SHOW_AFTER seconds (a quick drain stays silent)."""
     begun = time.monotonic()
-    deadline = begun + timeout
-    left = lambda: max(1.0, deadline - time.monotonic())  # noqa: E731
+    # a short --timeout never turns into "stalled": not having watched long enough to tell
+    # is "not settled", and only STALL seconds without progress name a stage not moving
+    backlog = Backlog(stall=stall)
+    state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout)}
+    probe = observe.lag_probe(bootstrap=settings.kafka_bootstrap)
 
-    def result(drained: bool, stage: str | None, detail: str = "") -> dict:
+    def sample() -> None:
         try:
-            lag = observe.lags(settings.kafka_bootstrap)
-        except Exception as exc:  # noqa: BLE001 - Kafka away: say so in the verdict
-            lag = {"error": repr(exc)}
-        return {"drained": drained, "stage": stage, "detail": detail, "lag": lag,
+            per_group = probe.sample()
+        except Exception:  # noqa: BLE001 - a moving coordinator: no sample this time
+            return
+        now = time.monotonic()
+        backlog.add(now, {g: sum(per.values()) for g, per in per_group.items()})
+        state["limit"] = bound(backlog.largest, timeout)
+
+    def result(drained: bool, stage: str | None, detail: str = "", stalled: bool = False) -> dict:
+        sample()
+        stages = backlog.stages()
+        left = [g for g, s in stages.items() if s["lag"]]
+        waits_on = dict(STAGES).get(stage) if stage else None
+        if waits_on and waits_on not in left:
+            left.insert(0, waits_on)
+        return {"drained": drained, "stalled": stalled, "stage": stage, "detail": detail,
+                "lag": {g: s["lag"] for g, s in stages.items()}, "stages": stages,
+                "unsettled": [] if drained else left, "bound": state["limit"][1],
                 "seconds": round(time.monotonic() - begun, 1)}
 
+    def wait(done: Callable[[], object], stage: str) -> dict | None:
+        """None when `done()` came true; else the result that ends the drain."""
+        while True:
+            if done():
+                state["progress_at"] = time.monotonic()
+                return None
+            sample()
+            now = time.monotonic()
+            stuck = backlog.stalled(now, state["progress_at"])
+            if stuck or (not any(s["lag"] for s in backlog.stages().values())
+                         and now - state["progress_at"] > backlog.stall):
+                what = ", ".join(stuck) if stuck else stage
+                return result(False, stage, f"not moving: {what} made no progress in "
+                                            f"{backlog.stall:.0f} s. Is every component running "
+                                            "(`boletia lab status`)? Is a fault armed "
+                                            "(`boletia lab clear-faults`)?", stalled=True)
+            limit, why = state["limit"]
+            if now - begun > limit:
+                return result(False, stage, f"still moving when the bound ran out ({why})")
+            if progress and now - begun >= SHOW_AFTER and now - state["shown"] >= 2.0 and any(
+                    s["lag"] for s in backlog.stages().values()):
+                state["shown"] = now
+                progress(progress_line(stage, backlog.stages(), now - begun, limit))
+            time.sleep(0.5)
+
+    try:
+        return _canary(db, design, settings, wait, result, quiet, backlog)
+    finally:
+        probe.close()
+
+
+def _canary(db, design, settings, wait, result, quiet, backlog) -> dict:
     token = uuid.uuid4().hex[:8]
     # the canary is active every time: one cancelled by hand (the API refuses, but a lab
     # written by an older version, or a student's pymongo, may have done it) would otherwise
@@ -56,33 +202,31 @@ def drain(db, settings, design: str, timeout: float = 120.0, quiet: float = 2.0)
                           {"$setOnInsert": {"capacidad": model.MAX_CAPACITY},
                            "$set": {"categoria": f"sonda {token}", "estado": model.ACTIVE}},
                           upsert=True)
-    try:
-        observe.wait_for(lambda: db.inventario.find_one({"nombre": SENTINEL, "estado": model.ACTIVE,
-                                                         "categoria": f"sonda {token}"}),
-                         left(), "the canary's change in eventos reaching inventario")
-    except TimeoutError:
-        return result(False, "eventos -> source -> sink -> inventario",
-                      "a change to eventos never reached inventario: is the source connector "
-                      "or the sink stopped?")
-
+    (s1, _), (s2, _), (s3, _), (s4, _) = STAGES
+    ended = wait(lambda: db.inventario.find_one({"nombre": SENTINEL, "estado": model.ACTIVE,
+                                                 "categoria": f"sonda {token}"}), s1)
+    if ended:
+        return ended
     reserva = ObjectId()
     booking = model.NewBooking(evento=SENTINEL, cantidad=1, email=CANARY_EMAIL)
     mongo.apply(db, designs.get(design).book(booking, reserva))
-    try:
-        observe.wait_for(lambda: db.reservas.find_one({"_id": reserva}), left(),
-                         "the canary booking's reservation")
-    except TimeoutError:
-        return result(False, "inventario -> source -> consumer inventario -> reservas",
-                      "a booking never became a reservation")
-    try:
-        observe.wait_for(lambda: any(str(reserva) in (m.get("body") or "")
-                                     for m in ses.sent_messages(settings)),
-                         left(), "the canary reservation's email")
-    except TimeoutError:
-        return result(False, "reservas -> source -> consumer notificaciones -> SES",
-                      "a reservation never got its email")
-    try:
-        observe.wait_drained(quiet=quiet, timeout=left(), bootstrap=settings.kafka_bootstrap)
-    except TimeoutError as exc:
-        return result(False, "consumer groups", str(exc))
-    return result(True, None)
+    ended = wait(lambda: db.reservas.find_one({"_id": reserva}), s2)
+    if ended:
+        return ended
+    ended = wait(lambda: any(str(reserva) in (m.get("body") or "")
+                             for m in ses.sent_about([SENTINEL], settings)), s3)
+    if ended:
+        return ended
+    calm: dict[str, float | None] = {"since": None}
+
+    def settled() -> bool:
+        stages = backlog.stages()
+        if not stages or any(s["lag"] for s in stages.values()):
+            calm["since"] = None
+            return False
+        calm["since"] = calm["since"] or backlog.samples[-1][0]
+        return backlog.samples[-1][0] - calm["since"] >= quiet
+
+    ended = wait(settled, s4)
+    return ended or result(True, None)
+

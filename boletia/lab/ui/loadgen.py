@@ -216,11 +216,12 @@ class Verdict:
     """The checker run on a finished load run, in the background (the canary drain may take
     a while); its outcome reaches the control room through the hub."""
 
-    def __init__(self, rt: Runtime, record: load.Record, timeout: float = 120.0):
-        self.rt, self.record, self.timeout = rt, record, timeout
+    def __init__(self, rt: Runtime, record: load.Record, timeout: float | None = None):
+        self.rt, self.record, self.timeout = rt, record, timeout   # None: the drain's own bound
         self.state = "checking"            # checking | done | error
         self.result: dict[str, Any] | None = None
         self.message = ""
+        self.progress = ""                 # the drain's last line: stage, lag, rate, estimate
         self.started = time.time()
         self.ended: float | None = None
         self._thread = threading.Thread(target=self._run, name="ui-check", daemon=True)
@@ -238,11 +239,14 @@ class Verdict:
 
     def _run(self) -> None:
         try:
-            report = check_lab(self.rt, self.record, timeout=self.timeout)
+            report = check_lab(self.rt, self.record, timeout=self.timeout,
+                               progress=self._progress)
             self.result = {"verdict": report.verdict, "ok": report.ok, "design": report.design,
                            "counts": report.counts, "examples": report.examples(),
                            "checked": report.checked,
                            "explained_duplicates": report.explained_duplicates,
+                           "unsettled": report.unsettled,
+                           "pending": report.as_dict()["pending"],
                            "summary": report.summary()[:2000]}
             self.state = "done"
         except checker.CheckError as exc:
@@ -252,7 +256,11 @@ class Verdict:
         finally:
             self.ended = time.time()
 
+    def _progress(self, line: str) -> None:
+        self.progress = line
+
     def status(self) -> dict[str, Any]:
         return {"state": self.state, "message": self.message, "result": self.result,
+                "progress": self.progress if self.state == "checking" else "",
                 "prefix": self.record.prefix, "started": self.started, "ended": self.ended,
                 "elapsed": round((self.ended or time.time()) - self.started, 1)}

@@ -26,7 +26,8 @@ def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
                 "--sync-on-commit",
                 "--cache-size", "256M", "--log-level", "WARNING"]
     if comp.kind == "ses":
-        return [sys.executable, "-m", "moto.server", "-H", s.host, "-p", str(s.ports.ses)]
+        # moto plus an indexed read-back (boletia/lab/ses_endpoint.py): a check costs what its run does
+        return [sys.executable, "-m", "boletia.lab.ses_endpoint", "-H", s.host, "-p", str(s.ports.ses)]
     if comp.kind == "kafka":
         return java("kafka.Kafka", files.broker_config(comp.name, s), heap="512m")
     if comp.kind == "connect":

@@ -49,6 +49,12 @@ function updateVerdict(check, load) {
   if (check.state === "checking") {
     setText(word, `checking… (${check.elapsed.toFixed(0)} s: a canary travels through the pipeline first)`);
     word.dataset.verdict = "checking";
+    // the drain's progress while it waits on a backlog: stage, lag, rate, estimate
+    const line = check.progress || "";
+    if (detail.dataset.key !== `progress ${line}`) {
+      detail.dataset.key = `progress ${line}`;
+      detail.replaceChildren(line ? el("p", { class: "hint", text: line }) : "");
+    }
     return;
   }
   if (check.state === "error") {
@@ -57,7 +63,7 @@ function updateVerdict(check, load) {
     return;
   }
   const r = check.result;
-  setText(word, r.verdict === "clean" ? "CLEAN" : "VIOLATED");
+  setText(word, r.verdict.toUpperCase());
   word.dataset.verdict = r.verdict;
   const key = JSON.stringify(r);
   if (detail.dataset.key === key) return;
@@ -73,9 +79,22 @@ function updateVerdict(check, load) {
         el("tbody", {}, ...counts.map(([k, n]) => el("tr", {},
           el("th", { scope: "row", text: k }), el("td", { class: "num", text: n }),
           el("td", { class: "small-text", text: (r.examples[k] || []).join(" | ") })))))
-      : el("p", { text: "Every invariant holds." }),
+      : el("p", { text: r.verdict === "clean" ? "Every invariant holds." : "Nothing wrong in what has settled." }),
+    unsettledPart(r),
     checked.length ? el("p", { class: "hint", text: `checked: ${checked.map(([k, v]) => `${k} ${v}`).join(" · ")}` }) : null,
   );
+}
+
+// The liveness half, apart from the verdict: what had not settled, and what waits on it.
+function unsettledPart(r) {
+  const stages = Object.entries(r.unsettled || {});
+  const pending = Object.entries(r.pending || {});
+  if (!stages.length && !pending.length) return null;
+  const how = (s) => (s.rate ? `falling ${s.rate}/s, done in ~${s.eta} s` : (s.moving ? "moving" : "not moving"));
+  return el("p", { class: "hint", text: "Not settled yet: "
+    + (stages.map(([g, s]) => `${g} lag ${s.lag} (${how(s)})`).join("; ") || "the canary did not come out")
+    + (pending.length ? ` · waiting on it, not judged: ${pending.map(([k, n]) => `${k} ×${n}`).join(", ")}` : "")
+    + " · check again when it has drained." });
 }
 
 let current = null;                          // the last snapshot's load run
