@@ -22,8 +22,8 @@ from typer.core import TyperGroup
 from boletia import config
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
-from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.experiments.chaos import SCENARIOS
+from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes.docker import EXTRAS
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.port import RUNTIMES
@@ -111,7 +111,8 @@ def up(runtime: RuntimeOpt = "local",
         with console.status(_t("bringing the lab up…")) as spinner:
             def report(msg: str) -> None:
                 if msg.startswith("downloaded"):
-                    spinner.update(_t("first run: fetching jars from Maven Central, {progress}", progress=msg))
+                    spinner.update(_t("first run: fetching jars from Maven Central, {progress}",
+                                      progress=msg))
                 else:
                     console.print(f"  [green]✓[/] {msg}")
             rt.up(report=report, design=design and design.value)
@@ -428,7 +429,8 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
             record = load.run(api, seed=seed, events=events, customers=customers,
                               operations=operations, capacity=capacity, cancel_ratio=cancel_ratio)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        _fail(LabError(_t("the services do not answer ({reason}); is the lab up? `boletia lab up`", reason=exc)))
+        _fail(LabError(_t("the services do not answer ({reason}); is the lab up? `boletia lab up`",
+                          reason=exc)))
     except LabError as exc:
         _fail(exc)
     name = f"{record.prefix.replace(' ', '_')}.json"
@@ -461,7 +463,8 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
         console.print("[bold red]" + _t("cannot check:") + f"[/] {exc}")
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - lab down: say so, no traceback
-        _fail(LabError(_t("cannot reach the lab ({kind}: {reason}); is it up?", kind=type(exc).__name__, reason=exc)))
+        _fail(LabError(_t("cannot reach the lab ({kind}: {reason}); is it up?",
+                          kind=type(exc).__name__, reason=exc)))
     sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
     console.print(report.summary())
     if not report.ok:
@@ -589,12 +592,13 @@ def notebooks(ctx: typer.Context,
         except ValueError as exc:
             _fail(LabError(str(exc)))
         for path in kept:
-            console.print(_t("kept your edited {name} (delete it to get the edition's newest text)", name=path.name))
+            console.print(_t("kept your edited {name} (delete it to get the edition's newest text)",
+                             name=path.name))
         gaps = editions.missing(lang)
         if gaps:
-            console.print("[yellow]" + _t("{count} passages of {lessons} are not translated yet; they show in English",
-                                         count=sum(map(len, gaps.values())), lessons=", ".join(gaps))
-                          + "[/yellow]")
+            said = _t("{count} passages of {lessons} are not translated yet; they show in English",
+                      count=sum(map(len, gaps.values())), lessons=", ".join(gaps))
+            console.print(f"[yellow]{said}[/yellow]")
 
     bindir = os.path.dirname(sys.executable)
     jupyter = shutil.which("jupyter", path=bindir) or shutil.which("jupyter")
@@ -716,7 +720,8 @@ def serve(service: Annotated[str, typer.Argument(help=" | ".join(SERVICES))],
           ) -> None:
     """Run one HTTP service in the foreground: an alias of `boletia-service <service>`."""
     if service not in SERVICES:
-        _fail(LabError(_t("unknown service {name}; choose one of: {names}", name=repr(service), names=", ".join(SERVICES))))
+        _fail(LabError(_t("unknown service {name}; choose one of: {names}",
+                          name=repr(service), names=", ".join(SERVICES))))
     _product(service, "--host", host, *(["--port", str(port)] if port is not None else []))
 
 
@@ -758,7 +763,8 @@ def consume(consumer: Annotated[str, typer.Argument(help=" | ".join(CONSUMERS))]
     """Run one Kafka consumer in the foreground, with the lab's hooks (readiness mark, armed
     faults): an alias of `boletia-service <consumer>` with BOLETIA_CONSUMER_HOOKS set."""
     if consumer not in CONSUMERS:
-        _fail(LabError(_t("unknown consumer {name}; choose one of: {names}", name=repr(consumer), names=", ".join(CONSUMERS))))
+        _fail(LabError(_t("unknown consumer {name}; choose one of: {names}",
+                          name=repr(consumer), names=", ".join(CONSUMERS))))
     import os
 
     from boletia.lab.hooks import SPEC

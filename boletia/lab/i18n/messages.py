@@ -90,7 +90,8 @@ def cli_language(environ: Mapping[str, str] | None = None) -> str:
 
 
 def cli(msgid: str, **params: object) -> str:
-    """A message of the CLI (and of what it reports) in the student's language (read at each call: tests and shells change it)."""
+    """A message of the CLI (and of what it reports) in the student's language, read at each
+    call (tests and shells change it)."""
     return translate(msgid, cli_language(), **params)
 
 
@@ -159,7 +160,8 @@ def extract():
         for path in paths:
             with path.open("rb") as f:
                 for lineno, message, comments, context in babel_extract(
-                        methods[kind], f, keywords={"_": None, "_t": None, "translate": None}, comment_tags=("i18n:",),
+                        methods[kind], f, keywords={"_": None, "_t": None, "translate": None},
+                        comment_tags=("i18n:",),
                         options={"parse_template_string": False}):
                     if isinstance(message, str) and message:
                         where = str(path.relative_to(PACKAGE.parent))
