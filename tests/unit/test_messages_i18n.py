@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from boletia import cli
 from boletia.lab.i18n import messages
-from boletia.lab.ui.routes_pages import COOKIE, pages
+from boletia.lab.ui import rules
+from boletia.lab.ui.lang import COOKIE
+from boletia.lab.ui.routes_pages import pages
 from boletia.lab.ui.server import STATIC
 
 pytest.importorskip("babel")
@@ -80,6 +82,7 @@ def test_the_pages_say_nothing_in_english_when_spanish_is_asked():
 @pytest.fixture
 def client():
     app = Flask("boletia_pages_test", static_folder=str(STATIC), static_url_path="/static")
+    rules.install(app, None)
     app.register_blueprint(pages)
     return app.test_client()
 
@@ -128,6 +131,15 @@ def test_the_pages_show_the_switch_and_a_bad_lang_is_ignored(client):
     assert _lang_of(page) == "es"
     assert 'href="?lang=en"' in page and 'href="?lang=es"' in page and 'aria-label="Idioma"' in page
     assert 'aria-current="true">es<' in page
+
+
+def test_the_servers_errors_follow_the_same_language(client):
+    r = client.get("/nowhere", headers={"Accept-Language": "es"})
+    assert r.status_code == 404 and r.get_json()["error"].startswith("no existe esa página")
+    assert client.get("/nowhere").get_json()["error"].startswith("no such page or route")
+    client.get("/?lang=es")  # the switch's cookie wins over the browser's English
+    r = client.put("/", headers={"Accept-Language": "en"})
+    assert r.status_code == 405 and r.get_json()["error"] == "el método PUT no está permitido aquí"
 
 
 # ---------------------------------------------------------------- the CLI

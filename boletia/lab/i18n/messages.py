@@ -35,7 +35,7 @@ SOURCES = {"python": [PACKAGE / "cli.py", PACKAGE / "lab" / "runtimes" / "local"
                       *sorted((PACKAGE / "lab" / "ui").glob("*.py"))],
            "javascript": sorted(STATIC.glob("*.js")),
            "html": sorted(STATIC.glob("*.html"))}
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)(?:[:!][^{}]*)?\}")
 
 
 def catalogue_path(lang: str) -> Path:
@@ -62,7 +62,7 @@ def translations(lang: str) -> dict[str, str]:
 def translate(msgid: str, lang: str, **params: object) -> str:
     """`msgid` in `lang` (English when untranslated), its `{name}` placeholders filled."""
     text = translations(lang).get(msgid, msgid) if lang != DEFAULT else msgid
-    return text.format(**params) if params else text
+    return text.format(**params)  # a literal brace is doubled, as str.format wants
 
 
 def placeholders(text: str) -> set[str]:

@@ -1,10 +1,8 @@
 """The two faces, as pages: the box office (`/`) and the control room (`/control`), served
-from the package's static files in the visitor's language; `/health` for the runtimes' checks.
-
-The language: `?lang=es|en` (the page's switch; kept in a cookie for a year), else that cookie,
-else the browser's Accept-Language, else English. The page's texts come from the one message
-catalogue (`boletia.lab.i18n.messages`), its modules' strings from the same catalogue, handed to
-them in the page."""
+from the package's static files in the visitor's language (`lang.py`; the switch's `?lang=` is
+kept here in a cookie for a year); `/health` for the runtimes' checks. The page's texts come
+from the one message catalogue (`boletia.lab.i18n.messages`), its modules' strings from the same
+catalogue, handed to them in the page."""
 
 from __future__ import annotations
 
@@ -13,15 +11,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from boletia.lab.i18n import messages
+from boletia.lab.ui.lang import COOKIE, language
 
 pages = Blueprint("pages", __name__)
-COOKIE = "boletia_lang"
-
-
-def language() -> str:
-    """The visitor's language, as the module's docstring says."""
-    return (messages.pick(request.args.get("lang")) or messages.pick(request.cookies.get(COOKIE))
-            or request.accept_languages.best_match(messages.LANGUAGES, default=messages.DEFAULT))
 
 
 def _page(name: str) -> Response:
