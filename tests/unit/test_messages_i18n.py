@@ -173,3 +173,16 @@ def test_english_is_the_source_and_placeholders_are_filled():
     assert messages.translate("{name}: stopped", "en", name="kafka-1") == "kafka-1: stopped"
     assert messages.translate("{name}: stopped", "es", name="kafka-1") == "kafka-1: detenido"
     assert messages.translate("a message nobody wrote", "es") == "a message nobody wrote"
+
+
+def test_the_doctor_speaks_the_students_language(tmp_path, monkeypatch):
+    from boletia import config
+    from boletia.lab.runtimes.local import doctor
+
+    settings = config.Settings(lab_dir=tmp_path / "lab")
+    monkeypatch.setenv("BOLETIA_LANG", "es")
+    checks = [f.check for f in doctor.examine(settings)]
+    assert "núcleos de CPU" in checks and "memoria disponible" in checks
+    assert any(c.startswith("puerto ") for c in checks)
+    monkeypatch.setenv("BOLETIA_LANG", "en")
+    assert "CPU cores" in [f.check for f in doctor.examine(settings)]

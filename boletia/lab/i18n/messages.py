@@ -30,7 +30,8 @@ LOCALE = Path(__file__).resolve().parent / "locale"
 PACKAGE = Path(__file__).resolve().parents[2]  # boletia/
 STATIC = PACKAGE / "lab" / "ui" / "static"
 # what carries the CLI's and the UI's messages (the catalogue is checked against all of it)
-SOURCES = {"python": [PACKAGE / "cli.py", PACKAGE / "lab" / "runtimes" / "local" / "runtime.py",
+_LOCAL = PACKAGE / "lab" / "runtimes" / "local"
+SOURCES = {"python": [PACKAGE / "cli.py", _LOCAL / "runtime.py", _LOCAL / "doctor.py",
                       PACKAGE / "lab" / "setup" / "bootstrap.py", Path(__file__).resolve(),
                       *sorted((PACKAGE / "lab" / "ui").glob("*.py"))],
            "javascript": sorted(STATIC.glob("*.js")),
