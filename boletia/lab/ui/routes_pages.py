@@ -21,7 +21,6 @@ def _page(name: str) -> Response:
     resp = Response(messages.localize_html(_read(name), lang), mimetype="text/html")
     resp.headers["Content-Language"] = lang
     resp.headers["Vary"] = "Accept-Language, Cookie"
-    resp.headers["Cache-Control"] = "no-cache"
     if messages.pick(request.args.get("lang")):
         resp.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp
