@@ -23,6 +23,7 @@ from boletia import config
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
 from boletia.lab.experiments.chaos import SCENARIOS
+from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes.docker import EXTRAS
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.port import RUNTIMES
@@ -89,7 +90,7 @@ RuntimeOpt = Annotated[Runtime, typer.Option("--runtime", "-r", help="where the 
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+    console.print("[bold red]" + _t("error:") + f"[/] {exc}")
     raise typer.Exit(1)
 
 
@@ -107,10 +108,11 @@ def up(runtime: RuntimeOpt = "local",
     """Start every component and wait until each is healthy (a second `up` changes nothing)."""
     rt = _runtime(runtime)
     try:
-        with console.status("bringing the lab up…") as spinner:
+        with console.status(_t("bringing the lab up…")) as spinner:
             def report(msg: str) -> None:
                 if msg.startswith("downloaded"):
-                    spinner.update(f"first run: fetching jars from Maven Central, {msg}")
+                    spinner.update(_t("first run: fetching jars from Maven Central, {progress}",
+                                      progress=msg))
                 else:
                     console.print(f"  [green]✓[/] {msg}")
             rt.up(report=report, design=design and design.value)
@@ -128,7 +130,7 @@ def down(runtime: RuntimeOpt = "local",
         rt.down(purge=purge, report=lambda m: console.print(f"  [yellow]■[/] {m}"))
     except LabError as exc:
         _fail(exc)
-    console.print("lab is down")
+    console.print(_t("lab is down"))
 
 
 COLOUR = {"running": "green", "RUNNING": "green", "paused": "yellow", "PAUSED": "yellow",
@@ -267,7 +269,7 @@ def bootstrap_cmd() -> None:
     except (LabError, TimeoutError, ValueError) as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - a dependency not reachable: say which, no traceback
-        _fail(LabError(f"bootstrap failed: {type(exc).__name__}: {exc}"))
+        _fail(LabError(_t("bootstrap failed: {kind}: {reason}", kind=type(exc).__name__, reason=exc)))
 
 
 @lab.command()
@@ -335,7 +337,8 @@ def dead_letters(replay: Annotated[str | None, typer.Option(
     except LookupError as exc:
         _fail(LabError(str(exc)))
     except Exception as exc:  # noqa: BLE001 - Kafka away: say so, no traceback
-        _fail(LabError(f"cannot read the dead-letter topic ({type(exc).__name__}: {exc}); is the lab up?"))
+        _fail(LabError(_t("cannot read the dead-letter topic ({kind}: {reason}); is the lab up?",
+                          kind=type(exc).__name__, reason=exc)))
     table = Table("from", "group", "reason", "document", caption=f"{len(letters)} dead letter(s)")
     for d in letters:
         doc = d["document"] if isinstance(d["document"], dict) else {}
@@ -376,7 +379,8 @@ def ui(port: Annotated[int, typer.Option(min=1, max=65535)] = 8090,
     try:
         serve(rt, host=host, port=port)
     except OSError as exc:
-        _fail(LabError(f"cannot serve on {host}:{port} ({exc.strerror or exc}); try another --port"))
+        _fail(LabError(_t("cannot serve on {host}:{port} ({reason}); try another --port",
+                          host=host, port=port, reason=exc.strerror or exc)))
     except (LabError, ValueError) as exc:
         _fail(exc)
 
@@ -425,7 +429,8 @@ def load_cmd(events: Annotated[int, typer.Option(min=1, max=100)] = 3,
             record = load.run(api, seed=seed, events=events, customers=customers,
                               operations=operations, capacity=capacity, cancel_ratio=cancel_ratio)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        _fail(LabError(f"the services do not answer ({exc}); is the lab up? `boletia lab up`"))
+        _fail(LabError(_t("the services do not answer ({reason}); is the lab up? `boletia lab up`",
+                          reason=exc)))
     except LabError as exc:
         _fail(exc)
     name = f"{record.prefix.replace(' ', '_')}.json"
@@ -454,17 +459,18 @@ def check(run: Annotated[str | None, typer.Option(help="a record saved by `bolet
     record = None
     if run:
         if not Path(run).exists():
-            _fail(LabError(f"no record at {run}; `boletia load` prints where it saved one"))
+            _fail(LabError(_t("no record at {run}; `boletia load` prints where it saved one", run=run)))
         record = load.Record.load(Path(run))
     try:
         with console.status("sending a canary through the pipeline, then checking…") as status:
             report = check_lab(rt, record, design, timeout=timeout,
                                progress=lambda line: status.update(line))
     except checker.CheckError as exc:
-        console.print(f"[bold red]cannot check:[/] {exc}")
+        console.print("[bold red]" + _t("cannot check:") + f"[/] {exc}")
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - lab down: say so, no traceback
-        _fail(LabError(f"cannot reach the lab ({type(exc).__name__}: {exc}); is it up?"))
+        _fail(LabError(_t("cannot reach the lab ({kind}: {reason}); is it up?",
+                          kind=type(exc).__name__, reason=exc)))
     sys.stdout.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
     console.print(report.summary(), markup=False, emoji=False)  # "rid:A:" stays text
     if not report.ok:
@@ -496,13 +502,13 @@ def bench(designs: Annotated[str, typer.Option(
     except UnknownDesign as exc:
         _fail(exc)
     if not chosen:
-        _fail(LabError(f"no design chosen; choose from {', '.join(NAMES)}"))
+        _fail(LabError(_t("no design chosen; choose from {designs}", designs=", ".join(NAMES))))
     try:
         steps = sorted(float(r) for r in rates.split(","))
     except ValueError:
-        _fail(LabError(f"rates must be numbers separated by commas, got {rates!r}"))
+        _fail(LabError(_t("rates must be numbers separated by commas, got {rates}", rates=repr(rates))))
     if not steps or steps[0] <= 0 or steps[-1] > 1000:
-        _fail(LabError("rates must be between 0 and 1000 bookings per second"))
+        _fail(LabError(_t("rates must be between 0 and 1000 bookings per second")))
     rt = _runtime(runtime)
     try:
         result = bench_mod.curve(rt, chosen, steps, seconds, report=lambda m: console.print(f"  {m}"),
@@ -592,17 +598,19 @@ def notebooks(ctx: typer.Context,
         except ValueError as exc:
             _fail(LabError(str(exc)))
         for path in kept:
-            console.print(f"kept your edited {path.name} (delete it to get the edition's newest text)")
+            console.print(_t("kept your edited {name} (delete it to get the edition's newest text)",
+                             name=path.name))
         gaps = editions.missing(lang)
         if gaps:
-            console.print(f"[yellow]{sum(map(len, gaps.values()))} passages of {', '.join(gaps)} are not "
-                          f"translated yet; they show in English[/yellow]")
+            said = _t("{count} passages of {lessons} are not translated yet; they show in English",
+                      count=sum(map(len, gaps.values())), lessons=", ".join(gaps))
+            console.print(f"[yellow]{said}[/yellow]")
 
     bindir = os.path.dirname(sys.executable)
     jupyter = shutil.which("jupyter", path=bindir) or shutil.which("jupyter")
     if jupyter is None:
-        _fail(LabError("jupyter is not installed in this environment: run `make lab` "
-                       "(or `pip install -e '.\\[lab]'`)"))
+        _fail(LabError(_t("jupyter is not installed in this environment: run `make lab` "
+                          "(or `pip install -e '.\\[lab]'`)")))
     args = [jupyter, "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--port={port}",
             f"--ServerApp.root_dir={root}",
             "--LabApp.default_url=/lab/tree/notebooks/00-overview.ipynb"]
@@ -619,8 +627,9 @@ def _editions():
     try:
         from boletia.lab.i18n import editions
     except ImportError as exc:
-        _fail(LabError(f"{(exc.name or 'babel').split('.')[0]} is not installed, and the editions need it: "
-                       "run `make lab` (or `pip install -e '.\\[lab]'`)"))
+        _fail(LabError(_t("{package} is not installed, and the editions need it: "
+                          "run `make lab` (or `pip install -e '.\\[lab]'`)",
+                          package=(exc.name or "babel").split(".")[0])))
     return editions
 
 
@@ -637,8 +646,9 @@ def notebooks_render(dest: Annotated[str, typer.Argument(help="the folder the le
     except ValueError as exc:
         _fail(LabError(str(exc)))
     gaps = editions.missing(lang)
-    console.print(f"{len(written)} lessons written to {dest}"
-                  + (f"; untranslated passages (in English): {', '.join(gaps)}" if gaps else ""))
+    console.print(_t("{count} lessons written to {dest}", count=len(written), dest=dest)
+                  + (_t("; untranslated passages (in English): {lessons}", lessons=", ".join(gaps))
+                     if gaps else ""))
 
 
 @notebooks_app.command("run")
@@ -658,7 +668,7 @@ def notebooks_run(notebook: Annotated[str, typer.Argument(help="e.g. notebooks/0
 
     path = Path(notebook)
     if not path.is_file() or path.suffix != ".ipynb":
-        _fail(LabError(f"no notebook at {notebook}"))
+        _fail(LabError(_t("no notebook at {notebook}", notebook=notebook)))
     try:
         axes = batch.parse_grid(grid or [])
     except ValueError as exc:
@@ -739,7 +749,8 @@ def serve(service: Annotated[str, typer.Argument(help=" | ".join(SERVICES))],
           ) -> None:
     """Run one HTTP service in the foreground: an alias of `boletia-service <service>`."""
     if service not in SERVICES:
-        _fail(LabError(f"unknown service {service!r}; choose one of: {', '.join(SERVICES)}"))
+        _fail(LabError(_t("unknown service {name}; choose one of: {names}",
+                          name=repr(service), names=", ".join(SERVICES))))
     _product(service, "--host", host, *(["--port", str(port)] if port is not None else []))
 
 
@@ -750,7 +761,7 @@ def doctor() -> None:
     from boletia.lab.runtimes.local.doctor import examine
 
     findings = examine(config.settings())
-    table = Table("check", "", "found", "what to do")
+    table = Table(_t("check"), "", _t("found"), _t("what to do"))
     for f in findings:
         table.add_row(f.check, "[green]✓[/]" if f.ok else "[red]✗[/]", f.found, "" if f.ok else f.fix)
     Console().print(table)
@@ -781,7 +792,8 @@ def consume(consumer: Annotated[str, typer.Argument(help=" | ".join(CONSUMERS))]
     """Run one Kafka consumer in the foreground, with the lab's hooks (readiness mark, armed
     faults): an alias of `boletia-service <consumer>` with BOLETIA_CONSUMER_HOOKS set."""
     if consumer not in CONSUMERS:
-        _fail(LabError(f"unknown consumer {consumer!r}; choose one of: {', '.join(CONSUMERS)}"))
+        _fail(LabError(_t("unknown consumer {name}; choose one of: {names}",
+                          name=repr(consumer), names=", ".join(CONSUMERS))))
     import os
 
     from boletia.lab.hooks import SPEC

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from boletia import config
 from boletia.adapters import kafka, mongo
+from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.setup import connectors
 
 
@@ -24,13 +25,13 @@ def prepare_kafka(settings: config.Settings, brokers: int = 3) -> None:
 def register_connectors(settings: config.Settings, design: str,
                         report: Callable[[str], None]) -> None:
     for name in connectors.register(settings, design):
-        report(f"connector {name}: RUNNING ({design} design)")
+        report(_t("connector {name}: RUNNING ({design} design)", name=name, design=design))
 
 
 def bootstrap(settings: config.Settings, design: str,
               report: Callable[[str], None] = lambda m: None) -> None:
     prepare_mongo(settings)
-    report("MongoDB: collections, indexes and post-images ready")
+    report(_t("MongoDB: collections, indexes and post-images ready"))
     prepare_kafka(settings)
-    report("topics boletia.* ready (RF 3, min.insync.replicas 2)")
+    report(_t("topics boletia.* ready (RF 3, min.insync.replicas 2)"))
     register_connectors(settings, design, report)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from flask import Blueprint, jsonify, request
 
 from boletia.domain import decisions, model
+from boletia.lab.ui.lang import _ as _t
 from boletia.lab.ui.web import body, passed_back, room
 from boletia.services.http import error
 
@@ -56,8 +57,8 @@ def book():
     try:
         answer = room().api.book(b.get("evento"), b.get("cantidad"), b.get("email"))
     except Exception as exc:  # noqa: BLE001 - the service down is the customer's news
-        return error(502, f"reservas does not answer ({type(exc).__name__}); "
-                          "try again in a moment")
+        return error(502, _t("reservas does not answer ({kind}); try again in a moment",
+                             kind=type(exc).__name__))
     return passed_back(answer)
 
 
@@ -67,8 +68,8 @@ def cancel(reserva_id: str):
     try:
         answer = room().api.cancel(reserva_id)
     except Exception as exc:  # noqa: BLE001
-        return error(502, f"reservas does not answer ({type(exc).__name__}); "
-                          "try again in a moment")
+        return error(502, _t("reservas does not answer ({kind}); try again in a moment",
+                             kind=type(exc).__name__))
     return passed_back(answer)
 
 

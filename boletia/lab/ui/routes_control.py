@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify
 
 from boletia import config
 from boletia.lab.notebook import layout
+from boletia.lab.ui.lang import _ as _t
 from boletia.lab.ui.web import admin, room
 from boletia.services.http import error
 
@@ -33,5 +34,5 @@ def picture():
 def job(job_id: int):
     found = room().control.jobs.get(job_id)
     if found is None:
-        return error(404, f"no job {job_id} (only the last few are kept)")
+        return error(404, _t("no job {job} (only the last few are kept)", job=job_id))
     return jsonify({"job": found.as_dict()})

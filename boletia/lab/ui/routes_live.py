@@ -9,6 +9,7 @@ import time
 from flask import Blueprint, Response, jsonify, request
 
 from boletia.lab.ui.hub import TooManyViewers
+from boletia.lab.ui.lang import _ as _t
 from boletia.lab.ui.web import authorized, room, unauthorized
 from boletia.services.http import error
 
@@ -23,7 +24,7 @@ def stream():
     try:
         events = room().hub.stream(full=bool(who))
     except TooManyViewers as exc:
-        return error(503, f"{exc}; close a tab or start the server with more viewers")
+        return error(503, _t("{reason}; close a tab or start the server with more viewers", reason=exc))
     return Response(events, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -40,7 +41,7 @@ def snapshot():
         time.sleep(0.1)
         snap = hub.latest(bool(who))
     if snap is None:
-        return error(503, "no snapshot yet; try again in a second")
+        return error(503, _t("no snapshot yet; try again in a second"))
     return jsonify(snap)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from boletia.lab.ui import actions, loadgen
+from boletia.lab.ui.lang import _ as _t
 from boletia.lab.ui.web import admin, body, room
 from boletia.services.http import error
 
@@ -23,9 +24,9 @@ def start_load():
     cancel_ratio = actions.number(b, "cancel_ratio", float, 0.2, 0, 0.9)
     with control.lock:
         if control.load is not None and control.load.active:
-            return error(409, "a load run is going on; stop it first")
+            return error(409, _t("a load run is going on; stop it first"))
         if control.verdict is not None and control.verdict.active:
-            return error(409, "the checker is judging the last run; wait for its verdict")
+            return error(409, _t("the checker is judging the last run; wait for its verdict"))
         # the last verdict stays on show (it names its run) until the next check
         control.load = loadgen.LoadRun(admin_api, rate, events, capacity, cancel_ratio,
                                        runs_dir=control.runs_dir).start()
@@ -38,7 +39,7 @@ def load_rate():
     control = room().control
     rate = actions.number(body(), "rate", float, lo=loadgen.MIN_RATE, hi=loadgen.MAX_RATE)
     if control.load is None or not control.load.active:
-        return error(409, "no load run is going on; start one first")
+        return error(409, _t("no load run is going on; start one first"))
     control.load.set_rate(rate)
     return jsonify({"load": control.load.status()})
 
@@ -49,7 +50,7 @@ def stop_load():
     control = room().control
     body()
     if control.load is None or not control.load.active:
-        return error(409, "no load run is going on")
+        return error(409, _t("no load run is going on"))
     control.load.stop()
     control.load.wait(10.0)
     return jsonify({"load": control.load.status()})

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from boletia.domain import model
 from boletia.lab.errors import LabError
 from boletia.lab.ui import actions
+from boletia.lab.ui.lang import _ as _t
 from boletia.services import http
 from boletia.services.http import error
 
@@ -69,9 +70,9 @@ def install(app: Flask, trusted_hosts: list[str] | None) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        messages = {404: "no such page or route; the box office is /, the control room /control",
-                    405: f"method {request.method} not allowed here",
-                    413: f"body too large: at most {MAX_BODY} bytes"}
+        messages = {404: _t("no such page or route; the box office is /, the control room /control"),
+                    405: _t("method {method} not allowed here", method=request.method),
+                    413: _t("body too large: at most {size} bytes", size=MAX_BODY)}
         resp = error(exc.code or 500, messages.get(exc.code or 0, exc.description or exc.name))
         allow = dict(exc.get_headers()).get("Allow")
         if allow:
@@ -81,4 +82,4 @@ def install(app: Flask, trusted_hosts: list[str] | None) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         print(f"ui: {exc!r}", file=sys.stderr, flush=True)
-        return error(500, f"internal error ({type(exc).__name__}); see the server's output")
+        return error(500, _t("internal error ({kind}); see the server's output", kind=type(exc).__name__))

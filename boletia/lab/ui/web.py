@@ -20,6 +20,7 @@ from boletia.lab.notebook.client import Answer, Boletia
 from boletia.lab.runtimes.port import Runtime
 from boletia.lab.ui import actions, loadgen
 from boletia.lab.ui.hub import Hub
+from boletia.lab.ui.lang import _ as _t
 from boletia.services.http import error
 
 EXTENSION = "boletia_ui"
@@ -82,8 +83,8 @@ def authorized() -> bool | None:
 
 
 def unauthorized() -> Response:
-    resp = error(401, "the control room's actions need 'Authorization: Bearer <token>'; "
-                      "`boletia lab token` prints it")
+    resp = error(401, _t("the control room's actions need 'Authorization: Bearer <token>'; "
+                         "`boletia lab token` prints it"))
     resp.headers["WWW-Authenticate"] = 'Bearer realm="boletia-control-room"'
     return resp
 
@@ -103,13 +104,13 @@ def body() -> dict[str, Any]:
     """The request's JSON object (an empty body, malformed JSON or another value: a 400)."""
     raw = request.get_data(cache=True)
     if not raw.strip():
-        raise actions.BadInput("empty body: send a JSON object ({} when there is nothing to say)")
+        raise actions.BadInput(_t("empty body: send a JSON object ({{}} when there is nothing to say)"))
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise actions.BadInput(f"malformed JSON: {exc}") from None
+        raise actions.BadInput(_t("malformed JSON: {reason}", reason=exc)) from None
     if not isinstance(value, dict):
-        raise actions.BadInput("send a JSON object")
+        raise actions.BadInput(_t("send a JSON object"))
     return value
 
 

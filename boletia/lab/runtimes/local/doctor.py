@@ -19,6 +19,7 @@ import psutil
 from boletia import config
 from boletia.lab.components import COMPONENTS
 from boletia.lab.errors import LabError
+from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes.local.processes import ProcessHandle, listening_pids, port_owner
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.setup import jars
@@ -37,45 +38,49 @@ class Finding:
 def examine(settings: config.Settings) -> list[Finding]:
     out = []
     cores = os.cpu_count() or 1
-    out.append(Finding("CPU cores", cores >= MIN_CORES, str(cores),
-                       f"the lab needs {MIN_CORES}+ cores; close other programs or use a bigger machine"))
+    out.append(Finding(_t("CPU cores"), cores >= MIN_CORES, str(cores),
+                       _t("the lab needs {cores}+ cores; close other programs or use a bigger machine",
+                          cores=MIN_CORES)))
     free = psutil.virtual_memory().available / 2**30
-    out.append(Finding("memory available", free >= MIN_MEMORY_GIB, f"{free:.1f} GiB",
-                       f"{MIN_MEMORY_GIB} GiB are needed (brokers, Connect, MongoDB): close programs"))
+    out.append(Finding(_t("memory available"), free >= MIN_MEMORY_GIB, f"{free:.1f} GiB",
+                       _t("{gib} GiB are needed (brokers, Connect, MongoDB): close programs",
+                          gib=MIN_MEMORY_GIB)))
     where = settings.lab_dir if settings.lab_dir.exists() else settings.lab_dir.parent
     while not where.exists():
         where = where.parent
     disk = shutil.disk_usage(where).free / 2**30
-    out.append(Finding(f"disk free at {where}", disk >= MIN_DISK_GIB, f"{disk:.1f} GiB",
-                       f"{MIN_DISK_GIB} GiB are needed for the jars and the data; free some, or set "
-                       "BOLETIA_LAB_DIR to a bigger disk"))
+    out.append(Finding(_t("disk free at {path}", path=where), disk >= MIN_DISK_GIB, f"{disk:.1f} GiB",
+                       _t("{gib} GiB are needed for the jars and the data; free some, or set "
+                          "BOLETIA_LAB_DIR to a bigger disk", gib=MIN_DISK_GIB)))
     out.append(Finding("Python", sys.version_info >= (3, 11), sys.version.split()[0],
-                       "Python 3.11+ is needed"))
+                       _t("Python 3.11+ is needed")))
     try:
         out.append(Finding("Java", True, jars.java()))
     except LabError as exc:
-        out.append(Finding("Java", False, "missing or too old", str(exc)))
+        out.append(Finding("Java", False, _t("missing or too old"), str(exc)))
     mvn = shutil.which("mvn")
     out.append(Finding("Maven", mvn is not None or jars.jars_ready(),
-                       mvn or ("not needed: jars already fetched" if jars.jars_ready() else "missing"),
-                       "install Maven (apt-get install maven, or conda env create -f environment.yml)"))
+                       mvn or (_t("not needed: jars already fetched") if jars.jars_ready()
+                               else _t("missing")),
+                       _t("install Maven (apt-get install maven, or conda env create -f environment.yml)")))
     ours = lab_processes(LabFiles(settings.lab_dir.resolve()))
     for comp in COMPONENTS:
         for port in comp.ports(settings.ports):
             mine = sorted(ours[pid] for pid in listening_pids(port) if pid in ours)
             if mine:
-                out.append(Finding(f"port {port} ({comp.name})", True,
-                                   f"this lab's {mine[0]}, running"))
+                out.append(Finding(_t("port {port} ({name})", port=port, name=comp.name), True,
+                                   _t("this lab's {name}, running", name=mine[0])))
                 continue
             other = next(filter(None, map(other_lab, listening_pids(port))), None)
             if other:
-                out.append(Finding(f"port {port} ({comp.name})", False, f"the lab in {other}",
-                                   f"another lab runs: `boletia lab down` with BOLETIA_LAB_DIR={other} "
-                                   "(or in its checkout)"))
+                out.append(Finding(_t("port {port} ({name})", port=port, name=comp.name), False,
+                                   _t("the lab in {path}", path=other),
+                                   _t("another lab runs: `boletia lab down` with BOLETIA_LAB_DIR={path} "
+                                      "(or in its checkout)", path=other)))
                 continue
             owner = port_owner(port)
-            out.append(Finding(f"port {port} ({comp.name})", owner is None, owner or "free",
-                               "stop that program: the local lab needs this port"))
+            out.append(Finding(_t("port {port} ({name})", port=port, name=comp.name), owner is None,
+                               owner or _t("free"), _t("stop that program: the local lab needs this port")))
     return out
 
 

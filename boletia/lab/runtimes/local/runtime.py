@@ -31,6 +31,7 @@ from boletia.lab.components import (
     Component,
 )
 from boletia.lab.errors import LabError
+from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes import private
 from boletia.lab.runtimes.local import commands, faults
 from boletia.lab.runtimes.local.health import healthy
@@ -112,7 +113,7 @@ class LocalRuntime:
         for name in names:
             comp, handle = BY_NAME[name], self._handle(name)
             if handle.state() == "running" and healthy(comp, self.settings, self.files, handle):
-                report(f"{name}: already running")
+                report(_t("{name}: already running", name=name))
                 continue
             if handle.state() != "stopped":
                 handle.stop()
@@ -121,8 +122,8 @@ class LocalRuntime:
             fresh.append(comp)
         for comp in fresh:
             self._wait_healthy(comp, begun)
-            report(f"{comp.name}: up in {time.monotonic() - begun:.1f}s "
-                   f"(pid {self._handle(comp.name).pid})")
+            report(_t("{name}: up in {secs:.1f}s (pid {pid})", name=comp.name,
+                      secs=time.monotonic() - begun, pid=self._handle(comp.name).pid))
 
     def up(self, report: Report = _silent, design: str | None = None) -> list[ComponentStatus]:
         jars.java()
@@ -140,13 +141,13 @@ class LocalRuntime:
             bootstrap.prepare_mongo(self.settings)
             self._start_group(BROKERS, report, started)
             bootstrap.prepare_kafka(self.settings)
-            report("topics boletia.* ready (RF 3, min.insync.replicas 2)")
+            report(_t("topics boletia.* ready (RF 3, min.insync.replicas 2)"))
             self._start_group(["connect"], report, started)
             bootstrap.register_connectors(self.settings, self.design(), report)
             self._start_group(APPS, report, started)
             self._start_group(WATCHERS, report, started)
             self._start_group(TOOLS, report, started)
-            report(f"control room: {self.settings.ui_url}/control  box office: {self.settings.ui_url}/")
+            report(_t("control room: {url}/control  box office: {url}/", url=self.settings.ui_url))
         except BaseException:
             for name in reversed(started):
                 self._handle(name).stop()
@@ -169,7 +170,7 @@ class LocalRuntime:
             handle = self._handle(name)
             if handle.state() != "stopped":
                 handle.stop()
-                report(f"{name}: stopped")
+                report(_t("{name}: stopped", name=name))
         busy = [p for c in COMPONENTS for p in c.ports(self.settings.ports)
                 if port_open(p, self.settings.host)]
         if busy:
@@ -177,7 +178,7 @@ class LocalRuntime:
                            f"status` and the logs under {self.files.root / 'logs'}")
         if purge and self.files.root.exists():
             shutil.rmtree(self.files.root)
-            report(f"deleted {self.files.root}")
+            report(_t("deleted {path}", path=self.files.root))
 
     # ------------------------------------------------------------------ looking
     def status(self) -> list[ComponentStatus]:

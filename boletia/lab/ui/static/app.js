@@ -1,6 +1,8 @@
 // What both faces share: DOM helpers that never parse HTML, calls to this server, the live
 // stream, and the admin token kept for this tab only.
 
+import { _ } from "/static/i18n.js";
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
@@ -31,7 +33,7 @@ export function setText(node, text) {
   if (node && node.textContent !== value) node.textContent = value;
 }
 
-export const STATE_WORDS = { A: "active", X: "cancelled", C: "event suspended" };
+export const STATE_WORDS = { A: _("active"), X: _("cancelled"), C: _("event suspended") };
 
 // ---------------------------------------------------------------- the admin token
 const TOKEN_KEY = "boletia-admin-token";
@@ -54,13 +56,13 @@ export async function call(method, path, { body, admin = false } = {}) {
       cache: "no-store", credentials: "same-origin",
     });
   } catch (err) {
-    return { status: 0, ok: false, data: { error: `the control room's server does not answer (${err.message})` } };
+    return { status: 0, ok: false, data: { error: _("the control room's server does not answer ({reason})", { reason: err.message }) } };
   }
   let data;
   try {
     data = await response.json();
   } catch {
-    data = { error: `unexpected answer (${response.status})` };
+    data = { error: _("unexpected answer ({status})", { status: response.status }) };
   }
   return { status: response.status, ok: response.ok, data };
 }
@@ -135,10 +137,10 @@ export function liveBadge(node) {
   const render = () => {
     const age = last ? (Date.now() - last) / 1000 : null;
     const words = {
-      live: age !== null && age > 5 ? `live (last update ${age.toFixed(0)} s ago)` : "live",
-      connecting: "connecting…",
-      reconnecting: "connection lost: reconnecting…",
-      unauthorized: "not authorised",
+      live: age !== null && age > 5 ? _("live (last update {age} s ago)", { age: age.toFixed(0) }) : _("live"),
+      connecting: _("connecting…"),
+      reconnecting: _("connection lost: reconnecting…"),
+      unauthorized: _("not authorised"),
     }[state];
     setText(node, words);
     node.dataset.state = state === "live" && age !== null && age > 5 ? "late" : state;

@@ -5,6 +5,7 @@
 import {
   $, el, setText, call, message, stream, liveBadge, keyedRows, STATE_WORDS, plural,
 } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 
 const SHOW_AT_MOST = 40;          // rows of the events table shown at once
 const FOLLOW_FOR = 30000;         // ms a booking or cancel is followed until its email arrives
@@ -27,7 +28,7 @@ function eventRow(ev) {
     state: el("td"),
   };
   const button = el("button", {
-    type: "button", class: "small", "aria-label": `Book ${ev.Nombre}`, text: "Book",
+    type: "button", class: "small", "aria-label": _("Book {event}", { event: ev.Nombre }), text: _("Book"),
     onclick: () => {
       $("#book-event").value = ev.Nombre;
       $("#book-qty").focus();
@@ -54,7 +55,7 @@ function renderEvents() {
       row.cells.left.classList.add("changed");
     }
     setText(row.cells.left, ev.Disponible);
-    setText(row.cells.state, ev.Estado === "A" ? "on sale" : "suspended");
+    setText(row.cells.state, ev.Estado === "A" ? _("on sale") : _("suspended"));
     row.tr.dataset.state = ev.Estado;
     row.button.disabled = ev.Estado !== "A";
     const match = (showSuspended || ev.Estado === "A")
@@ -65,8 +66,8 @@ function renderEvents() {
     row.tr.hidden = !visible;
   });
   setText($("#events-count"), matching > shown
-    ? `Showing ${shown} of ${matching} events: type in “Find an event” to narrow the list.`
-    : plural(matching, "event"));
+    ? _("Showing {shown} of {matching} events: type in “Find an event” to narrow the list.", { shown, matching })
+    : plural(matching, _("event"), _("events")));
   const names = sorted.filter((e) => e.Estado === "A").map((e) => e.Nombre);
   const key = names.join("\u0000");
   if (key !== datalistKey) {
@@ -83,7 +84,7 @@ function onSnapshot(snap) {
   }
   const problem = snap.errors && snap.errors.inventory;
   setText($("#events-error"), problem
-    ? "The ticket office does not answer right now: the numbers below may be out of date." : "");
+    ? _("The ticket office does not answer right now: the numbers below may be out of date.") : "");
 }
 
 $("#filter").addEventListener("input", renderEvents);
@@ -114,18 +115,19 @@ $("#book-form").addEventListener("submit", async (e) => {
   const cantidad = raw === "" ? null : Number.isFinite(Number(raw)) ? Number(raw) : raw;
   const button = $("#book-button");
   button.disabled = true;
-  say(result, "Booking…", "busy");
+  say(result, _("Booking…"), "busy");
   const answer = await call("POST", "/api/book", { body: { evento, cantidad, email } });
   button.disabled = false;
   if (answer.ok) {
     const r = answer.data;
-    say(result, `Booked: reservation ${r.Id}, ${plural(r.Cantidad, "ticket")} for ${r.Evento}. `
-      + "Your reservation and its email follow in a moment.", "ok");
+    const tickets = plural(r.Cantidad, _("ticket"), _("tickets"));
+    say(result, _("Booked: reservation {id}, {tickets} for {event}. Your reservation and its email follow in a moment.",
+      { id: r.Id, tickets, event: r.Evento }), "ok");
     remember(r.Email, r.Evento);
     $("#mine-email").value = r.Email;
     follow(r.Email, r.Id, "A");
   } else {
-    say(result, `Not booked (${answer.status}): ${message(answer)}`, "error");
+    say(result, _("Not booked ({status}): {message}", { status: answer.status, message: message(answer) }), "error");
   }
 });
 
@@ -140,8 +142,8 @@ async function fetchMine(email) {
 function myRow(r) {
   const cells = { id: el("td", { class: "mono" }), event: el("td"), qty: el("td", { class: "num" }), state: el("td") };
   const button = el("button", {
-    type: "button", class: "small danger", text: "Cancel",
-    "aria-label": `Cancel reservation ${r.Id} for ${r.Evento}`,
+    type: "button", class: "small danger", text: _("Cancel"),
+    "aria-label": _("Cancel reservation {id} for {event}", { id: r.Id, event: r.Evento }),
     onclick: () => cancel(r),
   });
   const tr = el("tr", {}, cells.id, cells.event, cells.qty, cells.state, el("td", {}, button));
@@ -163,8 +165,8 @@ function renderMine(data) {
 
 function mailItem(m) {
   const meta = m.reserva
-    ? `reservation ${m.reserva} · ${m.estado} · ${STATE_WORDS[m.estado] || ""}`
-    : "not one of Boletia's notifications";
+    ? _("reservation {id}", { id: m.reserva }) + ` · ${m.estado} · ${STATE_WORDS[m.estado] || ""}`
+    : _("not one of Boletia's notifications");
   return {
     tr: el("li", { "data-reserva": m.reserva || "", "data-estado": m.estado || "" },
       el("h3", { text: m.subject || "(no subject)" }),
@@ -175,18 +177,20 @@ function mailItem(m) {
 
 async function showMine(email, quiet = false) {
   const status = $("#mine-status");
-  if (!quiet) say(status, "Looking…", "busy");
+  if (!quiet) say(status, _("Looking…"), "busy");
   const answer = await fetchMine(email);
   if (!answer.ok) {
-    say(status, `Cannot show them (${answer.status}): ${message(answer)}`, "error");
+    say(status, _("Cannot show them ({status}): {message}", { status: answer.status, message: message(answer) }), "error");
     return null;
   }
   renderMine(answer.data);
   const d = answer.data;
   const problems = [...(d.problems || []), ...(d.mail_error ? [d.mail_error] : [])];
   if (!quiet) {
-    say(status, `${plural(d.reservations.length, "reservation")} and ${plural(d.emails.length, "email")} `
-      + `for ${d.email}.` + (problems.length ? ` (${problems.join("; ")})` : ""),
+    const reservations = plural(d.reservations.length, _("reservation"), _("reservations"));
+    const emails = plural(d.emails.length, _("email"), _("emails"));
+    say(status, _("{reservations} and {emails} for {email}.", { reservations, emails, email: d.email })
+      + (problems.length ? ` (${problems.join("; ")})` : ""),
       problems.length ? "error" : "ok");
   }
   return d;
@@ -198,35 +202,35 @@ async function follow(email, id, estado) {
   const mine = ++following;
   const status = $("#mine-status");
   const started = Date.now();
-  const words = estado === "A" ? "the reservation" : "the cancellation";
-  say(status, `Waiting for ${words} to travel through Kafka…`, "busy");
+  const words = estado === "A" ? _("the reservation") : _("the cancellation");
+  say(status, _("Waiting for {what} to travel through Kafka…", { what: words }), "busy");
   while (mine === following && Date.now() - started < FOLLOW_FOR) {
     const d = await showMine(email, true);
     const r = d && d.reservations.find((x) => x.Id === id);
     const mail = d && d.emails.find((m) => m.reserva === id && m.estado === estado);
     if (r && r.Estado === estado && mail) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      say(status, `Reservation ${id} is ${STATE_WORDS[estado]}, and its email arrived (after ${secs} s).`, "ok");
+      say(status, _("Reservation {id} is {state}, and its email arrived (after {secs} s).", { id, state: STATE_WORDS[estado], secs }), "ok");
       return;
     }
-    if (r && r.Estado === estado) say(status, `Reservation ${id} is ${STATE_WORDS[estado]}; waiting for its email…`, "busy");
+    if (r && r.Estado === estado) say(status, _("Reservation {id} is {state}; waiting for its email…", { id, state: STATE_WORDS[estado] }), "busy");
     await new Promise((res) => setTimeout(res, 1000));
   }
   if (mine === following) {
-    say(status, `Still waiting for ${words} after ${FOLLOW_FOR / 1000} s: is a consumer stopped? `
-      + "Press Show to look again.", "error");
+    say(status, _("Still waiting for {what} after {secs} s: is a consumer stopped? Press Show to look again.",
+      { what: words, secs: FOLLOW_FOR / 1000 }), "error");
   }
 }
 
 async function cancel(r) {
   const status = $("#mine-status");
-  say(status, `Cancelling ${r.Id}…`, "busy");
+  say(status, _("Cancelling {id}…", { id: r.Id }), "busy");
   const answer = await call("DELETE", `/api/reservas/${encodeURIComponent(r.Id)}`);
   if (answer.ok) {
     say(status, message(answer), "ok");
     follow(r.Email, r.Id, "X");
   } else {
-    say(status, `Not cancelled (${answer.status}): ${message(answer)}`, "error");
+    say(status, _("Not cancelled ({status}): {message}", { status: answer.status, message: message(answer) }), "error");
   }
 }
 

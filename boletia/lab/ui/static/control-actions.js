@@ -4,6 +4,7 @@
 // A refused token signs the instructor out (the entry module says how).
 
 import { call, message, setText } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 
 let onRefused = () => {};
 export function whenRefused(handler) {
@@ -16,10 +17,10 @@ export function say(node, text, kind) {
 }
 
 const pending = new Map();                   // job id -> [where its outcome goes, what it says now]
-const underWay = (job) => `${job.label}: under way (see Activity)`;
+const underWay = (job) => _("{label}: under way (see Activity)", { label: job.label });
 
 function outcome(out, job) {
-  if (job.state === "done") say(out, `${job.label}: done`, "ok");
+  if (job.state === "done") say(out, _("{label}: done", { label: job.label }), "ok");
   else say(out, `${job.label}: ${job.state} — ${job.message}`, "error");
 }
 
@@ -40,17 +41,17 @@ export async function act(button, path, body, out = document.querySelector("#act
   const answer = await call("POST", path, { body, admin: true });
   button.disabled = false;
   if (answer.status === 401) {
-    onRefused("The token was refused: enter it again.");
+    onRefused(_("The token was refused: enter it again."));
     return answer;
   }
   const job = answer.data && answer.data.job;
-  if (answer.status === 200 && job) say(out, `${job.label}: done`, "ok");
+  if (answer.status === 200 && job) say(out, _("{label}: done", { label: job.label }), "ok");
   else if (answer.status === 202 && job) {
     say(out, underWay(job), "busy");
     pending.set(job.id, [out, underWay(job)]);
   }
-  else if (answer.ok) say(out, "done", "ok");
-  else say(out, `Refused (${answer.status}): ${message(answer)}`, "error");
+  else if (answer.ok) say(out, _("done"), "ok");
+  else say(out, _("Refused ({status}): {message}", { status: answer.status, message: message(answer) }), "error");
   return answer;
 }
 

@@ -4,6 +4,7 @@
 // a consumer added to boletia/lab/components.py appears under the first topic it reads.
 
 import { $, svg, setText } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 
 const OX = 190;                 // the left gutter holds MongoDB's, Connect's and Kafka's states
 const X0 = 60;                  // the first column's left edge, after the gutter
@@ -15,7 +16,7 @@ const ROW_Y = [20, 170, 362, 530];          // services, collections, topics, co
 const BAND = { y: 292, h: 36 };             // Kafka Connect, between collections and topics
 const GAP = COLW - W;
 const CSS_KIND = { watchdog: "service" };   // drawn like a service
-export const STATE_TEXT = { running: "running", paused: "PAUSED", stopped: "STOPPED", dead: "DEAD" };
+export const STATE_TEXT = { running: _("running"), paused: _("PAUSED"), stopped: _("STOPPED"), dead: _("DEAD") };
 
 let picture = null;
 const refs = {};                // node id -> its svg elements
@@ -178,12 +179,12 @@ export function updateDiagram(snap) {
       const up = brokers.filter((b) => states[b] === "running").length;
       state = up > brokers.length / 2 ? "running" : up === 0 ? "stopped" : "paused";
       const t = topics[n.topic];
-      setText(ref.line2, t ? `${t.rate.toFixed(1)} msg/s` : "? msg/s");
-      setText(ref.line3, t ? `${t.end.toLocaleString()} messages` : "");
+      setText(ref.line2, t ? _("{rate} msg/s", { rate: t.rate.toFixed(1) }) : _("? msg/s"));
+      setText(ref.line3, t ? _("{count} messages", { count: t.end.toLocaleString() }) : "");
     } else if (n.kind === "consumer") {
-      setText(ref.line2, `consumer · ${STATE_TEXT[state] || state}`);
+      setText(ref.line2, _("consumer · {state}", { state: STATE_TEXT[state] || state }));
       const l = lag[n.group];
-      setText(ref.line3, l ? `lag ${total(l)}` : "lag ?");
+      setText(ref.line3, l ? _("lag {lag}", { lag: total(l) }) : _("lag ?"));
       ref.g.dataset.lagging = l && total(l) > 0 ? "yes" : "no";
     } else if (n.kind === "collection") {
       setText(ref.line3, "");
@@ -199,10 +200,10 @@ export function updateDiagram(snap) {
   }
   const conns = (snap.connectors && snap.connectors.connectors) || {};
   const connText = Object.entries(conns).map(([name, c]) => `${name} ${c.state}`).join(" · ");
-  setText(connectLabel, connText || (snap.errors && snap.errors.connectors ? "Connect does not answer" : ""));
+  setText(connectLabel, connText || (snap.errors && snap.errors.connectors ? _("Connect does not answer") : ""));
   const bad = Object.values(conns).some((c) => c.state !== "RUNNING" || c.tasks.some((t) => t !== "RUNNING"));
   const connect = states[picture.gutter.connect];
   $("#connect-band").dataset.state = connect !== "running" ? connect || "unknown" : bad ? "paused" : "running";
   const sinkLag = lag[picture.sink.group];
-  if (sinkLabel) setText(sinkLabel, sinkLag ? `sink · lag ${total(sinkLag)}` : "sink");
+  if (sinkLabel) setText(sinkLabel, sinkLag ? _("sink · lag {lag}", { lag: total(sinkLag) }) : "sink");
 }

@@ -4,6 +4,7 @@
 // each snapshot lists.
 
 import { $, $$, el, setText, keyedRows, clock } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 import { act, num, say } from "/static/control-actions.js";
 
 let designTouched = false;
@@ -67,6 +68,6 @@ export function wireFaults() {
   });
   $("#create-event").addEventListener("click", async (e) => {
     const answer = await act(e.currentTarget, "/api/admin/event", { nombre: $("#new-event").value, capacidad: num("#new-capacity") });
-    if (answer.ok) say($("#action-result"), `event ${answer.data.Nombre || ""} created (${answer.data.Id || ""})`, "ok");
+    if (answer.ok) say($("#action-result"), _("event {name} created ({id})", { name: answer.data.Nombre || "", id: answer.data.Id || "" }), "ok");
   });
 }

@@ -2,6 +2,7 @@
 // counters, and the checker's verdict on the last run.
 
 import { $, el, setText } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 import { act, num } from "/static/control-actions.js";
 
 function statRows(dl, pairs) {
@@ -16,18 +17,18 @@ function updateLoad(load) {
   $("#load-start").disabled = Boolean(running);
   $("#load-stop").disabled = !running;
   if (!load) {
-    statRows($("#load-stats"), [["state", "no run yet"]]);
+    statRows($("#load-stats"), [[_("state"), _("no run yet")]]);
     setText($("#load-answers"), "");
     return;
   }
   statRows($("#load-stats"), [
-    ["state", load.state + (load.message ? ` — ${load.message}` : "")],
-    ["run", load.prefix],
-    ["bookings/s", `${load.achieved.toFixed(1)} of ${load.rate} asked`],
-    ["bookings", `${load.bookings_ok} booked of ${load.bookings} sent`],
-    ["in flight", `${load.inflight}${load.missed ? ` (${load.missed} ticks missed: the lab is not keeping up)` : ""}`],
-    ["time", `${load.elapsed.toFixed(0)} s`],
-    ...(load.record ? [["record", load.record]] : []),
+    [_("state"), load.state + (load.message ? ` — ${load.message}` : "")],
+    [_("run"), load.prefix],
+    [_("bookings/s"), _("{achieved} of {rate} asked", { achieved: load.achieved.toFixed(1), rate: load.rate })],
+    [_("bookings"), _("{ok} booked of {sent} sent", { ok: load.bookings_ok, sent: load.bookings })],
+    [_("in flight"), load.inflight + (load.missed ? _(" ({missed} ticks missed: the lab is not keeping up)", { missed: load.missed }) : "")],
+    [_("time"), `${load.elapsed.toFixed(0)} s`],
+    ...(load.record ? [[_("record"), load.record]] : []),
   ]);
   setText($("#load-answers"), Object.entries(load.answers).map(([k, n]) => `${k} ×${n}`).join(" · "));
 }
@@ -38,7 +39,7 @@ function updateVerdict(check, load) {
   const canCheck = load && load.state === "stopped" && (!check || check.state !== "checking");
   $("#check").disabled = !canCheck;
   if (!check) {
-    setText(word, load && load.state === "stopped" ? "ready to check the last run" : "no verdict yet");
+    setText(word, load && load.state === "stopped" ? _("ready to check the last run") : _("no verdict yet"));
     word.dataset.verdict = "";
     if (detail.dataset.key !== "") {
       detail.dataset.key = "";
@@ -47,7 +48,7 @@ function updateVerdict(check, load) {
     return;
   }
   if (check.state === "checking") {
-    setText(word, `checking… (${check.elapsed.toFixed(0)} s: a canary travels through the pipeline first)`);
+    setText(word, _("checking… ({secs} s: a canary travels through the pipeline first)", { secs: check.elapsed.toFixed(0) }));
     word.dataset.verdict = "checking";
     // the drain's progress while it waits on a backlog: stage, lag, rate, estimate
     const line = check.progress || "";
@@ -58,12 +59,13 @@ function updateVerdict(check, load) {
     return;
   }
   if (check.state === "error") {
-    setText(word, `no verdict: ${check.message}`);
+    setText(word, _("no verdict: {reason}", { reason: check.message }));
     word.dataset.verdict = "error";
     return;
   }
   const r = check.result;
-  setText(word, r.verdict.toUpperCase());
+  setText(word, { clean: _("CLEAN"), violated: _("VIOLATED"), inconclusive: _("INCONCLUSIVE") }[r.verdict]
+    || r.verdict.toUpperCase());
   word.dataset.verdict = r.verdict;
   const key = JSON.stringify(r);
   if (detail.dataset.key === key) return;
@@ -71,15 +73,15 @@ function updateVerdict(check, load) {
   const counts = Object.entries(r.counts);
   const checked = Object.entries(r.checked || {});
   detail.replaceChildren(
-    el("p", { text: `${check.prefix} · design ${r.design} · judged in ${check.elapsed.toFixed(0)} s` }),
+    el("p", { text: _("{run} · design {design} · judged in {secs} s", { run: check.prefix, design: r.design, secs: check.elapsed.toFixed(0) }) }),
     counts.length
       ? el("table", { class: "compact" },
-        el("caption", { text: "Violations" }),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "invariant" }), el("th", { scope: "col", class: "num", text: "count" }), el("th", { scope: "col", text: "for example" }))),
+        el("caption", { text: _("Violations") }),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: _("invariant") }), el("th", { scope: "col", class: "num", text: _("count") }), el("th", { scope: "col", text: _("for example") }))),
         el("tbody", {}, ...counts.map(([k, n]) => el("tr", {},
           el("th", { scope: "row", text: k }), el("td", { class: "num", text: n }),
           el("td", { class: "small-text", text: (r.examples[k] || []).join(" | ") })))))
-      : el("p", { text: r.verdict === "clean" ? "Every invariant holds." : "Nothing wrong in what has settled." }),
+      : el("p", { text: r.verdict === "clean" ? _("Every invariant holds.") : _("Nothing wrong in what has settled.") }),
     unsettledPart(r),
     checked.length ? el("p", { class: "hint", text: `checked: ${checked.map(([k, v]) => `${k} ${v}`).join(" · ")}` }) : null,
   );
@@ -90,11 +92,13 @@ function unsettledPart(r) {
   const stages = Object.entries(r.unsettled || {});
   const pending = Object.entries(r.pending || {});
   if (!stages.length && !pending.length) return null;
-  const how = (s) => (s.rate ? `falling ${s.rate}/s, done in ~${s.eta} s` : (s.moving ? "moving" : "not moving"));
-  return el("p", { class: "hint", text: "Not settled yet: "
-    + (stages.map(([g, s]) => `${g} lag ${s.lag} (${how(s)})`).join("; ") || "the canary did not come out")
-    + (pending.length ? ` · waiting on it, not judged: ${pending.map(([k, n]) => `${k} ×${n}`).join(", ")}` : "")
-    + " · check again when it has drained." });
+  const how = (s) => (s.rate ? _("falling {rate}/s, done in ~{eta} s", { rate: s.rate, eta: s.eta })
+    : (s.moving ? _("moving") : _("not moving")));
+  const waiting = pending.map(([k, n]) => `${k} ×${n}`).join(", ");
+  return el("p", { class: "hint", text: _("Not settled yet: ")
+    + (stages.map(([g, s]) => `${g} lag ${s.lag} (${how(s)})`).join("; ") || _("the canary did not come out"))
+    + (pending.length ? _(" · waiting on it, not judged: {what}", { what: waiting }) : "")
+    + _(" · check again when it has drained.") });
 }
 
 let current = null;                          // the last snapshot's load run

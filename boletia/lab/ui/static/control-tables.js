@@ -2,6 +2,7 @@
 // group's lag with its sparkline, messages per topic, and Kafka Connect's connectors.
 
 import { $, el, svg, setText, keyedRows } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 import { STATE_TEXT, total } from "/static/control-diagram.js";
 
 const HISTORY = 120;                         // lag samples kept per group (sparklines)
@@ -43,7 +44,7 @@ export function updateLag(snap) {
     ([g]) => {
       const line = svg("polyline", { class: "spark-line", points: "" });
       const maxText = svg("text", { x: 236, y: 12, class: "spark-max", "text-anchor": "end" }, "");
-      const chart = svg("svg", { viewBox: "0 0 240 44", class: "spark", role: "img", "aria-label": `lag of ${g} over the last two minutes` },
+      const chart = svg("svg", { viewBox: "0 0 240 44", class: "spark", role: "img", "aria-label": _("lag of {group} over the last two minutes", { group: g }) },
         svg("line", { x1: 0, y1: 42, x2: 240, y2: 42, class: "spark-axis" }), line, maxText);
       const cells = [el("th", { scope: "row", text: g }), el("td", { class: "num big" }), el("td", { class: "small-text" }), el("td", {}, chart)];
       return { tr: el("tr", {}, ...cells), cells, line, maxText };
@@ -55,7 +56,7 @@ export function updateLag(snap) {
       setText(row.cells[2], Object.entries(per).map(([t, n]) => `${t.replace("boletia.", "")} ${n}`).join(" · "));
       const { pts, max } = sparkline(lagHistory[g]);
       row.line.setAttribute("points", pts);
-      setText(row.maxText, `max ${max}`);
+      setText(row.maxText, _("max {max}", { max }));
     });
 }
 
@@ -77,8 +78,8 @@ export function updateConnectors(snap) {
   const c = snap.connectors || {};
   const w = c.worker || {};
   const stale = snap.errors && snap.errors.connectors;
-  setText($("#connect-worker"), stale ? `Connect does not answer: ${stale}`
-    : w.version ? `worker ${w.version}, Kafka cluster ${w.cluster}` : "");
+  setText($("#connect-worker"), stale ? _("Connect does not answer: {reason}", { reason: stale })
+    : w.version ? _("worker {version}, Kafka cluster {cluster}", { version: w.version, cluster: w.cluster }) : "");
   keyedRows($("#connectors-table tbody"), connectorRows, Object.entries(c.connectors || {}), ([n]) => n,
     ([n]) => {
       const cells = [el("th", { scope: "row", text: n }), el("td"), el("td", { class: "state" }), el("td", { class: "state" })];
@@ -88,7 +89,7 @@ export function updateConnectors(snap) {
       setText(row.cells[1], v.type);
       setText(row.cells[2], v.state);
       row.cells[2].dataset.state = v.state;
-      setText(row.cells[3], v.tasks.length ? v.tasks.join(" ") : "no task");
+      setText(row.cells[3], v.tasks.length ? v.tasks.join(" ") : _("no task"));
       row.cells[3].dataset.state = v.tasks.length && v.tasks.every((t) => t === "RUNNING") ? "RUNNING" : "FAILED";
     });
 }

@@ -9,6 +9,7 @@
 //   control-actions.js   what a button does (one admin call, its outcome said)
 
 import { $, $$, setText, call, message, stream, liveBadge, token } from "/static/app.js";
+import { _ } from "/static/i18n.js";
 import { settle, whenRefused, say } from "/static/control-actions.js";
 import { buildDiagram, updateDiagram } from "/static/control-diagram.js";
 import { designRadios, updateFaults, wireFaults } from "/static/control-faults.js";
@@ -55,7 +56,7 @@ function onSnapshot(snap) {
   setText($("#design"), snap.design || "?");
   const errors = Object.entries(snap.errors || {});
   setText($("#problems"), errors.length
-    ? `Not read this time (the last value stays on show): ${errors.map(([k, v]) => `${k}: ${v}`).join("; ")}`
+    ? _("Not read this time (the last value stays on show): {errors}", { errors: errors.map(([k, v]) => `${k}: ${v}`).join("; ") })
     : "");
   updateDiagram(snap);
   updateComponents(snap);
@@ -91,7 +92,7 @@ function enter() {
       admin: true, onSnapshot,
       onState: (s) => {
         live.state(s);
-        if (s === "unauthorized") signOut("The token was refused: enter it again.");
+        if (s === "unauthorized") signOut(_("The token was refused: enter it again."));
       },
     });
   }
@@ -102,8 +103,8 @@ async function check(candidate) {
   const answer = await call("GET", "/api/admin/whoami", { admin: true });
   if (!answer.ok) {
     signOut(answer.status === 401
-      ? "That is not the lab's admin token; `boletia lab token` prints it."
-      : `The control room's server answered ${answer.status}: ${message(answer)}`);
+      ? _("That is not the lab's admin token; `boletia lab token` prints it.")
+      : _("The control room's server answered {status}: {message}", { status: answer.status, message: message(answer) }));
     return;
   }
   designRadios(answer.data.designs, answer.data.design);
@@ -113,7 +114,7 @@ async function check(candidate) {
       buildDiagram(layout.data);
       laidOut = true;
     } else {
-      setText($("#problems"), `The diagram's layout was not read (${layout.status}): ${message(layout)}`);
+      setText($("#problems"), _("The diagram's layout was not read ({status}): {message}", { status: layout.status, message: message(layout) }));
     }
   }
   enter();
@@ -123,7 +124,7 @@ $("#token-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const candidate = $("#token").value.trim();
   if (!candidate) {
-    say($("#token-result"), "Enter the token first.", "error");
+    say($("#token-result"), _("Enter the token first."), "error");
     return;
   }
   $("#token").value = "";
@@ -132,7 +133,7 @@ $("#token-form").addEventListener("submit", (e) => {
     if (!$("#room").hidden && here) here.focus(); // the token field is gone: focus the views
   });
 });
-$("#forget-token").addEventListener("click", () => signOut("Token forgotten."));
+$("#forget-token").addEventListener("click", () => signOut(_("Token forgotten.")));
 
 wireFaults();
 wireLoad();
