@@ -61,9 +61,9 @@ class Design:
 
     def on_inventario(self, doc: Doc, at: Any = None) -> Decision:
         """A message of boletia.inventario: full change events (its own source connector);
-        raises InvalidMessage when it does not carry what this design publishes."""
-        messages.inventario_change(doc)
-        return decisions.on_inventario_change(doc, at, self.booking_in)
+        raises InvalidMessage when it does not carry what this design publishes. The decision
+        reads the validated, typed change, never the raw document."""
+        return decisions.on_inventario_change(messages.inventario_change(doc), at, self.booking_in)
 
     def refund(self, doc: Doc) -> list:
         """One refund document per reservation (its _id is the reservation's), written in the

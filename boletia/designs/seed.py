@@ -37,8 +37,7 @@ class Seed(Design):
         return int(doc["capacidad"])
 
     def on_inventario(self, doc: Doc, at: Any = None) -> Decision:
-        messages.inventario_document(doc)
-        return decisions.on_inventario(doc, at)
+        return decisions.on_inventario(messages.inventario_document(doc), at)
 
     def refund(self, doc: Doc) -> list:
         """$inc is not idempotent: a redelivered X gives the tickets back twice (mode 2).

@@ -4,6 +4,12 @@ A message that does not match can never be handled, however often it is retried:
 consumer dead-letters it with the reason (`InvalidMessage`) and its partition moves on.
 Everything else that fails while handling a valid message is transient and retried, so a
 bug shows up as lag, never as a silently dropped booking.
+
+Types are strict (no coercion): the services write numbers as numbers, so `"cantidad": "2"`
+was written by someone else and is refused here, where it arises, instead of failing later
+inside a decision (a TypeError, counted transient: retried forever, and every message behind
+it on its partition waited). Each check returns the validated, typed message, and the
+decisions act on that, never on the raw document.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ class InvalidMessage(ValueError):
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+    """Fields we read are typed strictly; fields we do not read pass through untouched."""
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True, strict=True)
 
 
 class Reservation(_Loose):
@@ -59,6 +66,7 @@ class SeedInventario(EventDoc):
                 raise ValueError("a booking (canres > 0) without idres")
             Booking.model_validate({"id": extra["idres"], "email": extra.get("email"),
                                     "cantidad": self.canres})
+
         return self
 
 
@@ -77,19 +85,21 @@ class InventarioChange(_Loose):
             fields = (self.updateDescription or {}).get("updatedFields")
             if not isinstance(fields, dict):
                 raise ValueError("an update without updateDescription.updatedFields")
-            if isinstance(fields.get("reserva"), dict):
-                Booking.model_validate(fields["reserva"])
+            if isinstance(fields.get("reserva"), dict):  # the typed booking replaces the raw one
+                booking = Booking.model_validate(fields["reserva"]).model_dump()
+                self.updateDescription = {**self.updateDescription,
+                                          "updatedFields": {**fields, "reserva": booking}}
         return self
 
 
 def _check(model: type[BaseModel], doc: dict, what: str) -> dict:
+    """The validated message as a new dict (aliases as published, unread fields as they came)."""
     try:
-        model.model_validate(doc)
+        return model.model_validate(doc).model_dump(by_alias=True)
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}"
                            for e in exc.errors())
         raise InvalidMessage(f"not {what}: {errors}") from None
-    return doc
 
 
 def reservation(doc: dict, emailed: bool = False) -> dict:
