@@ -140,7 +140,9 @@ def _print_status(rt) -> None:
     table = Table("component", "state", "pid", "ports", "connection",
                   caption=f"design: {rt.design()}   admin token: `boletia lab token`")
     for r in rows:
-        table.add_row(r.name, f"[{COLOUR.get(r.state, 'white')}]{r.state}[/]", str(r.pid or "-"),
+        state = f"[{COLOUR.get(r.state, 'white')}]{r.state}[/]" + (
+            f" [red]stalled[/]: {r.health}" if r.health else "")
+        table.add_row(r.name, state, str(r.pid or "-"),
                       ",".join(map(str, r.ports)), r.connection or "")
     Console().print(table)
     connectors = _connectors(rt)
@@ -688,14 +690,17 @@ def watch_connectors(every: Annotated[float, typer.Option(min=1)] = 5.0) -> None
 
     from boletia import config
     from boletia.consumers.runner import log
-    from boletia.lab.setup.watchdog import ConnectorWatchdog
+    from boletia.lab.components import CONSUMER_TOPICS
+    from boletia.lab.setup.watchdog import ConnectorWatchdog, ConsumerWatch
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    url = config.settings().connect_url
+    s = config.settings()
+    url = s.connect_url
     log(f"watchdog: watching the connectors of {url} every {every:.0f}s")
-    ConnectorWatchdog(url, log=log, every=every).run(stop)
+    consumers = ConsumerWatch(s.kafka_bootstrap, CONSUMER_TOPICS, s.lab_dir, log=log)
+    ConnectorWatchdog(url, log=log, every=every, also=[consumers.check]).run(stop)
 
 
 @app.command()
