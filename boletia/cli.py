@@ -319,6 +319,27 @@ def fail_writes(times: Annotated[int, typer.Argument(min=1)],
            f"next {times} writes{' of ' + service if service else ''} will fail")
 
 
+@lab.command()
+def reconcile(runtime: RuntimeOpt = "local",
+              grace: Annotated[float, typer.Option(min=0, help="seconds a booking may still be "
+                                                   "on its way")] = 30.0) -> None:
+    """Complete every booking answered 200 whose reservation never came (fixed design: from
+    `pedidos`, what the API recorded); idempotent. The watchdog runs it every minute."""
+    from pymongo.errors import PyMongoError
+
+    from boletia.adapters import mongo
+    from boletia.lab.setup.reconcile import reconcile as run_reconcile
+
+    rt = _runtime(runtime)
+    client = mongo.client(rt.settings.mongo_uri)
+    try:
+        console.print(run_reconcile(mongo.database(client), grace).line())
+    except PyMongoError as exc:
+        _fail(LabError(f"MongoDB did not answer ({exc}): is the lab up? `boletia lab status`"))
+    finally:
+        client.close()
+
+
 @lab.command("dead-letters")
 def dead_letters(replay: Annotated[str | None, typer.Option(
                      help=r"publish this one (topic\[partition]@offset) back onto its topic")] = None,
@@ -691,6 +712,7 @@ def watch_connectors(every: Annotated[float, typer.Option(min=1)] = 5.0) -> None
     from boletia import config
     from boletia.consumers.runner import log
     from boletia.lab.components import CONSUMER_TOPICS
+    from boletia.lab.setup.reconcile import Reconciler
     from boletia.lab.setup.watchdog import ConnectorWatchdog, ConsumerWatch
 
     stop = threading.Event()
@@ -700,7 +722,8 @@ def watch_connectors(every: Annotated[float, typer.Option(min=1)] = 5.0) -> None
     url = s.connect_url
     log(f"watchdog: watching the connectors of {url} every {every:.0f}s")
     consumers = ConsumerWatch(s.kafka_bootstrap, CONSUMER_TOPICS, s.lab_dir, log=log)
-    ConnectorWatchdog(url, log=log, every=every, also=[consumers.check]).run(stop)
+    bookings = Reconciler(s.mongo_uri, log=log)
+    ConnectorWatchdog(url, log=log, every=every, also=[consumers.check, bookings.check]).run(stop)
 
 
 @app.command()
@@ -726,7 +749,7 @@ PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
           "Grading": ("grade",),
           "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
     lab: {"Run the lab": ("up", "status", "logs", "token", "design", "ui", "down", "images",
-                          "bootstrap"),
+                          "bootstrap", "reconcile"),
           "Break it": ("kill", "pause", "resume", "restart", "crash", "slow", "fail-writes",
                        "clear-faults", "dead-letters", "arm")},
 }
