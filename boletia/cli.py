@@ -172,7 +172,8 @@ def status(runtime: RuntimeOpt = "local",
     """Each component's state, pid, ports and connection string."""
     rt = _runtime(runtime)
     if as_json:
-        doc = {"runtime": rt.name, "design": rt.design(), "admin_token": rt.admin_token(),
+        # no secret in printed status (issue 28): the token is `boletia lab token`'s alone
+        doc = {"runtime": rt.name, "design": rt.design(),
                "components": [r.as_dict() for r in rt.status()], "connectors": _connectors(rt)}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
