@@ -14,11 +14,17 @@ decisions act on that, never on the raw document.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from boletia.domain.model import Email
+
+# A reservation's id as the services make it (an ObjectId; a string or number from a test or
+# a hand-made message): never an array or a document, which the store refuses as an `_id`
+# on every retry (a refund keyed by it wedged the partition).
+Id = ObjectId | str | int
 
 
 class InvalidMessage(ValueError):
@@ -32,7 +38,7 @@ class _Loose(BaseModel):
 
 class Reservation(_Loose):
     """A reservation document as the source publishes it (boletia.reservas)."""
-    id: Any = Field(alias="_id")
+    id: Id = Field(alias="_id")
     evento: str
     estado: Literal["A", "X", "C"]
     cantidad: int = Field(gt=0)
@@ -43,7 +49,7 @@ class ReservationToEmail(Reservation):
 
 
 class Booking(_Loose):
-    id: Any
+    id: Id
     email: Email
     cantidad: int = Field(gt=0)
 
