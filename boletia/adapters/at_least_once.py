@@ -9,7 +9,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import NamedTuple
 
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 
 from boletia.adapters.errors import PermanentFailure
 from boletia.config import DEAD_LETTER_TOPIC
@@ -24,6 +24,20 @@ class FailurePolicy(Enum):
     one is dead-lettered under either policy). A design says which (Design.skips_failed_messages)."""
     RETRY = "retry"  # seek back to it, back off, commit nothing past it (the fixed designs)
     SKIP = "skip"    # move on, uncommitted; the next success commits past it (the seed: mode 1)
+
+
+# A dead letter that cannot be published is tried this many times (the loop's back-off between
+# them, about 6 s in all); then the consumer stops and says why. Retrying it forever held
+# every message behind it on its partition, and nothing showed it but the lag.
+DEAD_LETTER_ATTEMPTS = 5
+# A body larger than this is dead-lettered by reference (topic, partition, offset, size): a
+# record near Kafka's 1 MB limit plus the reason headers no longer fits in one request.
+DEAD_LETTER_MAX_BODY = 256 * 1024
+
+
+class DeadLetterFailed(Exception):
+    """The dead-letter topic refused a message DEAD_LETTER_ATTEMPTS times: the consumer stops
+    (its partition cannot move past the message without losing it), and says so."""
 
 
 def _outcome(value) -> str:
@@ -96,6 +110,7 @@ class AtLeastOnceConsumer:
                       "commit_failures": 0, "already_done": 0, "held_s": 0.0}
         self._held_at: float | None = None
         self._pending: dict = {}  # partition -> (offset to commit, its last record done)
+        self._dead_letter_failures: dict[tuple, int] = {}  # (topic, partition, offset) -> count
         self._consumer = None
         self._producer = None
 
@@ -169,13 +184,44 @@ class AtLeastOnceConsumer:
             self.log(f"could not seek {tp.topic}[{tp.partition}] back to {offset}: {exc!r}")
 
     def _dead_letter(self, record, reason: str) -> None:
+        """Publish `record` on the dead-letter topic with its reason. A failure raises (the
+        message is retried like any other failure) until DEAD_LETTER_ATTEMPTS, then
+        DeadLetterFailed, which stops the consumer."""
+        key = (record.topic, record.partition, record.offset)
+        try:
+            by_reference = self._send_dead_letter(record, reason)
+        except Exception as exc:  # noqa: BLE001 - counted, then re-raised
+            attempts = self._dead_letter_failures.get(key, 0) + 1
+            self._dead_letter_failures[key] = attempts
+            if attempts >= DEAD_LETTER_ATTEMPTS:
+                raise DeadLetterFailed(
+                    f"could not dead-letter {where(record)} after {attempts} attempts ({exc!r}); "
+                    f"its partition cannot move past it without losing it. Check the topic "
+                    f"{self.dead_letter} (`boletia lab dead-letters`, the brokers' logs), then "
+                    f"start this consumer again: it resumes from that message") from exc
+            raise
+        self._dead_letter_failures.pop(key, None)
+        self.stats["dead_lettered"] += 1
+        note = " (by reference: its body is too large to copy)" if by_reference else ""
+        self.log(f"dead-letter {where(record)}: {reason}{note}")
+
+    def _send_dead_letter(self, record, reason: str) -> bool:
+        """Send the dead letter; True when sent by reference, without the original body."""
         headers = [("reason", reason.encode()[:1000]), ("topic", record.topic.encode()),
                    ("partition", str(record.partition).encode()),
                    ("offset", str(record.offset).encode()), ("group", self.group.encode())]
-        self._producer.send(self.dead_letter, key=record.key, value=record.value,
-                            headers=headers).get(timeout=30)
-        self.stats["dead_lettered"] += 1
-        self.log(f"dead-letter {where(record)}: {reason}")
+        size = len(record.value or b"") + len(record.key or b"")
+        if size <= DEAD_LETTER_MAX_BODY:
+            try:
+                self._producer.send(self.dead_letter, key=record.key, value=record.value,
+                                    headers=headers).get(timeout=30)
+                return False
+            except MessageSizeTooLargeError:
+                pass  # the reason headers tipped it over: by reference, as a large one
+        self._producer.send(self.dead_letter, key=None, value=None,
+                            headers=[*headers, ("size", str(size).encode()),
+                                     ("body", b"by-reference")]).get(timeout=30)
+        return True
 
     def _retry(self, tp, record, exc: Exception, failures: dict) -> None:
         """Back to the failed message, after a back-off that grows with its failures."""
@@ -207,6 +253,8 @@ class AtLeastOnceConsumer:
                     return
                 try:
                     outcome = self._handle(record)
+                except DeadLetterFailed:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - any other failure is worth a retry
                     if self.on_failure is FailurePolicy.SKIP:
                         self.stats["skipped"] += 1
@@ -248,6 +296,8 @@ class AtLeastOnceConsumer:
                 if isinstance(d, PermanentFailure):
                     try:
                         self._dead_letter(record, str(d))
+                    except DeadLetterFailed:
+                        raise
                     except Exception as exc:  # noqa: BLE001 - retried like any failure
                         failed = (record, exc)
                         break

@@ -16,7 +16,12 @@ from bson import json_util
 from bson.errors import InvalidBSON
 
 from boletia import config
-from boletia.adapters.at_least_once import AtLeastOnceConsumer, Batched, FailurePolicy
+from boletia.adapters.at_least_once import (
+    AtLeastOnceConsumer,
+    Batched,
+    DeadLetterFailed,
+    FailurePolicy,
+)
 from boletia.adapters.errors import PermanentFailure
 from boletia.designs.base import Design
 from boletia.domain.messages import InvalidMessage
@@ -84,6 +89,11 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batc
         opened = time.monotonic()
         try:
             consumer.run(stop)
+        except DeadLetterFailed as exc:
+            # Reopening would meet the same message and loop without end: stop, and say so
+            # (the runtime then shows this consumer stopped, its health check fails).
+            log(f"{group}: STOPPED (unhealthy): {exc}")
+            raise SystemExit(3) from None
         except Exception:  # noqa: BLE001 - see below
             # An error outside any one message (the client library, the network) is not a
             # reason to stop consuming: a fresh consumer starts again from the last commit,

@@ -29,6 +29,7 @@ class Design:
     keeps_email_ledger: bool = True    # the `notificaciones` ledger explains duplicates
     bounds_cancelled_events: bool = False  # no refund record: bound a cancelled event's tickets
     durable_connect_offsets: bool = True   # Connect keeps the sources' offsets in Kafka
+    records_bookings: bool = True      # `pedidos` keeps each 200 booking until its reservation exists
 
     # ------------------------------------------------------------ the reservas service
     def book(self, req: NewBooking, reserva_id: Any, at: Any = None) -> FindAndModify | Transaction:
@@ -42,6 +43,15 @@ class Design:
             "inventario", self._room_for(req),
             {"$inc": {"vendidos": req.cantidad},
              "$set": {"reserva": {"id": reserva_id, "email": req.email, "cantidad": req.cantidad}}})
+
+    def booking_record(self, req: NewBooking, reserva_id: Any, at: Any = None) -> InsertOne | None:
+        """Written after the tickets were taken and before the answer 200 (issue 28.5): the
+        booking's durable record apart from the change stream, so `boletia lab reconcile`
+        can complete a booking whose change was lost. A second single-document insert, not a
+        transaction: a crash between the two writes answers no 200 (the customer is told
+        the booking may or may not exist), and the POST keeps the cost notebook 05 measures
+        for `fixed` (one insert more, no transaction). None: the design keeps no record."""
+        return decisions.booking_record(reserva_id, req.evento, req.email, req.cantidad, at)
 
     @staticmethod
     def _room_for(req: NewBooking) -> Doc:
@@ -61,9 +71,9 @@ class Design:
 
     def on_inventario(self, doc: Doc, at: Any = None) -> Decision:
         """A message of boletia.inventario: full change events (its own source connector);
-        raises InvalidMessage when it does not carry what this design publishes."""
-        messages.inventario_change(doc)
-        return decisions.on_inventario_change(doc, at, self.booking_in)
+        raises InvalidMessage when it does not carry what this design publishes. The decision
+        reads the validated, typed change, never the raw document."""
+        return decisions.on_inventario_change(messages.inventario_change(doc), at, self.booking_in)
 
     def refund(self, doc: Doc) -> list:
         """One refund document per reservation (its _id is the reservation's), written in the

@@ -21,6 +21,7 @@ class Seed(Design):
     keeps_email_ledger = False     # mode 6: no ledger
     bounds_cancelled_events = True
     durable_connect_offsets = False  # mode 5: the standalone worker kept offsets in /tmp
+    records_bookings = False         # a booking is its change in the stream, nothing else
 
     def book(self, req: NewBooking, reserva_id: Any, at: Any = None) -> FindAndModify:
         """Counts `capacidad` down and stamps the booking as idres/email/canres (mode 4: a
@@ -32,13 +33,15 @@ class Seed(Design):
             {"$inc": {"capacidad": -req.cantidad},
              "$set": {"idres": reserva_id, "email": req.email, "canres": req.cantidad}})
 
+    def booking_record(self, req: NewBooking, reserva_id: Any, at: Any = None) -> None:
+        return None
+
     def available(self, doc: Doc) -> int:
         """The seed counts tickets down in `capacidad`."""
         return int(doc["capacidad"])
 
     def on_inventario(self, doc: Doc, at: Any = None) -> Decision:
-        messages.inventario_document(doc)
-        return decisions.on_inventario(doc, at)
+        return decisions.on_inventario(messages.inventario_document(doc), at)
 
     def refund(self, doc: Doc) -> list:
         """$inc is not idempotent: a redelivered X gives the tickets back twice (mode 2).

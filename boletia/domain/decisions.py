@@ -17,6 +17,7 @@ from boletia.domain.model import ACTIVE, CANCELLED, CUSTOMER_CANCEL, NewEvent
 
 Doc = dict[str, Any]
 REFUNDS = "reembolsos"  # fixed design: one document per refunded reservation
+BOOKINGS = "pedidos"    # fixed design: each booking answered 200, until its reservation exists
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,21 @@ def reservation(reserva_id: Any, evento: str, email: str, cantidad: int, at: Any
     each stage of a booking from it)."""
     return {"_id": reserva_id, "evento": evento, "estado": ACTIVE, "email": email,
             "cantidad": cantidad, "registrada": at}
+
+
+def booking_record(reserva_id: Any, evento: str, email: str, cantidad: int, at: Any = None) -> InsertOne:
+    """Fixed (issue 28.5): what the API durably recorded before answering 200. Until its
+    reservation lands, a booking is otherwise only the event's `reserva` stamp (overwritten
+    by the next booking) and a change in the stream: a lost resume point lost it for good."""
+    return InsertOne(BOOKINGS, {"_id": reserva_id, "evento": evento, "email": email,
+                                "cantidad": cantidad, "at": at})
+
+
+def complete_booking(pedido: Doc, at: Any = None) -> InsertOne:
+    """The reservation of a recorded booking, as the consumer would have written it: keyed by
+    the same `_id`, so whichever comes second (the consumer or the reconciler) is a no-op."""
+    return InsertOne("reservas", reservation(pedido["_id"], pedido["evento"], pedido["email"],
+                                             pedido["cantidad"], at))
 
 
 def cancel_booking(reserva_id: Any) -> FindAndModify:

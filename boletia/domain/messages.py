@@ -4,15 +4,27 @@ A message that does not match can never be handled, however often it is retried:
 consumer dead-letters it with the reason (`InvalidMessage`) and its partition moves on.
 Everything else that fails while handling a valid message is transient and retried, so a
 bug shows up as lag, never as a silently dropped booking.
+
+Types are strict (no coercion): the services write numbers as numbers, so `"cantidad": "2"`
+was written by someone else and is refused here, where it arises, instead of failing later
+inside a decision (a TypeError, counted transient: retried forever, and every message behind
+it on its partition waited). Each check returns the validated, typed message, and the
+decisions act on that, never on the raw document.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from boletia.domain.model import Email
+
+# A reservation's id as the services make it (an ObjectId; a string or number from a test or
+# a hand-made message): never an array or a document, which the store refuses as an `_id`
+# on every retry (a refund keyed by it wedged the partition).
+Id = ObjectId | str | int
 
 
 class InvalidMessage(ValueError):
@@ -20,12 +32,13 @@ class InvalidMessage(ValueError):
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+    """Fields we read are typed strictly; fields we do not read pass through untouched."""
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True, strict=True)
 
 
 class Reservation(_Loose):
     """A reservation document as the source publishes it (boletia.reservas)."""
-    id: Any = Field(alias="_id")
+    id: Id = Field(alias="_id")
     evento: str
     estado: Literal["A", "X", "C"]
     cantidad: int = Field(gt=0)
@@ -36,7 +49,7 @@ class ReservationToEmail(Reservation):
 
 
 class Booking(_Loose):
-    id: Any
+    id: Id
     email: Email
     cantidad: int = Field(gt=0)
 
@@ -59,6 +72,7 @@ class SeedInventario(EventDoc):
                 raise ValueError("a booking (canres > 0) without idres")
             Booking.model_validate({"id": extra["idres"], "email": extra.get("email"),
                                     "cantidad": self.canres})
+
         return self
 
 
@@ -77,19 +91,21 @@ class InventarioChange(_Loose):
             fields = (self.updateDescription or {}).get("updatedFields")
             if not isinstance(fields, dict):
                 raise ValueError("an update without updateDescription.updatedFields")
-            if isinstance(fields.get("reserva"), dict):
-                Booking.model_validate(fields["reserva"])
+            if isinstance(fields.get("reserva"), dict):  # the typed booking replaces the raw one
+                booking = Booking.model_validate(fields["reserva"]).model_dump()
+                self.updateDescription = {**self.updateDescription,
+                                          "updatedFields": {**fields, "reserva": booking}}
         return self
 
 
 def _check(model: type[BaseModel], doc: dict, what: str) -> dict:
+    """The validated message as a new dict (aliases as published, unread fields as they came)."""
     try:
-        model.model_validate(doc)
+        return model.model_validate(doc).model_dump(by_alias=True)
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}"
                            for e in exc.errors())
         raise InvalidMessage(f"not {what}: {errors}") from None
-    return doc
 
 
 def reservation(doc: dict, emailed: bool = False) -> dict:

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.integration
 
 # The six failure modes of the seed are run seed-vs-fixed in notebook 04 (each asserted
 # there); here: the scenarios the notebook does not run, and the verdict's own rules.
-NOT_IN_NOTEBOOK = ["broker-kill", "mongo-restart", "ses-outage", "mongo-pause", "poison-message"]
+NOT_IN_NOTEBOOK = ["broker-kill", "mongo-restart", "ses-outage", "mongo-pause", "poison-message",
+                   "resume-point-lost"]
 
 
 @pytest.fixture
@@ -30,6 +31,17 @@ def test_fixed_design_is_clean_and_the_fault_fired(runtime, name):
     assert summary["verdict"] == "clean", summary
     assert summary["requirements"] and all(r["held"] for r in summary["requirements"])
     assert summary["drain"]["drained"] and summary["operations"]["bookings_ok"] > 0
+
+
+def test_a_lost_resume_point_loses_the_seeds_bookings_and_reconcile_finds_the_fixed_ones(runtime):
+    """Issue 28.5: the same fault in both designs; only the fixed one recorded its bookings."""
+    seed = chaos.run("resume-point-lost", "seed", seed=5, rt=runtime)
+    assert seed["verdict"] == "violated" and seed["violations"].get("booking-has-reservation"), seed
+    fixed = chaos.run("resume-point-lost", "fixed", seed=5, rt=runtime)
+    assert fixed["verdict"] == "clean", fixed
+    lost = next(f for f in fixed["evidence"] if f["fact"].startswith("bookings made while"))
+    done = next(f for f in fixed["evidence"] if f["fact"] == "reconcile")
+    assert lost["missing"] > 0 and done["completed"] >= lost["missing"], fixed["evidence"]
 
 
 @pytest.fixture

@@ -12,7 +12,12 @@ from collections import namedtuple
 
 import pytest
 from kafka import TopicPartition
-from kafka.errors import CommitFailedError, CoordinatorNotAvailableError, KafkaTimeoutError
+from kafka.errors import (
+    CommitFailedError,
+    CoordinatorNotAvailableError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+)
 
 from boletia import config
 from boletia.adapters import at_least_once as adapter
@@ -64,12 +69,19 @@ class ScriptedConsumer:
 
 
 class Producer:
-    def __init__(self, fail: bool = False):
-        self.fail, self.sent = fail, []
+    """`fail`: every send fails (True) or the first N do; `max_size`: a larger value is refused
+    as Kafka refuses a record over its request size."""
+
+    def __init__(self, fail: bool | int = False, max_size: int | None = None):
+        self.fail, self.sent, self.max_size = fail, [], max_size
 
     def send(self, topic, key=None, value=None, headers=None):
-        if self.fail:
+        if self.fail is True or (self.fail and not isinstance(self.fail, bool)):
+            if not isinstance(self.fail, bool):
+                self.fail -= 1
             raise KafkaTimeoutError("dead-letter topic unavailable")
+        if self.max_size is not None and len(value or b"") > self.max_size:
+            raise MessageSizeTooLargeError("The message is too large")
         self.sent.append((topic, value, dict(headers)))
         return self
 
@@ -226,6 +238,56 @@ def test_poison_that_cannot_be_dead_lettered_is_retried_not_dropped():
     assert c.stats["retried"] == 1 and c.stats["dead_lettered"] == 0
 
 
+def _poison(r):
+    raise PermanentFailure("not extended JSON")
+
+
+def test_a_dead_letter_that_never_publishes_stops_the_consumer_after_bounded_attempts():
+    """Issue 28.4: retried forever, it wedged its partition silently. Now a bounded number of
+    attempts, then DeadLetterFailed (the runner stops the process and says so); the message
+    is never committed past, so nothing is lost."""
+    polls = [{TP: records(0)}] * (adapter.DEAD_LETTER_ATTEMPTS + 3)
+    with pytest.raises(adapter.DeadLetterFailed, match=r"boletia.reservas\[0\]@0 after 5 attempts"):
+        consume(polls, _poison, producer=Producer(fail=True))
+
+
+def test_a_batch_whose_dead_letter_never_publishes_stops_and_commits_what_was_done():
+    store = Store(poison={1})
+    stop = threading.Event()
+    kafka_consumer = ScriptedConsumer([{TP: records(0, 1, 2)}]
+                                      + [{TP: records(1, 2)}] * adapter.DEAD_LETTER_ATTEMPTS, stop)
+    c = AtLeastOnceConsumer("g", [TP.topic], store.handler(), "localhost:1", log=lambda m: None)
+    c._open = lambda: None
+    c._consumer, c._producer = kafka_consumer, Producer(fail=True)
+    with pytest.raises(adapter.DeadLetterFailed):
+        c.run(stop)
+    assert kafka_consumer.commits == [(TP.topic, 0, 1)]  # 0 done; never past the poison
+
+
+def test_a_dead_letter_that_publishes_on_a_later_attempt_is_committed():
+    producer = Producer(fail=adapter.DEAD_LETTER_ATTEMPTS - 1)
+    c, k = consume([{TP: records(0)}] * adapter.DEAD_LETTER_ATTEMPTS, _poison, producer=producer)
+    assert c.stats["dead_lettered"] == 1 and k.commits == [(TP.topic, 0, 1)]
+    assert c._dead_letter_failures == {}
+
+
+def test_an_oversized_message_is_dead_lettered_by_reference():
+    big = Record(TP.topic, 0, 7, b"k", b"x" * (adapter.DEAD_LETTER_MAX_BODY + 1))
+    producer = Producer()
+    c, k = consume([{TP: [big]}], _poison, producer=producer)
+    (topic, value, headers), = producer.sent
+    assert value is None and headers["body"] == b"by-reference"
+    assert headers["size"] == str(len(big.value) + 1).encode() and headers["offset"] == b"7"
+    assert headers["reason"] == b"not extended JSON" and k.commits == [(TP.topic, 0, 8)]
+
+
+def test_a_dead_letter_kafka_refuses_as_too_large_is_sent_by_reference():
+    producer = Producer(max_size=1)
+    c, k = consume([{TP: records(0)}], _poison, producer=producer)
+    (_, value, headers), = producer.sent
+    assert value is None and headers["body"] == b"by-reference" and k.commits == [(TP.topic, 0, 1)]
+
+
 class Store:
     """A `Batched` handler's two steps over a list standing in for the store: decide is the
     record's offset (or a scripted failure), write records each call's batch."""
@@ -340,6 +402,33 @@ def test_the_runner_reopens_a_consumer_that_failed_outside_any_message(monkeypat
     assert len(opened) == 2
     assert any("failed (#1), reopening" in m and "client library fell over" in m for m in logged)
     assert logged[-1].startswith("g: stopped")
+
+
+def test_the_runner_stops_when_a_dead_letter_cannot_be_published(monkeypatch):
+    """Not reopened (it would meet the same message again, in a loop nobody sees): the process
+    exits non-zero, and its last line says why."""
+    from boletia import designs
+    from boletia.consumers import runner
+
+    opened, logged = [], []
+
+    class Wedged:
+        def __init__(self, *a, **kw):
+            self.stats = {}
+            opened.append(self)
+
+        def run(self, stop):
+            if len(opened) > 1:  # reopened: the old behaviour, ended here
+                stop.set()
+            raise adapter.DeadLetterFailed("could not dead-letter boletia.reservas[0]@3")
+
+    monkeypatch.setattr(runner, "AtLeastOnceConsumer", Wedged)
+    monkeypatch.setattr(runner.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(runner, "log", logged.append)
+    with pytest.raises(SystemExit) as exited:
+        runner.run("g", [TP.topic], lambda topic, doc: True, config.Settings(), designs.get("fixed"))
+    assert exited.value.code != 0 and len(opened) == 1
+    assert "STOPPED (unhealthy)" in logged[-1] and "boletia.reservas[0]@3" in logged[-1]
 
 
 def test_a_broker_holds_an_empty_fetch_100_ms_not_500(monkeypatch):

@@ -308,6 +308,14 @@ def test_docker_status_reads_the_engines_containers(settings):
     assert not engine.rec.calls  # read through the SDK: no command line
 
 
+def test_docker_status_says_which_consumer_fails_its_health_check(settings):
+    """The consumers' health check fails while the watchdog sees them stalled (issue 28.4)."""
+    engine = FakeEngine(states={"inventario": "running", "notificaciones": "running"},
+                        health={"inventario": "unhealthy", "notificaciones": "healthy"})
+    health = {s.name: s.health for s in docker_runtime(engine=engine, settings=settings).status()}
+    assert "health check fails" in health["inventario"] and health["notificaciones"] == ""
+
+
 def test_docker_without_an_engine_says_so(settings):
     def no_engine():
         raise docker.errors.DockerException("Error while fetching server API version: "

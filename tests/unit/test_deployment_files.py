@@ -76,6 +76,15 @@ def test_compose_has_no_default_secret_and_gives_the_token_to_eventos_only():
         assert ("BOLETIA_ADMIN_TOKEN" in env) == (name == "eventos"), name
 
 
+def test_compose_puts_no_secret_on_a_command_line():
+    """A command line is every host user's to read (`ps`); the environment is not."""
+    for name, svc in compose()["services"].items():
+        line = " ".join(map(str, svc.get("command") or [])) + " ".join(map(str, svc.get("entrypoint") or []))
+        for secret in ("TOKEN", "PASSWORD"):
+            assert secret not in line, f"{name} has a secret on its command line: {line}"
+    assert "BOLETIA_JUPYTER_TOKEN" in compose()["services"]["jupyter"]["environment"]["JUPYTER_TOKEN"]
+
+
 def test_compose_mongodb_authenticates_members_with_a_keyfile():
     services = compose()["services"]
     for name in (n for c in COMPONENTS if c.kind == "mongo" for n in c.instances()):

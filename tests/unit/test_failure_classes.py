@@ -54,6 +54,57 @@ def test_a_seed_booking_must_name_its_reservation():
     assert messages.inventario_document({"nombre": "x", "estado": "A", "canres": -1})  # a refund's echo
 
 
+# A wrongly typed field (issue 28.4): lax validation coerced "2" to 2, then the decision met
+# the raw "2" and failed (retried forever, wedging the partition) or ignored the booking.
+@pytest.mark.parametrize("change", [{"cantidad": "2"}, {"cantidad": 2.0}, {"cantidad": True},
+                                    {"evento": 7}, {"email": ["ana@x.es"]}, {"_id": [1, 2]},
+                                    {"_id": {"$gt": ""}}])
+def test_a_wrongly_typed_reservation_is_invalid_not_coerced(change):
+    with pytest.raises(messages.InvalidMessage, match=next(iter(change)).lstrip("_")):
+        messages.reservation({**RESERVA, **change}, emailed=True)
+
+
+def _change(reserva: dict) -> dict:
+    return {"operationType": "update", "fullDocument": {"nombre": "Opera", "estado": "A"},
+            "updateDescription": {"updatedFields": {"reserva": reserva, "vendidos": 4}}}
+
+
+def _record(topic: str, doc: dict):
+    from bson import json_util
+    return type("R", (), {"topic": topic, "value": json_util.dumps(doc).encode()})()
+
+
+@pytest.mark.parametrize("design,topic,doc", [
+    ("fixed", "boletia.reservas", {**RESERVA, "estado": "X", "cantidad": "2"}),
+    ("seed", "boletia.reservas", {**RESERVA, "estado": "X", "cantidad": "2"}),
+    ("fixed", "boletia.inventario", _change({"id": ObjectId(), "email": "ana@x.es", "cantidad": "2"})),
+    ("seed", "boletia.inventario", {"nombre": "Opera", "estado": "A", "idres": ObjectId(),
+                                    "email": "ana@x.es", "canres": "2"}),
+])
+def test_the_inventario_consumer_dead_letters_a_wrongly_typed_message(design, topic, doc):
+    """Not a TypeError inside the decision (transient: retried forever), not an ignored
+    booking: a PermanentFailure naming the field, raised before any write is decided."""
+    from boletia import designs
+    from boletia.consumers import inventario
+
+    handler = runner._handler(inventario.make_handler(None, designs.get(design)))
+    with pytest.raises(PermanentFailure, match="cantidad|canres"):
+        handler.decide(_record(topic, doc))
+
+
+def test_decisions_read_the_validated_message_not_the_raw_document():
+    from boletia import designs
+
+    reserva = {"id": ObjectId(), "email": "ana@x.es", "cantidad": 3}
+    raw = _change(reserva)
+    typed = messages.inventario_change(raw)
+    assert typed is not raw and typed["updateDescription"]["updatedFields"]["reserva"] == reserva
+    assert typed["updateDescription"]["updatedFields"]["reserva"] is not reserva
+    decided = designs.get("fixed").on_inventario(raw)
+    assert decided.writes[0].document["cantidad"] == 3
+    assert messages.reservation(dict(RESERVA)) == RESERVA  # unread fields pass through
+
+
 def test_the_runner_dead_letters_an_invalid_message_and_retries_a_bug():
     handler_errors = {"invalid": messages.InvalidMessage("no evento"), "bug": KeyError("evento")}
     for kind, error in handler_errors.items():

@@ -181,6 +181,10 @@ def replay_dead_letter(where: str, bootstrap: str | None = None) -> dict:
     for m in read_topic(DEAD_LETTER_TOPIC, timeout=3, bootstrap=bootstrap):
         h = {k: v.decode("utf-8", "replace") for k, v in (m.headers or [])}
         if f"{h.get('topic')}[{h.get('partition')}]@{h.get('offset')}" == where:
+            if h.get("body") == "by-reference":
+                raise LookupError(f"{where} was dead-lettered by reference (its {h.get('size')} "
+                                  f"bytes were too large to copy): read it at {where} itself, "
+                                  "while the topic's retention keeps it")
             producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
             try:
                 meta = producer.send(h["topic"], key=m.key, value=m.value,

@@ -277,10 +277,14 @@ class DockerRuntime:
         for name in self.components():
             found = by_service.get(name)
             state = {"running": "running", "paused": "paused"}.get(found.status if found else "", "stopped")
+            health = ((found.attrs.get("State") or {}).get("Health") or {}).get("Status") if found else ""
             result.append(ComponentStatus(name=name, kind=kinds[name], state=state, pid=None,
                                           ports=self._published(name),
                                           connection=f"container {PROJECT}-{name}-1",
-                                          log=f"docker compose logs {name}"))
+                                          log=f"docker compose logs {name}",
+                                          health="its health check fails (a consumer: stalled, "
+                                                 "see `boletia lab logs watchdog --runtime docker`)"
+                                          if health == "unhealthy" else ""))
         return result
 
     def _published(self, name: str) -> list[int]:

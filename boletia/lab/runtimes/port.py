@@ -26,6 +26,7 @@ class ComponentStatus:
     ports: list[int] = field(default_factory=list)
     connection: str | None = None
     log: str | None = None
+    health: str = ""  # a consumer the watchdog saw stalled says what it saw ("" otherwise)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -39,6 +39,7 @@ from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.setup import bootstrap, jars
+from boletia.lab.setup.watchdog import read_stalled
 
 Report = Callable[[str], None]
 
@@ -188,7 +189,8 @@ class LocalRuntime:
             out.append(ComponentStatus(
                 name=comp.name, kind=comp.kind, state=handle.state(), pid=handle.pid,
                 ports=comp.ports(self.settings.ports), connection=self._connection(comp),
-                log=str(self.files.log_file(comp.name))))
+                log=str(self.files.log_file(comp.name)),
+                health=read_stalled(self.files.root, comp.group) if comp.group else ""))
         return out
 
     def _connection(self, comp: Component) -> str:
