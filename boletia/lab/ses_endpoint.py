@@ -12,6 +12,10 @@ itself (same app, same port, same SES API) with a few lab-only routes under `/bo
   of an old event in one request (the cost benchmark's "lab that has lived").
 
 A real SES has no read-back at all: all of this is the lab's, never the product's.
+
+Closed as the lab's other HTTP components are (issue 28): no CORS (moto answers `*` by default,
+so any page a student opened could read every email, wipe the endpoint or forge sends), and a
+request naming a host other than the endpoint's own names (a DNS-rebinding page) is refused.
 """
 
 from __future__ import annotations
@@ -106,14 +110,49 @@ def as_dict(m: Any) -> dict:
             "subject": m.subject, "body": m.body, "source": m.source}
 
 
-class Middleware:
-    """Answers `/boletia-api/...`; hands everything else to moto."""
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
-    def __init__(self, app, region: str) -> None:
-        self.app, self.region, self.index = app, region, Index()
+
+def host_names(ses_url: str, bind: str) -> set[str]:
+    """The names this endpoint answers to: loopback, the host it is bound to, and the name the
+    lab's components reach it by (`ses` in compose, `ses.boletia.svc...` on Kubernetes)."""
+    from urllib.parse import urlsplit
+
+    names = set(LOOPBACK_NAMES)
+    for name in (urlsplit(ses_url).hostname, bind):
+        if name and name not in ("0.0.0.0", "::"):
+            names |= {name.lower(), name.lower().split(".")[0]}
+    return names
+
+
+def named_host(environ) -> str:
+    """The host name a request names (`Host:` without its port; an IPv6 literal unbracketed)."""
+    host = (environ.get("HTTP_HOST") or "").lower()
+    if host.startswith("["):
+        return host[1:host.find("]")]
+    return host.split(":", 1)[0]
+
+
+def answers_to(hosts: set[str], name: str) -> bool:
+    """A known name, or a shorter form of one (`ses.boletia` for `ses.boletia.svc.cluster.local`)."""
+    return name in hosts or any(h.startswith(name + ".") for h in hosts if name)
+
+
+class Middleware:
+    """Answers `/boletia-api/...`; hands everything else to moto; refuses foreign hosts."""
+
+    def __init__(self, app, region: str, hosts: set[str] | None = None) -> None:
+        self.app, self.region, self.index, self.hosts = app, region, Index(), hosts
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if self.hosts is not None and not answers_to(self.hosts, named_host(environ)):
+            from werkzeug.wrappers import Response
+
+            said = {"error": f"this SES endpoint answers to {sorted(self.hosts)} only, not "
+                             f"{named_host(environ)!r}: reach it by one of those names"}
+            return Response(json.dumps(said), status=421,
+                            mimetype="application/json")(environ, start_response)
         if not path.startswith(PREFIX):
             return self.app(environ, start_response)
         from werkzeug.wrappers import Request, Response
@@ -145,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m boletia.lab.ses_endpoint -H host -p port`: moto's server, same options."""
     import os
 
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # read by moto.settings when first imported
     from moto.moto_server.threaded_moto_server import MotoRequestHandler
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
@@ -155,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))
     region = os.environ.get("BOLETIA_AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    app = Middleware(DomainDispatcherApplication(create_backend_app), region)
+    hosts = host_names(os.environ.get("BOLETIA_SES_URL", ""), args.host)
+    app = Middleware(DomainDispatcherApplication(create_backend_app), region, hosts)
     run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 
 

@@ -65,3 +65,54 @@ def test_bad_requests_are_refused_and_everything_else_is_moto(endpoint):
     assert r.status_code == 400 and "1..100000" in r.json["error"]
     assert client.get("/boletia-api/nothing").status_code == 404
     assert client.get("/moto-api/").status_code == 418
+
+
+# ------------------------------------------------------------- closed to other origins (issue 28)
+def test_a_request_naming_another_host_is_refused_and_the_lab_names_are_answered():
+    from boletia.lab.ses_endpoint import host_names
+
+    hosts = host_names("http://ses.boletia.svc.cluster.local:5005", "0.0.0.0")
+    client = Client(Middleware(not_moto, "us-east-1", hosts))
+    for good in ("127.0.0.1:5005", "localhost", "[::1]:5005", "ses:5005", "ses.boletia:5005",
+                 "ses.boletia.svc.cluster.local:5005"):
+        assert client.get("/", headers={"Host": good}).status_code == 418, good
+    for bad in ("evil.example", "rebind.attacker.test:5005", "sesx:5005", ""):
+        answer = client.get("/boletia-api/sent", headers={"Host": bad})
+        assert answer.status_code == 421 and "answers to" in answer.get_json()["error"], bad
+
+
+def test_the_running_endpoint_sends_no_cors_header_and_refuses_a_rebinding_host(tmp_path):
+    """The real server process (moto inside): no Access-Control-Allow-Origin for a page's Origin."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "boletia.lab.ses_endpoint", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    try:
+        def get(host: str):
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/data.json",
+                                         headers={"Origin": "http://evil.example", "Host": host})
+            try:
+                with urllib.request.urlopen(req, timeout=3) as r:
+                    return r.status, dict(r.headers)
+            except urllib.error.HTTPError as e:
+                return e.code, dict(e.headers)
+        for _ in range(100):
+            try:
+                status, headers = get(f"127.0.0.1:{port}")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200 and "Access-Control-Allow-Origin" not in headers, headers
+        assert get("evil.example")[0] == 421
+    finally:
+        server.terminate()
+        server.wait(10)
