@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     eventos_url: str = ""
     reservas_url: str = ""
     ui_url: str = ""
+    # Host names the HTTP services answer besides loopback and their own URL's (a DNS-rebinding
+    # page names another); ["*"] answers any, as behind a proxy that checks Host itself
+    trusted_hosts: list[str] = []
     admin_token: str = ""      # the admin API's bearer token: set only for `eventos` (and the lab)
     instance: str = ""         # a consumer's static-membership id; unique per process
     sender: str = "boletos@boletia.example"

@@ -24,7 +24,7 @@ from pymongo.errors import PyMongoError
 from spectree import Response as Answers
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
 from boletia.domain import model
@@ -261,6 +261,9 @@ def create_app(name: str, api: SpecTree) -> Flask:
             405: f"method {request.method} not allowed here; see /docs",
             413: f"body too large: at most {MAX_BODY_BYTES} bytes",
         }
+        if isinstance(exc, SecurityError):  # a Host this service does not answer
+            messages[400] = (f"this service answers to {app.config['TRUSTED_HOSTS']} only: "
+                             "reach it by one of those names (BOLETIA_TRUSTED_HOSTS adds names)")
         resp = error(exc.code or 500, messages.get(exc.code or 0, exc.description or exc.name))
         if "Allow" in dict(exc.get_headers()):
             resp.headers["Allow"] = dict(exc.get_headers())["Allow"]
@@ -290,8 +293,34 @@ def create_app(name: str, api: SpecTree) -> Flask:
     return app
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def trusted_hosts(own_url: str, bind: str, extra: list[str] = ()) -> list[str] | None:
+    """The Host names a service answers (Flask's TRUSTED_HOSTS; None: any): loopback, the name it
+    is bound to, and every shorter form of the name the lab reaches it by (`eventos`,
+    `eventos.boletia`, ... `eventos.boletia.svc.cluster.local`). Another name is a page that
+    rebound its own domain to this address: 400."""
+    from urllib.parse import urlsplit
+
+    if "*" in extra:
+        return None
+    names = [*LOOPBACK_NAMES, *extra]
+    for name in (urlsplit(own_url).hostname, bind):
+        if name and name not in ("0.0.0.0", "::"):
+            labels = name.lower().split(".")
+            names += [".".join(labels[:i]) for i in range(1, len(labels) + 1)]
+    return list(dict.fromkeys(names))
+
+
 def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
     from waitress import serve as waitress_serve
+
+    from boletia import config
+
+    s = config.settings()
+    own = {"eventos": s.eventos_url, "reservas": s.reservas_url}.get(app.name, "")
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(own, host, s.trusted_hosts)
 
     print(f"{app.name}: listening on http://{host}:{port} (docs at /docs)", file=sys.stderr,
           flush=True)

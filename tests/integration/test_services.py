@@ -233,3 +233,12 @@ def test_openapi_and_docs_are_published(settings):
         assert doc["openapi"].startswith("3.") and path in doc["paths"]
         page = requests.get(f"{base}/docs/", timeout=10)
         assert page.status_code == 200 and "swagger" in page.text.lower()
+
+
+def test_the_services_refuse_a_host_they_do_not_answer_to(settings):
+    """A page on a rebound domain (evil.example -> 127.0.0.1) names its own host: refused."""
+    for base in (settings.eventos_url, settings.reservas_url, settings.ses_url):
+        assert requests.get(f"{base}/health", timeout=10, headers={"Host": "evil.example"}
+                            ).status_code in (400, 421), base
+    for base in (settings.eventos_url, settings.reservas_url):
+        assert requests.get(f"{base}/health", timeout=10).status_code == 200

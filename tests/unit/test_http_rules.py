@@ -164,3 +164,30 @@ def test_the_documents_give_an_example_of_everything_a_client_sends(admin, publi
     params = {p["name"]: p["example"] for path in r["paths"].values() for op in path.values()
               for p in op.get("parameters", [])}
     assert model.check_email(params["email"]) and model.check_object_id(params["reserva_id"])
+
+
+# ------------------------------------------------------------------ Host (issue 28: DNS rebinding)
+def test_the_trusted_names_are_loopback_the_bound_name_and_every_form_of_the_own_name():
+    from boletia.services.http import trusted_hosts
+
+    names = trusted_hosts("http://eventos.boletia.svc.cluster.local:8070", "0.0.0.0")
+    assert {"127.0.0.1", "localhost", "::1", "eventos", "eventos.boletia",
+            "eventos.boletia.svc.cluster.local"} <= set(names)
+    assert "0.0.0.0" not in names and "boletia" not in names
+    assert trusted_hosts("http://127.0.0.1:8070", "127.0.0.1", ["*"]) is None  # answers any
+    assert "api.example" in trusted_hosts("http://127.0.0.1:8070", "127.0.0.1", ["api.example"])
+
+
+# (an IPv6 literal cannot be trusted by name in werkzeug 3.1; the services listen on IPv4)
+@pytest.mark.parametrize("host,status", [("127.0.0.1:8071", 200), ("localhost", 200),
+                                         ("reservas:8071", 200),
+                                         ("evil.example", 400), ("reservas.evil.example:8071", 400)])
+def test_a_service_refuses_a_host_it_does_not_answer_to(host, status):
+    from boletia.services.http import trusted_hosts
+
+    app = reservas.create_app(db=NoDatabase(), design="fixed")
+    app.config["TRUSTED_HOSTS"] = trusted_hosts("http://reservas:8071", "0.0.0.0")
+    answer = app.test_client().get("/health", headers={"Host": host})
+    assert answer.status_code == status, answer.get_json()
+    if status == 400:
+        assert "answers to" in answer.get_json()["error"]
