@@ -394,13 +394,26 @@ def arm(consumer: Consumer, fault: Fault,
 def ui(port: Annotated[int, typer.Option(min=1, max=65535)] = 8090,
        host: Annotated[str, typer.Option(help="a wider address only when a class must reach it")]
        = "127.0.0.1",
+       trusted_host: Annotated[list[str] | None, typer.Option(
+           help="a Host name to answer besides loopback (the name a TLS proxy forwards)")] = None,
+       insecure_http: Annotated[bool, typer.Option(
+           help="serve a wider --host over plain HTTP anyway (a trusted network only)")] = False,
        runtime: RuntimeOpt = "local") -> None:
     """The live control room in a browser: the box office at /, the control room at /control."""
     from boletia.lab.ui.server import serve
 
+    if host not in ("127.0.0.1", "localhost", "::1") and not insecure_http:
+        # the control room's admin actions and the box office's bookings would cross the
+        # network in clear text: TLS in front, or the risk accepted by name
+        _fail(LabError(_t(
+            "refusing to serve on {host} over plain HTTP: the control room's requests carry the "
+            "lab's admin powers. Keep --host 127.0.0.1 behind a TLS proxy (for example "
+            "`caddy reverse-proxy --from class.example --to 127.0.0.1:{port}`) with "
+            "--trusted-host class.example, or add --insecure-http on a network you trust",
+            host=host, port=port)))
     rt = _runtime(runtime)
     try:
-        serve(rt, host=host, port=port)
+        serve(rt, host=host, port=port, extra_hosts=list(trusted_host or []))
     except OSError as exc:
         _fail(LabError(_t("cannot serve on {host}:{port} ({reason}); try another --port",
                           host=host, port=port, reason=exc.strerror or exc)))

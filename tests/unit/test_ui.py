@@ -684,3 +684,27 @@ def test_the_layout_is_the_component_list_drawn(client):
     assert nodes["api-reservas"]["title"] == "reservas API :8071"
     assert {"api-reservas", "con-inventario", "con-notificaciones", "ses"} <= {
         n["id"] for n in nodes.values() if n["flow"]}  # the booking's path, as the browser test reads it
+
+
+def test_a_wider_address_over_plain_http_is_refused_with_how_to_serve_it():
+    """Beyond loopback the control room's admin requests would cross the network in clear."""
+    from typer.testing import CliRunner
+
+    from boletia.cli import app as app_cli
+
+    out = CliRunner().invoke(app_cli, ["lab", "ui", "--host", "0.0.0.0", "--port", "8099"])
+    said = " ".join(out.output.replace("│", " ").split())
+    assert out.exit_code != 0 and "plain HTTP" in said and "--trusted-host" in said, said
+
+
+def test_a_trusted_host_behind_a_proxy_is_answered_and_others_still_refused(rt, hub, api):
+    srv, a = server.make_server(rt, "127.0.0.1", 0, extra_hosts=["class.example"], hub=hub,
+                                api=api, admin_api=api)
+    try:
+        c = a.test_client()
+        assert c.get("/", headers={"Host": "class.example"}).status_code == 200
+        assert c.get("/", headers={"Host": "127.0.0.1:8090"}).status_code == 200
+        assert c.get("/", headers={"Host": "rebound.evil.example"}).status_code == 400
+    finally:
+        a.extensions["boletia_ui"]["close"]()
+        srv.close()

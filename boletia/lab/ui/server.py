@@ -109,14 +109,16 @@ def create_app(rt: Runtime, settings: config.Settings | None = None, token: str 
 
 
 def make_server(rt: Runtime, host: str = "127.0.0.1", port: int = 8090, *,
-                interval: float = 1.0, max_viewers: int = 100, **app_options):
+                interval: float = 1.0, max_viewers: int = 100, extra_hosts: list[str] = (),
+                **app_options):
     """A waitress server for the control room (not started): `server.run()` serves,
     `server.close()` stops; `app.extensions["boletia_ui"]["close"]()` stops the hub."""
     from waitress import create_server
 
     loopback = host in ("127.0.0.1", "localhost", "::1")
     app = create_app(rt, rt.settings, rt.admin_token(), interval=interval, max_viewers=max_viewers,
-                     trusted_hosts=LOOPBACK_NAMES if loopback else None, **app_options)
+                     trusted_hosts=([*LOOPBACK_NAMES, *extra_hosts] if loopback or extra_hosts
+                                    else None), **app_options)
     # each browser holds one thread for its stream: room for every viewer, and then some
     server = create_server(app, host=host, port=port, threads=max_viewers + 16,
                            connection_limit=max_viewers + 64, channel_timeout=60,
