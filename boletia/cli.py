@@ -143,6 +143,18 @@ def _print_status(rt) -> None:
         table.add_row(r.name, f"[{COLOUR.get(r.state, 'white')}]{r.state}[/]", str(r.pid or "-"),
                       ",".join(map(str, r.ports)), r.connection or "")
     Console().print(table)
+    members = _group_members(rt)
+    if isinstance(members, str):
+        console.print(f"consumer groups: {members}")
+    else:
+        table = Table("group", "member (instance id)", "partitions held",
+                      caption="a member with no partition is idle: more members than partitions "
+                              "(`boletia lab scale`)")
+        for m in members:
+            held = ("[yellow]unknown (assignment not readable)[/]" if m["partitions"] is None
+                    else " ".join(m["partitions"]) or "[yellow]none: idle[/]")
+            table.add_row(m["group"], m["instance"], held)
+        Console().print(table)
     connectors = _connectors(rt)
     if isinstance(connectors, str):
         console.print(f"connectors: {connectors}")
@@ -153,6 +165,20 @@ def _print_status(rt) -> None:
         tasks = " ".join(f"[{COLOUR.get(t, 'white')}]{t}[/]" for t in c["tasks"]) or "[red]none[/]"
         table.add_row(name, c["type"], f"[{COLOUR.get(c['state'], 'white')}]{c['state']}[/]", tasks)
     Console().print(table)
+
+
+def _group_members(rt) -> list[dict] | str:
+    """Each consumer group's members and the partitions each holds, as Kafka's group
+    coordinator describes them (or why it could not be asked)."""
+    from boletia.adapters import kafka
+    from boletia.lab import groups
+    from boletia.lab.components import CONSUMER_TOPICS
+
+    try:
+        described = kafka.group_members(rt.settings.kafka_bootstrap, list(CONSUMER_TOPICS))
+    except Exception as exc:  # noqa: BLE001 - Kafka away: say so in the table's place
+        return f"Kafka does not answer ({type(exc).__name__})"
+    return [row for g in CONSUMER_TOPICS for row in groups.member_rows(g, described.get(g, []))]
 
 
 def _connectors(rt) -> dict | str:
@@ -172,7 +198,8 @@ def status(runtime: RuntimeOpt = "local",
     if as_json:
         # no secret in printed status (it ends up in logs and screenshots): `lab token` prints it
         doc = {"runtime": rt.name, "design": rt.design(),
-               "components": [r.as_dict() for r in rt.status()], "connectors": _connectors(rt)}
+               "components": [r.as_dict() for r in rt.status()], "connectors": _connectors(rt),
+               "group_members": _group_members(rt)}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         _print_status(rt)
@@ -219,6 +246,46 @@ def resume(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
 def restart(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
     """Stop (if running) and start one component, waiting until it is healthy."""
     _verb("restart", component, runtime)
+
+
+@lab.command()
+def scale(spec: Annotated[str, typer.Argument(metavar="COMPONENT=N", help=(
+              f"a consumer and its number of members: {', '.join(CONSUMERS)} (e.g. inventario=2)"))],
+          runtime: RuntimeOpt = "local") -> None:
+    """Run a consumer as N members of its one group (fewer: the highest-numbered stop)."""
+    from boletia.lab import groups
+
+    rt = _runtime(runtime)
+    try:
+        name, n = groups.parse_scale(spec)
+        rt.scale(name, n, report=lambda m: console.print(f"  [green]✓[/] {m}"))
+    except (LabError, TimeoutError) as exc:
+        _fail(exc)
+
+
+@lab.command()
+def partitions(topic: Annotated[str, typer.Argument(help="a topic, e.g. boletia.reservas")],
+               count: Annotated[int, typer.Argument(help="its new number of partitions")],
+               runtime: RuntimeOpt = "local") -> None:
+    """Add partitions to a topic (never fewer: Kafka cannot take partitions away)."""
+    from boletia.adapters import kafka
+    from boletia.lab import groups
+
+    rt = _runtime(runtime)
+    bootstrap = rt.settings.kafka_bootstrap
+    try:
+        rows = kafka.partitions(bootstrap, [topic])
+    except Exception as exc:  # noqa: BLE001 - unknown topic or Kafka away: say which
+        _fail(LabError(f"cannot describe topic {topic!r} ({type(exc).__name__}: {exc}); "
+                       "is the lab up, and is the name right (`boletia lab status`)?"))
+    try:
+        groups.check_grow(topic, len(rows), count)
+        kafka.add_partitions(bootstrap, topic, count)
+    except LabError as exc:
+        _fail(exc)
+    console.print(f"{topic}: {len(rows)} -> {count} partitions. New keys may land on the new "
+                  "partitions: messages of one key already in flight on the old one can be "
+                  "overtaken by its newer ones")
 
 
 @lab.command("images")
@@ -771,6 +838,7 @@ PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
           "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
     lab: {"Run the lab": ("up", "status", "logs", "token", "design", "ui", "down", "images",
                           "bootstrap"),
+          "Scale out": ("scale", "partitions"),
           "Break it": ("kill", "pause", "resume", "restart", "crash", "slow", "fail-writes",
                        "clear-faults", "dead-letters", "arm")},
 }
