@@ -278,11 +278,17 @@ def partitions(topic: Annotated[str, typer.Argument(help="a topic, e.g. boletia.
     except Exception as exc:  # noqa: BLE001 - unknown topic or Kafka away: say which
         _fail(LabError(f"cannot describe topic {topic!r} ({type(exc).__name__}: {exc}); "
                        "is the lab up, and is the name right (`boletia lab status`)?"))
+    if not rows:
+        _fail(LabError(f"Kafka has no topic {topic!r}; the lab's topics: "
+                       f"{', '.join(kafka.LAB_TOPICS)}"))
     try:
         groups.check_grow(topic, len(rows), count)
         kafka.add_partitions(bootstrap, topic, count)
     except LabError as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - Kafka refused: say what it said
+        _fail(LabError(f"Kafka refused to grow {topic} to {count} partitions: "
+                       f"{type(exc).__name__}: {exc}"))
     console.print(f"{topic}: {len(rows)} -> {count} partitions. New keys may land on the new "
                   "partitions: messages of one key already in flight on the old one can be "
                   "overtaken by its newer ones")
