@@ -23,6 +23,7 @@ from boletia import config
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
 from boletia.lab.experiments.chaos import SCENARIOS
+from boletia.lab.groups import MAX_MEMBERS
 from boletia.lab.runtimes.docker import EXTRAS
 from boletia.lab.runtimes.factory import get_runtime
 from boletia.lab.runtimes.port import RUNTIMES
@@ -52,6 +53,11 @@ def _listed(choice: type[enum.StrEnum]) -> str:
 
 # the long lists: a short name in the usage line, every value in the help
 ComponentArg = Annotated[Component, typer.Argument(metavar="COMPONENT", help=_listed(Component))]
+# a log to read: any component, or a member k > 1 of a scaled consumer (`boletia lab scale`)
+LogName = choices("LogName", [*Component, *(f"{c}-{k}" for c in CONSUMERS
+                                            for k in range(2, MAX_MEMBERS + 1))])
+LogArg = Annotated[LogName, typer.Argument(metavar="COMPONENT", help=_listed(Component)
+                                           + "; or a consumer's member, e.g. inventario-2")]
 
 
 def _version(show: bool) -> None:
@@ -206,7 +212,7 @@ def status(runtime: RuntimeOpt = "local",
 
 
 @lab.command()
-def logs(component: ComponentArg, runtime: RuntimeOpt = "local",
+def logs(component: LogArg, runtime: RuntimeOpt = "local",
          lines: Annotated[int, typer.Option("-n", help="lines from the end")] = 50) -> None:
     """The end of one component's log."""
     try:
