@@ -52,8 +52,18 @@ def test_a_topic_is_never_shrunk():
     groups.check_grow("boletia.reservas", 3, 4)  # growing is allowed
 
 
+@pytest.fixture
+def fresh_settings():
+    """Settings read again from the environment, and forgotten after the test."""
+    from boletia import config
+
+    config.settings.cache_clear()
+    yield
+    config.settings.cache_clear()
+
+
 @pytest.mark.parametrize("runtime", ["docker", "kind"])
-def test_other_runtimes_say_not_yet(runtime, tmp_path, monkeypatch):
+def test_other_runtimes_say_not_yet(runtime, tmp_path, monkeypatch, fresh_settings):
     monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
     from boletia.lab.runtimes.factory import get_runtime
 
@@ -64,3 +74,21 @@ def test_other_runtimes_say_not_yet(runtime, tmp_path, monkeypatch):
 def test_an_unreadable_assignment_is_unknown_not_idle():
     [row] = groups.member_rows("inventario", [{"instance": "inventario-local", "partitions": None}])
     assert row["partitions"] is None and row["idle"] is None
+
+
+def test_the_local_runtime_lists_each_member_and_knows_its_name(tmp_path, monkeypatch,
+                                                                fresh_settings):
+    monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
+    from boletia.lab.runtimes.local import LocalRuntime
+
+    rt = LocalRuntime()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "inventario-2.pid").write_text('{"pid": 1, "create_time": 0}')  # not ours
+    rows = {s.name: s for s in rt.status()}
+    assert rows["inventario-2"].state == "stopped"
+    assert rows["inventario-2"].connection == "group inventario, instance local-2"
+    assert rows["inventario-2"].log.endswith("logs/inventario-2.log")
+    assert rt._member("inventario-2") == (rt._component("inventario"), 2)
+    assert rt._member("kafka-2") is None and rt._member("inventario-1") is None
+    with pytest.raises(LabError, match="only consumers scale"):
+        rt.scale("eventos", 2)
