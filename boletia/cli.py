@@ -176,12 +176,25 @@ def _print_status(rt) -> None:
 def _group_members(rt) -> list[dict] | str:
     """Each consumer group's members and the partitions each holds, as Kafka's group
     coordinator describes them (or why it could not be asked)."""
+    import socket
+
     from boletia.adapters import kafka
     from boletia.lab import groups
     from boletia.lab.components import CONSUMER_TOPICS
 
+    def listening(address: str) -> bool:
+        host, _, port = address.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=0.5):
+                return True
+        except (OSError, ValueError):
+            return False
+
+    bootstrap = rt.settings.kafka_bootstrap
+    if not any(listening(a) for a in bootstrap.split(",")):  # the admin client waits 30s
+        return f"Kafka does not answer (no broker listens at {bootstrap})"
     try:
-        described = kafka.group_members(rt.settings.kafka_bootstrap, list(CONSUMER_TOPICS))
+        described = kafka.group_members(bootstrap, list(CONSUMER_TOPICS))
     except Exception as exc:  # noqa: BLE001 - Kafka away: say so in the table's place
         return f"Kafka does not answer ({type(exc).__name__})"
     return [row for g in CONSUMER_TOPICS for row in groups.member_rows(g, described.get(g, []))]
