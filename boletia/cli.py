@@ -23,6 +23,7 @@ from boletia import config
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
 from boletia.lab.experiments.chaos import SCENARIOS
+from boletia.lab.groups import MAX_MEMBERS
 from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes.docker import EXTRAS
 from boletia.lab.runtimes.factory import get_runtime
@@ -53,6 +54,11 @@ def _listed(choice: type[enum.StrEnum]) -> str:
 
 # the long lists: a short name in the usage line, every value in the help
 ComponentArg = Annotated[Component, typer.Argument(metavar="COMPONENT", help=_listed(Component))]
+# a log to read: any component, or a member k > 1 of a scaled consumer (`boletia lab scale`)
+LogName = choices("LogName", [*Component, *(f"{c}-{k}" for c in CONSUMERS
+                                            for k in range(2, MAX_MEMBERS + 1))])
+LogArg = Annotated[LogName, typer.Argument(metavar="COMPONENT", help=_listed(Component)
+                                           + "; or a consumer's member, e.g. inventario-2")]
 
 
 def _version(show: bool) -> None:
@@ -147,6 +153,18 @@ def _print_status(rt) -> None:
         table.add_row(r.name, state, str(r.pid or "-"),
                       ",".join(map(str, r.ports)), r.connection or "")
     Console().print(table)
+    members = _group_members(rt)
+    if isinstance(members, str):
+        console.print(f"consumer groups: {members}")
+    else:
+        table = Table("group", "member (instance id)", "partitions held",
+                      caption="a member with no partition is idle: more members than partitions "
+                              "(`boletia lab scale`)")
+        for m in members:
+            held = ("[yellow]unknown (assignment not readable)[/]" if m["partitions"] is None
+                    else " ".join(m["partitions"]) or "[yellow]none: idle[/]")
+            table.add_row(m["group"], m["instance"], held)
+        Console().print(table)
     connectors = _connectors(rt)
     if isinstance(connectors, str):
         console.print(f"connectors: {connectors}")
@@ -157,6 +175,33 @@ def _print_status(rt) -> None:
         tasks = " ".join(f"[{COLOUR.get(t, 'white')}]{t}[/]" for t in c["tasks"]) or "[red]none[/]"
         table.add_row(name, c["type"], f"[{COLOUR.get(c['state'], 'white')}]{c['state']}[/]", tasks)
     Console().print(table)
+
+
+def _group_members(rt) -> list[dict] | str:
+    """Each consumer group's members and the partitions each holds, as Kafka's group
+    coordinator describes them (or why it could not be asked)."""
+    import socket
+
+    from boletia.adapters import kafka
+    from boletia.lab import groups
+    from boletia.lab.components import CONSUMER_TOPICS
+
+    def listening(address: str) -> bool:
+        host, _, port = address.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=0.5):
+                return True
+        except (OSError, ValueError):
+            return False
+
+    bootstrap = rt.settings.kafka_bootstrap
+    if not any(listening(a) for a in bootstrap.split(",")):  # the admin client waits 30s
+        return f"Kafka does not answer (no broker listens at {bootstrap})"
+    try:
+        described = kafka.group_members(bootstrap, list(CONSUMER_TOPICS))
+    except Exception as exc:  # noqa: BLE001 - Kafka away: say so in the table's place
+        return f"Kafka does not answer ({type(exc).__name__})"
+    return [row for g in CONSUMER_TOPICS for row in groups.member_rows(g, described.get(g, []))]
 
 
 def _connectors(rt) -> dict | str:
@@ -176,14 +221,15 @@ def status(runtime: RuntimeOpt = "local",
     if as_json:
         # no secret in printed status (issue 28): the token is `boletia lab token`'s alone
         doc = {"runtime": rt.name, "design": rt.design(),
-               "components": [r.as_dict() for r in rt.status()], "connectors": _connectors(rt)}
+               "components": [r.as_dict() for r in rt.status()], "connectors": _connectors(rt),
+               "group_members": _group_members(rt)}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         _print_status(rt)
 
 
 @lab.command()
-def logs(component: ComponentArg, runtime: RuntimeOpt = "local",
+def logs(component: LogArg, runtime: RuntimeOpt = "local",
          lines: Annotated[int, typer.Option("-n", help="lines from the end")] = 50) -> None:
     """The end of one component's log."""
     try:
@@ -223,6 +269,52 @@ def resume(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
 def restart(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
     """Stop (if running) and start one component, waiting until it is healthy."""
     _verb("restart", component, runtime)
+
+
+@lab.command()
+def scale(spec: Annotated[str, typer.Argument(metavar="COMPONENT=N", help=(
+              f"a consumer and its number of members: {', '.join(CONSUMERS)} (e.g. inventario=2)"))],
+          runtime: RuntimeOpt = "local") -> None:
+    """Run a consumer as N members of its one group (fewer: the highest-numbered stop)."""
+    from boletia.lab import groups
+
+    rt = _runtime(runtime)
+    try:
+        name, n = groups.parse_scale(spec)
+        rt.scale(name, n, report=lambda m: console.print(f"  [green]✓[/] {m}"))
+    except (LabError, TimeoutError) as exc:
+        _fail(exc)
+
+
+@lab.command()
+def partitions(topic: Annotated[str, typer.Argument(help="a topic, e.g. boletia.reservas")],
+               count: Annotated[int, typer.Argument(help="its new number of partitions")],
+               runtime: RuntimeOpt = "local") -> None:
+    """Add partitions to a topic (never fewer: Kafka cannot take partitions away)."""
+    from boletia.adapters import kafka
+    from boletia.lab import groups
+
+    rt = _runtime(runtime)
+    bootstrap = rt.settings.kafka_bootstrap
+    try:
+        rows = kafka.partitions(bootstrap, [topic])
+    except Exception as exc:  # noqa: BLE001 - unknown topic or Kafka away: say which
+        _fail(LabError(f"cannot describe topic {topic!r} ({type(exc).__name__}: {exc}); "
+                       "is the lab up, and is the name right (`boletia lab status`)?"))
+    if not rows:
+        _fail(LabError(f"Kafka has no topic {topic!r}; the lab's topics: "
+                       f"{', '.join(kafka.LAB_TOPICS)}"))
+    try:
+        groups.check_grow(topic, len(rows), count)
+        kafka.add_partitions(bootstrap, topic, count)
+    except LabError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - Kafka refused: say what it said
+        _fail(LabError(f"Kafka refused to grow {topic} to {count} partitions: "
+                       f"{type(exc).__name__}: {exc}"))
+    console.print(f"{topic}: {len(rows)} -> {count} partitions. New keys may land on the new "
+                  "partitions: messages of one key already in flight on the old one can be "
+                  "overtaken by its newer ones")
 
 
 @lab.command("images")
@@ -853,6 +945,7 @@ PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
           "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
     lab: {"Run the lab": ("up", "status", "logs", "token", "design", "ui", "down", "images",
                           "bootstrap", "reconcile"),
+          "Scale out": ("scale", "partitions"),
           "Break it": ("kill", "pause", "resume", "restart", "crash", "slow", "fail-writes",
                        "clear-faults", "dead-letters", "arm")},
 }

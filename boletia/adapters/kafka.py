@@ -95,3 +95,51 @@ def partitions(bootstrap: str, topics: list[str]) -> list[dict]:
                          "leader": p["leader_id"], "replicas": p["replica_nodes"],
                          "isr": p["isr_nodes"]})
     return rows
+
+
+def group_members(bootstrap: str, groups: list[str]) -> dict[str, list[dict]]:
+    """Each group's members as the group coordinator describes them: instance id (static
+    membership), member id, host, and the partitions assigned to it, [(topic, partition)]
+    (None when its assignment could not be decoded: unknown, not idle), and the group's state
+    (Stable once a rebalance is over)."""
+    a = admin(bootstrap)
+    try:
+        described = a.describe_groups(groups)
+    finally:
+        a.close()
+    out: dict[str, list[dict]] = {}
+    for group, info in described.items():
+        rows = []
+        for m in info.get("members") or []:
+            assignment = m.get("member_assignment")  # decoded by the client, as a dict
+            held = [(t["topic"], p) for t in (assignment or {}).get("assigned_partitions", [])
+                    for p in t["partitions"]] if isinstance(assignment, dict) else None
+            rows.append({"instance": m.get("group_instance_id"), "member_id": m.get("member_id"),
+                         "group_state": info.get("group_state"),
+                         "host": m.get("client_host"),
+                         "partitions": None if held is None else sorted(held)})
+        out[group] = rows
+    return out
+
+
+def remove_static_members(bootstrap: str, group: str, instances: list[str]) -> None:
+    """Take static members out of a group now: a static member that stops sends no LeaveGroup
+    (KIP-345), so its partitions would wait for its session timeout to move."""
+    from kafka.admin import MemberToRemove
+
+    a = admin(bootstrap)
+    try:
+        a.remove_group_members(group, [MemberToRemove(group_instance_id=i) for i in instances])
+    finally:
+        a.close()
+
+
+def add_partitions(bootstrap: str, topic: str, total: int) -> None:
+    """Grow a topic to `total` partitions (Kafka cannot shrink one)."""
+    from kafka.admin import NewPartitions
+
+    a = admin(bootstrap)
+    try:
+        a.create_partitions({topic: NewPartitions(total_count=total)})
+    finally:
+        a.close()

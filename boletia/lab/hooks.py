@@ -26,6 +26,9 @@ DELAY = "delay"
 FAULTS = (CRASH, DELAY)
 CRASH_EXIT_CODE = 86
 SPEC = "boletia.lab.hooks:consumer_hooks"  # what the runtimes set in BOLETIA_CONSUMER_HOOKS
+# a consumer run as several members of its group: each marks its own readiness
+# (`inventario-2.ready`); faults stay armed per consumer, for every member
+MEMBER_ENV = "BOLETIA_LAB_MEMBER"
 
 
 def fault_file(lab_dir: Path, consumer: str, fault: str) -> Path:
@@ -72,11 +75,12 @@ def _read(path: Path) -> tuple[float, str | None]:
 class ConsumerHooks:
     """Called by AtLeastOnceConsumer; does nothing unless a fault file is armed."""
 
-    def __init__(self, consumer: str, lab_dir: Path, log=print):
+    def __init__(self, consumer: str, lab_dir: Path, log=print, member: str | None = None):
         self.consumer, self.lab_dir, self.log = consumer, lab_dir, log
+        self.member = member or consumer
 
     def polled(self, kafka_consumer) -> None:
-        ready = ready_file(self.lab_dir, self.consumer)
+        ready = ready_file(self.lab_dir, self.member)
         if kafka_consumer.assignment() and not ready.exists():
             ready.parent.mkdir(parents=True, exist_ok=True)
             ready.write_text(str(os.getpid()))
@@ -104,4 +108,5 @@ def consumer_hooks(consumer: str, log=print) -> ConsumerHooks:
     of `consumer`, in this process's lab directory."""
     from boletia import config
 
-    return ConsumerHooks(consumer, config.settings().lab_dir, log=log)
+    return ConsumerHooks(consumer, config.settings().lab_dir, log=log,
+                         member=os.environ.get(MEMBER_ENV) or consumer)

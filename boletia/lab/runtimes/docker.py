@@ -365,6 +365,10 @@ class DockerRuntime:
         with mongo.client(self.settings.mongo_uri) as c:
             mongo.fail_next_writes(c, times, app_name=service)
 
+    def scale(self, component: str, members: int, report=lambda m: None) -> None:
+        raise LabError("not yet on docker: `boletia lab scale` runs consumers as several members "
+                       "on the local runtime only for now (issue 27); use `--runtime local`")
+
     def clear_faults(self) -> None:
         from boletia.adapters import mongo
 

@@ -191,6 +191,10 @@ class KindRuntime:
                        "inside the cluster (kubectl exec -n boletia deployment/eventos -- boletia "
                        "lab fail-writes N), or use --runtime local or docker")
 
+    def scale(self, component: str, members: int, report=lambda m: None) -> None:
+        raise LabError("not yet on kind: `boletia lab scale` runs consumers as several members "
+                       "on the local runtime only for now (issue 27); use `--runtime local`")
+
     def clear_faults(self) -> None:
         for consumer in CONSUMERS:
             self._arm(consumer, "clear")

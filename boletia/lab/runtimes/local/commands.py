@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from boletia import config
+from boletia.lab import groups, hooks
 from boletia.lab.components import Component
 from boletia.lab.errors import LabError
 from boletia.lab.hooks import SPEC as HOOKS_SPEC
@@ -49,9 +50,11 @@ def java(main: str, props: Path, heap: str) -> list[str]:
             str(props)]
 
 
-def environment(comp: Component, s: config.Settings, files: LabFiles, design: str) -> dict[str, str]:
+def environment(comp: Component, s: config.Settings, files: LabFiles, design: str,
+                member: int = 1) -> dict[str, str]:
     """What the process is told: where everything is, the design, and (only for `eventos`,
-    the admin API) the admin token; a consumer also gets its stable instance id and the lab's
+    the admin API) the admin token; a consumer also gets its stable instance id (one per
+    member of its group, `member`), its member name for its readiness mark, and the lab's
     hooks."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("BOLETIA_") or k == "BOLETIA_JARS_DIR"}
@@ -75,6 +78,8 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
     if comp.name == "eventos":
         env["BOLETIA_ADMIN_TOKEN"] = files.admin_token()
     if comp.kind == "consumer":
-        env["BOLETIA_INSTANCE"] = "local"  # one process per consumer here: stable across restarts
+        # stable across restarts, unique per member of the group (lab/groups.py)
+        env["BOLETIA_INSTANCE"] = groups.instance(member)
+        env[hooks.MEMBER_ENV] = groups.member_name(comp.name, member)
         env["BOLETIA_CONSUMER_HOOKS"] = HOOKS_SPEC  # readiness mark and armed faults (lab/hooks.py)
     return env

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from boletia import config
-from boletia.lab import hooks
+from boletia.adapters import kafka
+from boletia.lab import groups, hooks
 from boletia.lab.components import (
     APPS,
     BROKERS,
@@ -63,6 +64,13 @@ class LocalRuntime:
         if name not in BY_NAME:
             raise LabError(f"unknown component {name!r}; components: {', '.join(BY_NAME)}")
         return BY_NAME[name]
+
+    def _member(self, name: str) -> tuple[Component, int] | None:
+        """(consumer, k) when `name` is member k > 1 of a scaled consumer (`inventario-2`)."""
+        base, _, k = name.rpartition("-")
+        if base in CONSUMERS and k.isdigit() and int(k) >= 2:
+            return BY_NAME[base], int(k)
+        return None
 
     def _handle(self, name: str) -> ProcessHandle:
         return ProcessHandle(self.files.pid_file(name))
@@ -134,7 +142,9 @@ class LocalRuntime:
         if design is not None or self.files.design() is None:
             self.files.set_design(design or previous)
         if self.design() != previous:  # running services and consumers read it at start
-            stop_all([self._handle(name) for name in APPS])
+            stop_all([self._handle(name) for name in APPS]
+                     + [self._handle(groups.member_name(c, k)) for c in CONSUMERS
+                        for k in self._extra_members(c)])
         self.files.admin_token()
         started: list[str] = []
         try:
@@ -163,10 +173,22 @@ class LocalRuntime:
             self.files.set_student_module(student_module)
         self.files.set_design(design)
         bootstrap.register_connectors(self.settings, design, report)
+        # every member of a scaled consumer runs the new design too: stopped, then started again
+        counts = {c: self.members(c) for c in CONSUMERS if self.state(c) != "stopped"}
+        for c in counts:
+            self._stop_members(BY_NAME[c], sorted(self._extra_members(c), reverse=True), report)
         stop_all([self._handle(name) for name in APPS])
         self._start_group(APPS, report, [])
+        for c, n in counts.items():
+            if n > 1:
+                self.scale(c, n, report)
 
     def down(self, purge: bool = False, report: Report = _silent) -> None:
+        extras = [self._handle(groups.member_name(c, k)) for c in CONSUMERS
+                  for k in self._extra_members(c)]
+        if extras:
+            stop_all(extras)
+            report(f"{len(extras)} extra consumer member(s): stopped")
         for name in reversed(self.components()):
             handle = self._handle(name)
             if handle.state() != "stopped":
@@ -191,6 +213,14 @@ class LocalRuntime:
                 ports=comp.ports(self.settings.ports), connection=self._connection(comp),
                 log=str(self.files.log_file(comp.name)),
                 health=read_stalled(self.files.root, comp.group) if comp.group else ""))
+            if comp.kind == "consumer":
+                for k in self._extra_members(comp.name):
+                    name = groups.member_name(comp.name, k)
+                    handle = self._handle(name)
+                    out.append(ComponentStatus(
+                        name=name, kind=comp.kind, state=handle.state(), pid=handle.pid,
+                        connection=f"group {comp.group}, instance {groups.instance(k)}",
+                        log=str(self.files.log_file(name))))
         return out
 
     def _connection(self, comp: Component) -> str:
@@ -207,13 +237,15 @@ class LocalRuntime:
 
     def state(self, component: str) -> str:
         """running | paused | stopped."""
-        self._component(component)
+        if self._member(component) is None:
+            self._component(component)
         return self._handle(component).state()
 
     def logs(self, component: str, lines: int = 50, since: int | None = None) -> str:
         """The last `lines` lines of a component's log; with `since` (a `log_mark`), only
         what it wrote after that mark (all of it when `lines` is 0)."""
-        self._component(component)
+        if self._member(component) is None:
+            self._component(component)
         path = self.files.log_file(component)
         if not path.exists():
             raise LabError(f"{component} has no log yet ({path}); has the lab been started?")
@@ -226,13 +258,15 @@ class LocalRuntime:
 
     def log_mark(self, component: str) -> int:
         """Where a component's log ends now: `logs(component, since=mark)` reads what follows."""
-        self._component(component)
+        if self._member(component) is None:
+            self._component(component)
         path = self.files.log_file(component)
         return path.stat().st_size if path.exists() else 0
 
     # ------------------------------------------------------------------ failure verbs
     def _running(self, component: str) -> ProcessHandle:
-        self._component(component)
+        if self._member(component) is None:
+            self._component(component)
         handle = self._handle(component)
         if handle.state() == "stopped":
             raise LabError(f"{component} is not running; start the lab with `boletia lab up` "
@@ -254,7 +288,13 @@ class LocalRuntime:
         self._start_group([component], report, [])
 
     def start(self, component: str, report: Report = _silent) -> None:
-        """Start one stopped component (after a kill), leaving the others alone."""
+        """Start one stopped component (after a kill), leaving the others alone; a member of a
+        scaled consumer (`inventario-2`) starts as that member again."""
+        member = self._member(component)
+        if member is not None:
+            if self._handle(component).state() == "stopped":
+                self._start_member(*member)
+            return
         self._component(component)
         self._start_group([component], report, [])
 
@@ -282,3 +322,97 @@ class LocalRuntime:
 
     def clear_faults(self) -> None:
         faults.clear(self.files, self.settings, self.state("mongo") == "running")
+
+    # ------------------------------------------------------------------ scaling
+    def _extra_members(self, consumer: str) -> list[int]:
+        """The numbers (2, 3, ...) of a consumer's members beyond the first that have a
+        process or a pid file."""
+        found = []
+        for pid_file in self.files.root.glob(f"run/{consumer}-*.pid"):
+            suffix = pid_file.stem[len(consumer) + 1:]
+            if suffix.isdigit() and int(suffix) >= 2:
+                found.append(int(suffix))
+        return sorted(found)
+
+    def members(self, consumer: str) -> int:
+        """How many members of `consumer` run now (the first one included)."""
+        self._consumer(consumer)
+        extra = [k for k in self._extra_members(consumer)
+                 if self._handle(groups.member_name(consumer, k)).state() != "stopped"]
+        return 1 + len(extra)
+
+    def _start_member(self, comp: Component, k: int) -> None:
+        name = groups.member_name(comp.name, k)
+        hooks.clear_ready(self.files.root, name)
+        self._handle(name).start(
+            commands.command(comp, self.settings, self.files), self.files.log_file(name),
+            env=commands.environment(comp, self.settings, self.files, self.design(), member=k),
+            cwd=self.files.root)
+
+    def _stop_members(self, comp: Component, numbers: list[int], report: Report) -> None:
+        """Stop members cleanly (SIGTERM: the loop finishes its poll and commits), then take
+        them out of the group: a static member sends no LeaveGroup, and its partitions would
+        otherwise wait a session timeout to move."""
+        if not numbers:
+            return
+        names = [groups.member_name(comp.name, k) for k in numbers]
+        stop_all([self._handle(n) for n in names])
+        for n in names:
+            hooks.clear_ready(self.files.root, n)
+        try:
+            kafka.remove_static_members(self.settings.kafka_bootstrap, comp.group or comp.name,
+                                        [groups.group_instance_id(comp.group or comp.name, k)
+                                         for k in numbers])
+        except Exception as exc:  # noqa: BLE001 - already gone (session expired): fine
+            report(f"{comp.name}: members {numbers} had left the group already ({type(exc).__name__})")
+        for n in names:
+            report(f"{n}: stopped, out of group {comp.group}")
+
+    def _wait_members(self, comp: Component, n: int, timeout: float) -> list[dict]:
+        """Until the group's coordinator lists exactly members 1..n (by instance id), its
+        rebalance over (Stable)."""
+        group = comp.group or comp.name
+        wanted = {groups.group_instance_id(group, k) for k in range(1, n + 1)}
+        deadline = time.monotonic() + timeout
+        seen: set = set()
+        while time.monotonic() < deadline:
+            for k in range(2, n + 1):
+                name = groups.member_name(comp.name, k)
+                if self._handle(name).process() is None:
+                    log = self.files.log_file(name)
+                    raise LabError(f"{name} died while joining group {group}. Its log ({log}) "
+                                   f"ends with:\n{tail(log, 25)}")
+            try:
+                rows = kafka.group_members(self.settings.kafka_bootstrap, [group]).get(group, [])
+            except Exception:  # noqa: BLE001 - coordinator moving: ask again
+                rows = []
+            seen = {r["instance"] for r in rows}
+            if seen == wanted and all(r["group_state"] == "Stable" for r in rows):
+                return rows
+            time.sleep(1.0)
+        raise LabError(f"group {group} did not settle on {n} members in {timeout:.0f}s (it has "
+                       f"{sorted(seen) or 'none'}); see `boletia lab status` and the members' "
+                       f"logs under {self.files.root / 'logs'}")
+
+    def scale(self, component: str, members: int, report: Report = _silent) -> None:
+        """Run `members` processes of a consumer as members of its one group, each with its
+        own instance id and log; fewer: the highest-numbered stop first."""
+        comp = self._component(component)
+        if comp.kind != "consumer":
+            raise LabError(f"only consumers scale for now; consumers: {', '.join(CONSUMERS)}")
+        if not 1 <= members <= groups.MAX_MEMBERS:
+            raise LabError(f"{component}: between 1 and {groups.MAX_MEMBERS} members, not {members}")
+        self._running(component)
+        extra = self._extra_members(component)
+        self._stop_members(comp, sorted((k for k in extra if k > members), reverse=True), report)
+        fresh = [k for k in range(2, members + 1)
+                 if self._handle(groups.member_name(component, k)).state() == "stopped"]
+        for k in fresh:
+            self._start_member(comp, k)
+        begun = time.monotonic()
+        rows = self._wait_members(comp, members, comp.start_timeout)
+        for r in sorted(rows, key=lambda r: r["instance"] or ""):
+            held = ", ".join(f"{t}[{p}]" for t, p in r["partitions"]) or "none: idle"
+            report(f"{r['instance']}: {held}")
+        report(f"{component}: {members} member(s) in group {comp.group} "
+               f"(settled in {time.monotonic() - begun:.1f}s)")

@@ -1,0 +1,94 @@
+"""Consumer groups of N members: names, instance ids, idle members, and growing a topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from boletia.lab import groups
+from boletia.lab.errors import LabError
+
+
+def test_each_member_has_its_own_instance_id_and_member_1_keeps_the_old_one():
+    ids = [groups.group_instance_id("inventario", k) for k in range(1, groups.MAX_MEMBERS + 1)]
+    assert ids[0] == "inventario-local"  # what a lab of one member always used
+    assert len(set(ids)) == len(ids)
+    assert [groups.member_name("inventario", k) for k in (1, 2, 3)] == [
+        "inventario", "inventario-2", "inventario-3"]
+
+
+@pytest.mark.parametrize("spec", ["inventario", "inventario=", "=2", "inventario=dos", "inventario=-1"])
+def test_a_malformed_scale_says_what_to_write(spec):
+    with pytest.raises(LabError, match="COMPONENT=N"):
+        groups.parse_scale(spec)
+
+
+@pytest.mark.parametrize("n", [0, groups.MAX_MEMBERS + 1])
+def test_a_count_out_of_bounds_is_refused(n):
+    with pytest.raises(LabError, match="between 1 and"):
+        groups.parse_scale(f"inventario={n}")
+
+
+def test_a_scale_is_parsed():
+    assert groups.parse_scale("notificaciones=3") == ("notificaciones", 3)
+
+
+def test_a_member_without_partitions_is_named_idle():
+    rows = groups.member_rows("notificaciones", [
+        {"instance": "notificaciones-local-2", "partitions": []},
+        {"instance": "notificaciones-local",
+         "partitions": [("boletia.reservas", 0), ("boletia.reservas", 1)]},
+    ])
+    assert [(r["instance"], r["partitions"], r["idle"]) for r in rows] == [
+        ("notificaciones-local", ["boletia.reservas[0]", "boletia.reservas[1]"], False),
+        ("notificaciones-local-2", [], True),
+    ]
+
+
+def test_a_topic_is_never_shrunk():
+    with pytest.raises(LabError, match="cannot take partitions away"):
+        groups.check_grow("boletia.reservas", 3, 2)
+    with pytest.raises(LabError, match="nothing to do"):
+        groups.check_grow("boletia.reservas", 3, 3)
+    groups.check_grow("boletia.reservas", 3, 4)  # growing is allowed
+
+
+@pytest.fixture
+def fresh_settings():
+    """Settings read again from the environment, and forgotten after the test."""
+    from boletia import config
+
+    config.settings.cache_clear()
+    yield
+    config.settings.cache_clear()
+
+
+@pytest.mark.parametrize("runtime", ["docker", "kind"])
+def test_other_runtimes_say_not_yet(runtime, tmp_path, monkeypatch, fresh_settings):
+    monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
+    from boletia.lab.runtimes.factory import get_runtime
+
+    with pytest.raises(LabError, match=f"not yet on {runtime}: "):
+        get_runtime(runtime).scale("inventario", 2)
+
+
+def test_an_unreadable_assignment_is_unknown_not_idle():
+    [row] = groups.member_rows("inventario", [{"instance": "inventario-local", "partitions": None}])
+    assert row["partitions"] is None and row["idle"] is None
+
+
+def test_the_local_runtime_lists_each_member_and_knows_its_name(tmp_path, monkeypatch,
+                                                                fresh_settings):
+    monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
+    from boletia.lab.runtimes.local import LocalRuntime
+
+    rt = LocalRuntime()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "inventario-2.pid").write_text('{"pid": 1, "create_time": 0}')  # not ours
+    rows = {s.name: s for s in rt.status()}
+    assert rows["inventario-2"].state == "stopped"
+    assert rows["inventario-2"].connection == "group inventario, instance local-2"
+    assert rows["inventario-2"].log.endswith("logs/inventario-2.log")
+    assert rt._member("inventario-2") == (rt._component("inventario"), 2)
+    assert rt._member("kafka-2") is None and rt._member("inventario-1") is None
+    with pytest.raises(LabError, match="only consumers scale"):
+        rt.scale("eventos", 2)
