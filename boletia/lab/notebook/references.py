@@ -85,6 +85,8 @@ def clean(nb: nbformat.NotebookNode, source: nbformat.NotebookNode | None = None
     for key in _RUN_METADATA:
         nb.metadata.pop(key, None)
     if source is not None:
+        # the lesson's own metadata: a run adds the kernel's exact version, a machine's detail
+        nb.metadata = copy.deepcopy(source.metadata)
         if len(source.cells) != len(nb.cells):
             raise ValueError(f"the executed notebook has {len(nb.cells)} cells, the lesson "
                              f"{len(source.cells)}: not a run of this lesson")
