@@ -1,7 +1,8 @@
 """Every lesson, headless, executed ONCE against the real lab and checked against its committed
-reference outputs: papermill only injects the parameters (prepare_only), then nbval executes
-that copy and compares the cells marked nbval-check-output (counts, states, verdicts) with the
-outputs stored in the lesson. A failing cell fails the test. The references are refreshed with
+reference outputs: papermill only injects the parameters (prepare_only), then nbval (strict)
+executes that copy and compares every cell's output with the one stored in the lesson, except
+the cells tagged nbval-ignore-output, each with its reason in its metadata (ids, timings, plots);
+the sanitizers turn this machine's paths, ports and tokens into markers on both sides. A failing cell fails the test. The references are refreshed with
 `boletia notebooks refresh` (boletia/lab/notebook/references.py), which the unit tests check."""
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def test_notebook_matches_its_reference_outputs(lab, notebook, tmp_path):
     rules.write_text(references.sanitizers(references.machine_roots(ROOT, lab.settings.lab_dir)))
     begun = time.monotonic()
     check = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
+        [sys.executable, "-m", "pytest", "-q", "--nbval", "--nbval-current-env",
          "--nbval-sanitize-with", str(rules), "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
         capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1700)
     print(f"{notebook}: nbval {time.monotonic() - begun:.0f}s")

@@ -110,3 +110,14 @@ def test_a_lessons_reference_outputs_were_refreshed_after_its_code_changed(lesso
 def test_a_lessons_stored_outputs_are_clean(lesson):
     roots = references.machine_roots(ROOT, ROOT / ".lab")
     assert references.dirt(nbformat.read(lesson, as_version=4), roots) == []
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_cell_nbval_does_not_compare_says_why(lesson):
+    """nbval runs strict: a cell is compared unless tagged nbval-ignore-output, and each such
+    tag carries its reason (ids, timings, plots...) in the cell's metadata."""
+    nb = nbformat.read(lesson, as_version=4)
+    silent = [i for i, c in enumerate(nb.cells) if "nbval-ignore-output" in c.metadata.get("tags", [])
+              and not c.metadata.get("nbval-ignore-reason")]
+    assert not silent, (f"{lesson.name}: cells {silent} are tagged nbval-ignore-output without a "
+                        "'nbval-ignore-reason' in their metadata: say why their output varies")
