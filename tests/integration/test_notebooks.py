@@ -2,8 +2,9 @@
 reference outputs: papermill only injects the parameters (prepare_only), then nbval (strict)
 executes that copy and compares every cell's output with the one stored in the lesson, except
 the cells tagged nbval-ignore-output, each with its reason in its metadata (ids, timings, plots);
-the sanitizers turn this machine's paths, ports and tokens into markers on both sides. A failing cell fails the test. The references are refreshed with
-`boletia notebooks refresh` (boletia/lab/notebook/references.py), which the unit tests check."""
+the sanitizers turn this machine's paths, ports and tokens into markers on both sides. A failing
+cell fails the test. The references are refreshed with `boletia notebooks refresh`
+(boletia/lab/notebook/references.py), which the unit tests check."""
 
 from __future__ import annotations
 
