@@ -642,12 +642,17 @@ def notebooks_refresh(lessons: Annotated[list[str] | None, typer.Argument(
                            + ", ".join(p.stem for p in every)))
         chosen += match
     roots = references.machine_roots(config.REPO_ROOT, config.settings().lab_dir)
+    failed = []
     for lesson in chosen or every:
         console.print(f"{lesson.name}: executing (a few minutes)...")
         try:
             references.refresh(lesson, roots, report=console.print)
-        except Exception as exc:  # papermill's error names the failing cell
-            _fail(LabError(f"{lesson.name} failed, its references are unchanged: {exc}"))
+        except Exception as exc:  # papermill's error names the failing cell; the others go on
+            console.print(f"{lesson.name} failed, its references are unchanged: {exc}", markup=False)
+            failed.append(lesson.stem)
+    if failed:
+        _fail(LabError(f"not refreshed: {', '.join(failed)} (their errors are above); fix the lesson "
+                       f"or the lab and run `boletia notebooks refresh {' '.join(f[:2] for f in failed)}`"))
 
 
 @app.command()
