@@ -813,6 +813,41 @@ def notebooks_run(notebook: Annotated[str, typer.Argument(help="e.g. notebooks/0
         raise typer.Exit(1)
 
 
+@notebooks_app.command("refresh")
+def notebooks_refresh(lessons: Annotated[list[str] | None, typer.Argument(
+        help="e.g. 04 or notebooks/04-redelivery-and-idempotency.ipynb (default: every lesson)")] = None,
+                      ) -> None:
+    """Execute lessons against the running lab and store their outputs as the references nbval
+    checks: cleaned (no tokens, paths, run metadata), with a hash of their code, written back
+    in place with their jupytext pair. Run it after changing a lesson's code."""
+    from pathlib import Path
+
+    from boletia import config
+    from boletia.lab.notebook import references
+
+    folder = config.REPO_ROOT / "notebooks"
+    every = sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+    chosen = []
+    for name in lessons or []:
+        match = [p for p in every if p.name == Path(name).name or p.stem.startswith(Path(name).stem)]
+        if len(match) != 1:
+            _fail(LabError(f"no single lesson matches {name!r}: the lessons are "
+                           + ", ".join(p.stem for p in every)))
+        chosen += match
+    roots = references.machine_roots(config.REPO_ROOT, config.settings().lab_dir)
+    failed = []
+    for lesson in chosen or every:
+        console.print(f"{lesson.name}: executing (a few minutes)...")
+        try:
+            references.refresh(lesson, roots, report=console.print)
+        except Exception as exc:  # papermill's error names the failing cell; the others go on
+            console.print(f"{lesson.name} failed, its references are unchanged: {exc}", markup=False)
+            failed.append(lesson.stem)
+    if failed:
+        _fail(LabError(f"not refreshed: {', '.join(failed)} (their errors are above); fix the lesson "
+                       f"or the lab and run `boletia notebooks refresh {' '.join(f[:2] for f in failed)}`"))
+
+
 @app.command()
 def book(out: Annotated[str, typer.Option(help="the build folder (git-ignored)")] = "",
          lang: Annotated[list[str] | None, typer.Option(

@@ -1,7 +1,10 @@
-"""Every lesson, headless: papermill executes it against the real lab (a failing cell fails
-the test), then nbval runs the executed notebook again and compares the outputs of the cells
-marked NBVAL_CHECK_OUTPUT (counts, states, verdicts). Cells whose output varies between runs
-(ids, times, plots) are not compared."""
+"""Every lesson, headless, executed ONCE against the real lab and checked against its committed
+reference outputs: papermill only injects the parameters (prepare_only), then nbval (strict)
+executes that copy and compares every cell's output with the one stored in the lesson, except
+the cells tagged nbval-ignore-output, each with its reason in its metadata (ids, timings, plots);
+the sanitizers turn this machine's paths, ports and tokens into markers on both sides. A failing
+cell fails the test. The references are refreshed with `boletia notebooks refresh`
+(boletia/lab/notebook/references.py), which the unit tests check."""
 
 from __future__ import annotations
 
@@ -15,45 +18,55 @@ import papermill
 import pytest
 
 from boletia.lab.components import CONSUMERS
+from boletia.lab.notebook import references
 
 pytestmark = pytest.mark.integration
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+LESSONS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+SOLUTION = ROOT / "instructor" / "solution.py"
+# 06 runs twice: its reference (stored) run is the untouched stubs, every scenario catching
+# them, checked by nbval; the run with the reference solution injected (every scenario clean)
+# is checked by the notebook's own asserts, under papermill, with no stored outputs to compare.
+SOLVED = {"06-your-own-fix.ipynb": {"solution": str(SOLUTION), "expect_clean": True}}
 
 
-SOLUTION = Path(__file__).resolve().parents[2] / "instructor" / "solution.py"
-# The student notebook runs twice: with the reference solution injected (every scenario
-# clean) and with the untouched stubs (every scenario must catch the seed's behaviour).
-EXTRA = {"06-your-own-fix.ipynb": [("reference", {"solution": str(SOLUTION), "expect_clean": True}),
-                                   ("stubs", {"expect_clean": False})]}
-RUNS = [(name, label, params) for name in sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
-        for label, params in EXTRA.get(name, [("", {})])]
-
-
-# a lesson runs twice here (papermill, then nbval): 04 took 559-831 s on a quiet machine, more
-# than pytest's 900 s default on a loaded one; the bound stays, per lesson
+# a lesson runs once here; 04 took 559-831 s on a quiet machine, more under load: the bound
+# stays generous, per lesson
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("notebook,label,params", RUNS,
-                         ids=[f"{n}{'-' + label if label else ''}" for n, label, _ in RUNS])
-def test_notebook(lab, notebook, label, params):
-    # the executed copy sits beside the lesson (hidden, ignored by git): nbval starts its kernel
-    # in the notebook's own folder, so relative paths resolve as they did under papermill
-    out = NOTEBOOKS / ("." + (notebook.replace(".ipynb", f"-{label}.ipynb") if label else notebook))
+@pytest.mark.parametrize("notebook", LESSONS, ids=[n.removesuffix(".ipynb") for n in LESSONS])
+def test_notebook_matches_its_reference_outputs(lab, notebook, tmp_path):
+    lesson = NOTEBOOKS / notebook
+    params = {"runtime": "local", **references.REFERENCE_PARAMS.get(lesson.stem, {})}
+    # the prepared copy sits beside the lesson (hidden, ignored by git): nbval starts its kernel
+    # in the notebook's own folder, so relative paths resolve as they do in JupyterLab
+    out = NOTEBOOKS / ("." + notebook)
+    papermill.execute_notebook(str(lesson), str(out), parameters=params, prepare_only=True,
+                               kernel_name="python3")
+    rules = tmp_path / "sanitize.cfg"
+    rules.write_text(references.sanitizers(references.machine_roots(ROOT, lab.settings.lab_dir)))
     begun = time.monotonic()
+    check = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--nbval", "--nbval-current-env",
+         "--nbval-sanitize-with", str(rules), "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
+        capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1700)
+    print(f"{notebook}: nbval {time.monotonic() - begun:.0f}s")
+    # the failing cell last: a CI log shows the end of a long message (the logs before it)
+    assert check.returncode == 0, evidence(lab) + "\n" + check.stderr[-2000:] + first_failure(check.stdout)
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("notebook", sorted(SOLVED),
+                         ids=[f"{n.removesuffix('.ipynb')}-solved" for n in SOLVED])
+def test_notebook_with_the_reference_solution(lab, notebook):
+    out = NOTEBOOKS / ("." + notebook.replace(".ipynb", "-solved.ipynb"))
     try:
         papermill.execute_notebook(str(NOTEBOOKS / notebook), str(out),
-                                   parameters={"runtime": "local", **params}, cwd=str(NOTEBOOKS),
-                                   kernel_name="python3", progress_bar=False)
+                                   parameters={"runtime": "local", **SOLVED[notebook]},
+                                   cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)
     except papermill.PapermillExecutionError as exc:
         pytest.fail(f"{exc}\n{evidence(lab)}")
-    first = time.monotonic() - begun
-    check = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
-         "-p", "no:cacheprovider", "-o", "addopts=", str(out)],
-        capture_output=True, text=True, cwd=NOTEBOOKS, timeout=1200)
-    print(f"{notebook}: papermill {first:.0f}s, nbval {time.monotonic() - begun - first:.0f}s")
-    # the failing cell last: a CI log shows the end of a long message (the logs before it)
-    code = check.returncode
-    assert code == 0, evidence(lab) + "\n" + check.stderr[-2000:] + first_failure(check.stdout)
 
 
 def first_failure(report: str) -> str:
