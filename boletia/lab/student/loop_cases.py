@@ -1,0 +1,266 @@
+"""Instant feedback on the student's consumer loop (level "consumer loop" of notebook 06): small
+cases run on a stand-in for Kafka, no lab needed, each with a hint.
+
+The stand-in keeps each partition's messages, the group's committed offsets and the consumer's
+position as Kafka does: a `poll` reads from the position, `retry` moves it back, a crash loses
+everything not committed and the next consumer starts from the commits. The student's class
+runs against the lab's own `Kafka` object (boletia/consumers/student_loop.py), so the cases and
+the real lab judge the same code path.
+
+A *key* case is one the seed's loop fails; a *guard* case is ordinary behaviour the seed has (a
+loop that does nothing is no fix). The hints name the idea, never the code.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kafka import TopicPartition
+from kafka.errors import CommitFailedError
+
+from boletia.adapters.at_least_once import WROTE
+from boletia.adapters.errors import PermanentFailure
+from boletia.consumers import student_loop
+
+TOPIC = "boletia.reservas"
+Record = namedtuple("Record", "topic partition offset key value")
+STEPS = 200  # a loop that has not finished a case in this many steps never will
+
+
+class Crash(BaseException):
+    """The lab's crash fault: the process dies after a message's work (not an Exception, so
+    no `except Exception` in the student's loop can swallow it, as no code can stop a kill)."""
+
+
+@dataclass
+class World:
+    """Kafka's side of one case: partitions, positions, commits; and what was done."""
+    partitions: dict[int, list[str]]
+    flaky: dict[str, int] = field(default_factory=dict)      # message -> failures left
+    crash_after: set[str] = field(default_factory=set)       # die after this message's work
+    refuse_commits: int = 0                                  # the next N commits are refused
+    crashed: bool = False                                    # the process is dead: no more commits
+    committed: dict[int, int] = field(default_factory=dict)
+    position: dict[int, int] = field(default_factory=dict)
+    handled: list[str] = field(default_factory=list)
+    dead: list[str] = field(default_factory=list)
+    commit_log: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (p, offset, handled then)
+
+    def value(self, p: int, o: int) -> str:
+        return self.partitions[p][o]
+
+    def done(self) -> bool:
+        return all(self.committed.get(p, 0) >= len(msgs) for p, msgs in self.partitions.items())
+
+
+class _Consumer:
+    """kafka-python's consumer, as far as the lab's `Kafka` uses it."""
+
+    def __init__(self, world: World):
+        self.w = world
+        for p in world.partitions:
+            world.position[p] = world.committed.get(p, 0)
+
+    def poll(self, timeout_ms=0):
+        out = {}
+        for p, msgs in self.w.partitions.items():
+            start = self.w.position[p]
+            if start < len(msgs):
+                out[TopicPartition(TOPIC, p)] = [Record(TOPIC, p, o, b"k", msgs[o].encode())
+                                                 for o in range(start, min(len(msgs), start + 5))]
+                self.w.position[p] = min(len(msgs), start + 5)
+        return out
+
+    def commit(self, offsets):
+        if self.w.crashed:  # a `finally` running while the process dies: a killed one runs none
+            return
+        if self.w.refuse_commits:
+            self.w.refuse_commits -= 1
+            raise CommitFailedError("the group rebalanced (the stand-in refused this commit)")
+        for tp, meta in offsets.items():
+            self.w.committed[tp.partition] = meta.offset
+            self.w.commit_log.append((tp.partition, meta.offset, list(self.w.handled)))
+
+    def seek(self, tp, offset):
+        self.w.position[tp.partition] = offset
+
+    def assignment(self):
+        return {TopicPartition(TOPIC, p) for p in self.w.partitions}
+
+
+class _Producer:
+    def __init__(self, world: World):
+        self.w = world
+
+    def send(self, topic, key=None, value=None, headers=None):
+        self.w.dead.append(value.decode())
+        return self
+
+    def get(self, timeout=None):
+        return None
+
+
+class _Hooks:
+    def __init__(self, world: World):
+        self.w = world
+
+    def polled(self, consumer) -> None:
+        pass
+
+    def before_commit(self, record, wrote: bool) -> None:
+        value = record.value.decode()
+        if value in self.w.crash_after:
+            self.w.crash_after.discard(value)
+            self.w.crashed = True
+            raise Crash(value)
+
+
+def _handler(world: World) -> Callable:
+    def handle(record):
+        value = record.value.decode()
+        if value.startswith("poison"):
+            raise PermanentFailure(f"{value}: the mail service refuses this address")
+        if world.flaky.get(value, 0) > 0:
+            world.flaky[value] -= 1
+            raise ConnectionError(f"{value}: the mail service did not answer")
+        world.handled.append(value)
+        return WROTE
+    return handle
+
+
+def run(loop_class: type, world: World, steps: int = STEPS) -> list[str]:
+    """Run the student's loop on `world` until every partition is committed to its end (or
+    `steps` run out), restarting it from the commits after each crash. Returns the log."""
+    lines: list[str] = []
+    stop = threading.Event()
+    while True:
+        world.crashed = False
+        kafka = student_loop.Kafka(_Consumer(world), _Producer(world), _handler(world),
+                                   student_loop.GROUP, stop, _Hooks(world), lines.append,
+                                   max_backoff=0.0)
+        loop = loop_class(kafka)
+        try:
+            for _ in range(steps):
+                if world.done() and all(world.position[p] >= len(m)
+                                        for p, m in world.partitions.items()):
+                    return lines
+                loop.step()
+            return lines
+        except Crash as crash:
+            lines.append(f"crash after {crash}: restarted from the commits")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    hint: str
+    run: Callable[[type], tuple[bool, str]]   # (the student's class) -> (passed, what happened)
+    key: bool = True
+    exercise: str = "consumer_loop"
+
+
+@dataclass
+class Result:
+    case: Case
+    passed: bool
+    detail: str
+
+
+def _lost(world: World) -> list[str]:
+    every = [m for msgs in world.partitions.values() for m in msgs if not m.startswith("poison")]
+    return [m for m in every if m not in world.handled]
+
+
+def plain(loop_class):
+    w = World({0: [f"a{i}" for i in range(7)], 1: [f"b{i}" for i in range(4)]})
+    run(loop_class, w)
+    dup = sorted({m for m in w.handled if w.handled.count(m) > 1})
+    ok = not _lost(w) and not dup and w.done()
+    return ok, (f"11 emails on 2 partitions, nothing failing: sent {len(w.handled)}, never sent "
+                f"{_lost(w)}, sent twice {dup}, committed to the end: {w.done()}")
+
+
+def crash_after_work(loop_class):
+    w = World({0: [f"a{i}" for i in range(8)]}, crash_after={"a1", "a5"})
+    run(loop_class, w)
+    lost = _lost(w)
+    return not lost and w.done(), (f"8 emails, the consumer killed after sending a1 and after a5, "
+                                   f"then restarted: never sent {lost or 'none'}")
+
+
+def transient_failure(loop_class):
+    w = World({0: ["a0", "a1", "a2", "a3"]}, flaky={"a1": 3})
+    run(loop_class, w)
+    early = [off for p, off, handled in w.commit_log if off > 1 and "a1" not in handled]
+    ok = not _lost(w) and not early and w.handled.index("a1") < w.handled.index("a2") \
+        if "a1" in w.handled and "a2" in w.handled else False
+    return ok, (f"a1 fails 3 times (the mail service away), then passes: sent {w.handled}, "
+                f"committed past a1 before it was sent: {'yes' if early else 'no'}")
+
+
+def poison(loop_class):
+    w = World({0: ["a0", "poison1", "a2", "a3"]})
+    run(loop_class, w)
+    ok = w.dead == ["poison1"] and not _lost(w) and w.done()
+    return ok, (f"poison1 can never be sent: dead-lettered {w.dead or 'nothing'}, "
+                f"the ones after it sent: {not _lost(w)}, committed to the end: {w.done()}")
+
+
+def commit_refused(loop_class):
+    w = World({0: ["a0", "a1", "a2"], 1: ["b0", "b1"]}, refuse_commits=1)
+    try:
+        run(loop_class, w)
+    except Exception as exc:  # noqa: BLE001 - the student's loop let it out
+        return False, f"one commit refused by Kafka: the loop raised {exc!r}"
+    # the refused partition stays where it was (its messages come back on a restart, as in
+    # Kafka); the other one must go on and be committed
+    going_on = w.committed.get(1, 0) == 2
+    return not _lost(w) and going_on, (f"one commit refused by Kafka: never sent "
+                                       f"{_lost(w) or 'none'}, the next partition handled and "
+                                       f"committed: {going_on}")
+
+
+CASES = (
+    Case("plain-run", "Every message is worked on once and the group ends committed to the end: "
+         "a loop that does nothing, or never commits, is no fix.", plain, key=False),
+    Case("crash-after-work", "At-least-once: a consumer may die at any moment. What it marked done "
+         "(committed) before the work was finished is never delivered again.", crash_after_work),
+    Case("transient-failure", "A failure that may pass is worth another try, and the messages "
+         "after it must wait: a commit past it says it was done.", transient_failure),
+    Case("poison", "A message that can never succeed must not stop the ones after it, nor vanish "
+         "without a trace: put it aside where a person will see it.", poison),
+    Case("commit-refused", "A commit Kafka refused is no reason to stop: the work was done, and at "
+         "worst the message comes back (handling it again is harmless).", commit_refused),
+)
+
+
+def check(loop: type | Path, cases=CASES) -> list[Result]:
+    """Each case on the student's class (or its file, read afresh); an exception in the
+    student's code fails that case with its last line, never the whole check."""
+    if not isinstance(loop, type):
+        from boletia.lab.student.alone import load_loop
+        loop = load_loop(Path(loop))
+    out = []
+    for case in cases:
+        try:
+            passed, detail = case.run(loop)
+        except Exception as exc:  # noqa: BLE001 - the student's code raised
+            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            passed, detail = False, f"the loop raised {last}"
+        out.append(Result(case, passed, detail))
+    return out
+
+
+def show(results: list[Result]) -> str:
+    """One line per case; a hint under each that failed."""
+    lines = []
+    for r in results:
+        lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.case.name}: {r.detail}")
+        if not r.passed:
+            lines.append(f"     hint: {r.case.hint}")
+    return "\n".join(lines)

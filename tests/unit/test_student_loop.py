@@ -1,0 +1,79 @@
+"""The consumer-loop level's instant cases (no lab): the reference passes every one, the stub
+(the seed's loop) fails every key case and passes the guard, and a few half-right loops fail
+exactly the case of the idea they miss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from boletia.lab.student import loop_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+STUB = ROOT / "notebooks" / "exercises" / "consumer_loop.py"
+REFERENCE = ROOT / "instructor" / "consumer_loop.py"
+
+
+def failed(loop) -> set[str]:
+    return {r.case.name for r in loop_cases.check(loop) if not r.passed}
+
+
+def test_the_reference_passes_every_case():
+    assert failed(REFERENCE) == set()
+
+
+def test_the_stub_fails_every_key_case_and_passes_the_guard():
+    keys = {c.name for c in loop_cases.CASES if c.key}
+    assert failed(STUB) == keys
+
+
+def variant(tmp_path, old: str, new: str) -> Path:
+    text = REFERENCE.read_text()
+    assert old in text
+    path = tmp_path / "loop.py"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_a_loop_that_does_nothing_fails_the_guard(tmp_path):
+    path = tmp_path / "loop.py"
+    path.write_text("class ConsumerLoop:\n    def __init__(self, kafka):\n        pass\n"
+                    "    def step(self):\n        pass\n")
+    assert "plain-run" in failed(path)
+
+
+def test_retrying_the_poison_forever_fails_the_poison_case(tmp_path):
+    path = variant(tmp_path, "except PermanentFailure as exc:", "except ZeroDivisionError as exc:")
+    assert failed(path) == {"poison"}
+
+
+def test_skipping_a_transient_failure_fails_its_case(tmp_path):
+    path = variant(tmp_path, "self.kafka.retry(message, exc)\n                    return",
+                   "continue")
+    assert failed(path) == {"transient-failure"}
+
+
+def test_letting_a_refused_commit_out_fails_its_case(tmp_path):
+    path = variant(tmp_path, "except CommitFailed as exc:", "except ZeroDivisionError as exc:")
+    assert failed(path) == {"commit-refused"}
+
+
+def test_a_file_without_the_class_says_what_is_missing(tmp_path):
+    path = tmp_path / "loop.py"
+    path.write_text("x = 1\n")
+    try:
+        loop_cases.check(path)
+    except SystemExit as exc:
+        assert "no class ConsumerLoop" in str(exc)
+    else:
+        raise AssertionError("a file without ConsumerLoop was accepted")
+
+
+def test_the_student_design_runs_the_loop_only_for_notificaciones_and_only_when_given(tmp_path):
+    from boletia.designs import student
+    from boletia.lab.student import alone
+
+    design = student.DESIGN.prepared(alone.loop_design_file(STUB, tmp_path / "design.py"))
+    assert design.consumer_loop("notificaciones").__name__ == "ConsumerLoop"
+    assert design.consumer_loop("inventario") is None
+    plain = student.DESIGN.prepared(ROOT / "notebooks" / "exercises" / "student_design.py")
+    assert plain.consumer_loop("notificaciones") is None   # level 1 alone: the lab's own loop
