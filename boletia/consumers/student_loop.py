@@ -178,6 +178,7 @@ class StudentConsumer:
         kafka = Kafka(consumer, producer, self.handler, self.group, stop, self.hooks, self.log)
         self.stats = kafka.stats
         self.log(f"{self.group}: running the student's {self.loop_class.__name__}")
+        loop = None
         try:
             loop = self.loop_class(kafka)
             while not stop.is_set():
@@ -187,3 +188,5 @@ class StudentConsumer:
                 consumer.close(autocommit=False)
             finally:
                 producer.close()
+                if callable(close := getattr(loop, "close", None)):  # a sandbox around it
+                    close()

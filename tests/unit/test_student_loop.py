@@ -77,3 +77,35 @@ def test_the_student_design_runs_the_loop_only_for_notificaciones_and_only_when_
     assert design.consumer_loop("inventario") is None
     plain = student.DESIGN.prepared(ROOT / "notebooks" / "exercises" / "student_design.py")
     assert plain.consumer_loop("notificaciones") is None   # level 1 alone: the lab's own loop
+
+
+def boxed(tmp_path, loop: Path) -> tuple[Path, Path]:
+    from boletia.lab.student import sandboxed_loop
+
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "consumer_loop.py").write_text(loop.read_text())
+    return sandboxed_loop.wrapper_file(sub / "consumer_loop.py", sub / "loop_wrapper.py"), tmp_path / "scratch"
+
+
+def test_a_sandboxed_loop_answers_the_cases_as_it_does_in_process(tmp_path):
+    from boletia.lab.student.sandbox import Sandboxed
+
+    wrapper, scratch = boxed(tmp_path, STUB)
+    box = Sandboxed(wrapper, scratch, timeout=30)
+    try:
+        answered = {name: passed for name, passed, _ in box.call("cases")}
+    finally:
+        box.close()
+    assert answered == {r.case.name: r.passed for r in loop_cases.check(STUB)}
+
+
+def test_the_lab_drives_a_sandboxed_loop_through_its_own_kafka_object(tmp_path):
+    """poll, handle, retry, dead_letter and commit cross the sandbox's pipe both ways, and the
+    lab's exceptions come back as the student's loop expects them (PermanentFailure, CommitFailed)."""
+    from boletia.lab.student import sandboxed_loop
+
+    cls = sandboxed_loop.loop_class(*boxed(tmp_path, REFERENCE))
+    for case in (loop_cases.plain, loop_cases.transient_failure, loop_cases.poison,
+                 loop_cases.commit_refused):
+        assert case(cls)[0], case.__name__
