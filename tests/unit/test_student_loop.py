@@ -85,7 +85,8 @@ def boxed(tmp_path, loop: Path) -> tuple[Path, Path]:
     sub = tmp_path / "submission"
     sub.mkdir()
     (sub / "consumer_loop.py").write_text(loop.read_text())
-    return sandboxed_loop.wrapper_file(sub / "consumer_loop.py", sub / "loop_wrapper.py"), tmp_path / "scratch"
+    wrapper = sandboxed_loop.wrapper_file(sub / "consumer_loop.py", sub / "loop_wrapper.py")
+    return wrapper, tmp_path / "scratch"
 
 
 def test_a_sandboxed_loop_answers_the_cases_as_it_does_in_process(tmp_path):
