@@ -95,7 +95,7 @@ def test_a_sandboxed_loop_answers_the_cases_as_it_does_in_process(tmp_path):
     wrapper, scratch = boxed(tmp_path, STUB)
     box = Sandboxed(wrapper, scratch, timeout=30)
     try:
-        answered = {name: passed for name, passed, _ in box.call("cases")}
+        answered = {name: passed for _, name, passed, _ in box.call("cases")}
     finally:
         box.close()
     assert answered == {r.case.name: r.passed for r in loop_cases.check(STUB)}
@@ -110,3 +110,51 @@ def test_the_lab_drives_a_sandboxed_loop_through_its_own_kafka_object(tmp_path):
     for case in (loop_cases.plain, loop_cases.transient_failure, loop_cases.poison,
                  loop_cases.commit_refused):
         assert case(cls)[0], case.__name__
+
+
+# ---------------------------------------------------------------- grading the level
+def submissions(root: Path) -> Path:
+    """Three made-up submissions: the reference, the untouched stub, one half right (the
+    reference with the poison retried forever)."""
+    subs = root / "subs"
+    for name, text in (("ref", REFERENCE.read_text()), ("stub", STUB.read_text()),
+                       ("half", REFERENCE.read_text().replace("except PermanentFailure as exc:",
+                                                              "except ZeroDivisionError as exc:"))):
+        (subs / name).mkdir(parents=True)
+        (subs / name / "consumer_loop.py").write_text(text)
+    (subs / "decisions-only.py").write_text("x = 1\n")   # level 1 handed in, level 2 not
+    return subs
+
+
+def test_grading_the_loop_level_by_its_cases_gives_the_expected_table(tmp_path):
+    import csv
+    from types import SimpleNamespace
+
+    from boletia.lab.student import grading
+
+    rt = SimpleNamespace(status=lambda: [], settings=None)
+    rows = grading.grade(submissions(tmp_path), tmp_path / "out", seeds=0, seed=5, rt=rt,
+                         levels=(grading.LOOP,))
+    parts = ("loop_commit", "loop_retry", "loop_poison", "total", "possible")
+    table = {r["submission"]: tuple(r[p] for p in parts) for r in rows}
+    assert table == {"ref": ("1", "2", "1", "4", "4"), "stub": ("0", "0", "0", "0", "4"),
+                     "half": ("1", "2", "0", "3", "4"), "decisions-only.py": ("0", "0", "0", "0", "4")}
+    assert [r["submission"] for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))] == \
+        ["decisions-only.py", "half", "ref", "stub"]
+    half = (tmp_path / "out" / "half" / "report.md").read_text()
+    assert "case: poison — poison1 can never be sent" in half and "dead-lettered nothing" in half
+    assert "no consumer_loop.py" in (tmp_path / "out" / "decisions-only" / "report.md").read_text()
+
+
+def test_levels_are_chosen_by_name():
+    from boletia.lab.errors import LabError
+    from boletia.lab.student import grading
+
+    assert [lv.name for lv in grading.levels_named("loop")] == ["loop"]
+    assert grading.levels_named(None) == grading.LEVELS
+    try:
+        grading.levels_named("decisions,nemesis")
+    except LabError as exc:
+        assert "no level nemesis" in str(exc)
+    else:
+        raise AssertionError("an unknown level was accepted")

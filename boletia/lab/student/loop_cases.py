@@ -161,7 +161,7 @@ class Case:
     hint: str
     run: Callable[[type], tuple[bool, str]]   # (the student's class) -> (passed, what happened)
     key: bool = True
-    exercise: str = "consumer_loop"
+    exercise: str = "consumer_loop"   # its part (PARTS)
 
 
 @dataclass
@@ -176,67 +176,108 @@ def _lost(world: World) -> list[str]:
     return [m for m in every if m not in world.handled]
 
 
-def plain(loop_class):
-    w = World({0: [f"a{i}" for i in range(7)], 1: [f"b{i}" for i in range(4)]})
+def plain(loop_class, rng=None):
+    a, b = (7, 4) if rng is None else (rng.randint(4, 12), rng.randint(2, 8))
+    w = World({0: [f"a{i}" for i in range(a)], 1: [f"b{i}" for i in range(b)]})
     run(loop_class, w)
     dup = sorted({m for m in w.handled if w.handled.count(m) > 1})
     ok = not _lost(w) and not dup and w.done()
-    return ok, (f"11 emails on 2 partitions, nothing failing: sent {len(w.handled)}, never sent "
-                f"{_lost(w)}, sent twice {dup}, committed to the end: {w.done()}")
+    return ok, (f"{a + b} emails on 2 partitions, nothing failing: sent {len(w.handled)}, never "
+                f"sent {_lost(w)}, sent twice {dup}, committed to the end: {w.done()}")
 
 
-def crash_after_work(loop_class):
-    w = World({0: [f"a{i}" for i in range(8)]}, crash_after={"a1", "a5"})
+def crash_after_work(loop_class, rng=None):
+    n, at = (8, ["a1", "a5"]) if rng is None else (rng.randint(6, 12), None)
+    if at is None:
+        # not the last of a poll (5 a poll): a crash there loses nothing even in the seed's loop
+        at = [f"a{i}" for i in sorted(rng.sample([i for i in range(n - 1) if i % 5 != 4], 2))]
+    w = World({0: [f"a{i}" for i in range(n)]}, crash_after=set(at))
     run(loop_class, w)
     lost = _lost(w)
-    return not lost and w.done(), (f"8 emails, the consumer killed after sending a1 and after a5, "
-                                   f"then restarted: never sent {lost or 'none'}")
+    return not lost and w.done(), (f"{n} emails, the consumer killed after sending {at[0]} and "
+                                   f"after {at[1]}, then restarted: never sent {lost or 'none'}")
 
 
-def transient_failure(loop_class):
-    w = World({0: ["a0", "a1", "a2", "a3"]}, flaky={"a1": 3})
+def transient_failure(loop_class, rng=None):
+    n, k, times = (4, 1, 3) if rng is None else (rng.randint(3, 8), 0, rng.randint(1, 4))
+    if rng is not None:
+        k = rng.randint(0, n - 2)
+    bad, nxt = f"a{k}", f"a{k + 1}"
+    w = World({0: [f"a{i}" for i in range(n)]}, flaky={bad: times})
     run(loop_class, w)
-    early = [off for p, off, handled in w.commit_log if off > 1 and "a1" not in handled]
-    ok = not _lost(w) and not early and w.handled.index("a1") < w.handled.index("a2") \
-        if "a1" in w.handled and "a2" in w.handled else False
-    return ok, (f"a1 fails 3 times (the mail service away), then passes: sent {w.handled}, "
-                f"committed past a1 before it was sent: {'yes' if early else 'no'}")
+    early = [off for p, off, handled in w.commit_log if off > k and bad not in handled]
+    ok = (not _lost(w) and not early and w.handled.index(bad) < w.handled.index(nxt)
+          if bad in w.handled and nxt in w.handled else False)
+    return ok, (f"{bad} fails {times} time(s) (the mail service away), then passes: sent "
+                f"{w.handled}, committed past {bad} before it was sent: {'yes' if early else 'no'}")
 
 
-def poison(loop_class):
-    w = World({0: ["a0", "poison1", "a2", "a3"]})
+def poison(loop_class, rng=None):
+    msgs = ["a0", "poison1", "a2", "a3"]
+    if rng is not None:
+        msgs = [f"a{i}" for i in range(rng.randint(3, 7))]
+        msgs.insert(rng.randint(0, len(msgs) - 1), "poison1")
+    w = World({0: msgs})
     run(loop_class, w)
     ok = w.dead == ["poison1"] and not _lost(w) and w.done()
-    return ok, (f"poison1 can never be sent: dead-lettered {w.dead or 'nothing'}, "
-                f"the ones after it sent: {not _lost(w)}, committed to the end: {w.done()}")
+    return ok, (f"poison1 can never be sent ({msgs}): dead-lettered {w.dead or 'nothing'}, the "
+                f"others sent: {not _lost(w)}, committed to the end: {w.done()}")
 
 
-def commit_refused(loop_class):
-    w = World({0: ["a0", "a1", "a2"], 1: ["b0", "b1"]}, refuse_commits=1)
+def commit_refused(loop_class, rng=None):
+    a, b = (3, 2) if rng is None else (rng.randint(1, 5), rng.randint(1, 5))
+    w = World({0: [f"a{i}" for i in range(a)], 1: [f"b{i}" for i in range(b)]}, refuse_commits=1)
     try:
         run(loop_class, w)
     except Exception as exc:  # noqa: BLE001 - the student's loop let it out
-        return False, f"one commit refused by Kafka: the loop raised {exc!r}"
+        return False, f"one commit refused by Kafka: the loop let out {exc!r}"
     # the refused partition stays where it was (its messages come back on a restart, as in
     # Kafka); the other one must go on and be committed
-    going_on = w.committed.get(1, 0) == 2
+    going_on = w.committed.get(1, 0) == b
     return not _lost(w) and going_on, (f"one commit refused by Kafka: never sent "
                                        f"{_lost(w) or 'none'}, the next partition handled and "
                                        f"committed: {going_on}")
 
 
-CASES = (
-    Case("plain-run", "Every message is worked on once and the group ends committed to the end: "
-         "a loop that does nothing, or never commits, is no fix.", plain, key=False),
-    Case("crash-after-work", "At-least-once: a consumer may die at any moment. What it marked done "
-         "(committed) before the work was finished is never delivered again.", crash_after_work),
-    Case("transient-failure", "A failure that may pass is worth another try, and the messages "
-         "after it must wait: a commit past it says it was done.", transient_failure),
-    Case("poison", "A message that can never succeed must not stop the ones after it, nor vanish "
-         "without a trace: put it aside where a person will see it.", poison),
-    Case("commit-refused", "A commit Kafka refused is no reason to stop: the work was done, and at "
-         "worst the message comes back (handling it again is harmless).", commit_refused),
-)
+# the hints: each names the idea, never the code
+HINTS = {
+    "plain-run": "Every message is worked on once and the group ends committed to the end: a "
+                 "loop that does nothing, or never commits, is no fix.",
+    "crash-after-work": "At-least-once: a consumer may die at any moment. What it marked done "
+                        "(committed) before the work was finished is never delivered again.",
+    "transient-failure": "A failure that may pass is worth another try, and the messages after "
+                         "it must wait: a commit past it says it was done.",
+    "poison": "A message that can never succeed must not stop the ones after it, nor vanish "
+              "without a trace: put it aside where a person will see it.",
+    "commit-refused": "A commit Kafka refused is no reason to stop: the work was done, and at "
+                      "worst the message comes back (handling it again is harmless).",
+}
+# which idea (a part of the grade: boletia/lab/student/grading.py) each case belongs to
+PARTS = {"crash-after-work": "loop_commit", "transient-failure": "loop_retry",
+         "commit-refused": "loop_retry", "poison": "loop_poison"}
+RUNS = {"plain-run": plain, "crash-after-work": crash_after_work,
+        "transient-failure": transient_failure, "poison": poison, "commit-refused": commit_refused}
+
+
+def cases(seed: int | None = None) -> tuple[Case, ...]:
+    """The practice cases (no seed), or the grader's, drawn from its seed: the same ideas on
+    other sizes, crash points, failures and positions. A guard (`plain-run`) goes with each part."""
+    import random
+
+    def bound(fn, s):
+        return (lambda loop: fn(loop)) if s is None else (lambda loop: fn(loop, random.Random(s)))
+    out = []
+    for i, (name, fn) in enumerate(RUNS.items()):
+        s = None if seed is None else seed * 31 + i
+        if name == "plain-run":
+            out += [Case(name, HINTS[name], bound(fn, s), key=False, exercise=part)
+                    for part in sorted(set(PARTS.values()))]
+        else:
+            out.append(Case(name, HINTS[name], bound(fn, s), exercise=PARTS[name]))
+    return tuple(out)
+
+
+CASES = cases()
 
 
 def check(loop: type | Path, cases=CASES) -> list[Result]:
@@ -245,8 +286,12 @@ def check(loop: type | Path, cases=CASES) -> list[Result]:
     if not isinstance(loop, type):
         from boletia.lab.student.alone import load_loop
         loop = load_loop(Path(loop))
-    out = []
+    out, seen = [], set()
     for case in cases:
+        if (case.name, case.key) in seen and not case.key:  # one guard per part: run it once
+            out.append(Result(case, *next((r.passed, r.detail) for r in out if r.case.name == case.name)))
+            continue
+        seen.add((case.name, case.key))
         try:
             passed, detail = case.run(loop)
         except Exception as exc:  # noqa: BLE001 - the student's code raised
@@ -258,8 +303,11 @@ def check(loop: type | Path, cases=CASES) -> list[Result]:
 
 def show(results: list[Result]) -> str:
     """One line per case; a hint under each that failed."""
-    lines = []
+    lines, shown = [], set()
     for r in results:
+        if r.case.name in shown:
+            continue
+        shown.add(r.case.name)
         lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.case.name}: {r.detail}")
         if not r.passed:
             lines.append(f"     hint: {r.case.hint}")

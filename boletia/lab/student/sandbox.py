@@ -231,8 +231,8 @@ class Sandboxed:
         call.__name__ = name
         return call
 
-    def module(self) -> SimpleNamespace:
-        return SimpleNamespace(**{name: self.function(name) for name in RULES},
+    def module(self, names: tuple[str, ...] = RULES) -> SimpleNamespace:
+        return SimpleNamespace(**{name: self.function(name) for name in names},
                                __file__=str(self.submission))
 
     def _kill(self) -> None:

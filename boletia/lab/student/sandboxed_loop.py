@@ -141,11 +141,12 @@ def worker_step(loop_file: Path) -> None:
     _loop.step()
 
 
-def worker_cases(loop_file: Path) -> list[list]:
-    """The level's cases on the submission: [[name, passed, detail], ...]."""
+def worker_cases(loop_file: Path, seed: int | None = None) -> list[list]:
+    """The level's cases (drawn from `seed`) on the submission: [[part, name, passed, detail]]."""
     from boletia.lab.student import loop_cases
 
-    return [[r.case.name, r.passed, r.detail] for r in loop_cases.check(Path(loop_file))]
+    return [[r.case.exercise, r.case.name, r.passed, r.detail]
+            for r in loop_cases.check(Path(loop_file), loop_cases.cases(seed))]
 
 
 def wrapper_file(loop_file: Path, path: Path) -> Path:
@@ -159,7 +160,7 @@ def wrapper_file(loop_file: Path, path: Path) -> Path:
         "refund, booking_in, email_ledger = alone.refund, alone.booking_in, alone.email_ledger\n"
         f"LOOP = Path({str(Path(loop_file).resolve())!r})\n\n\n"
         "def step():\n    sandboxed_loop.worker_step(LOOP)\n\n\n"
-        "def cases():\n    return sandboxed_loop.worker_cases(LOOP)\n")
+        "def cases(seed=None):\n    return sandboxed_loop.worker_cases(LOOP, seed)\n")
     return path
 
 
