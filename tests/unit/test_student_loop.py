@@ -158,3 +158,10 @@ def test_levels_are_chosen_by_name():
         assert "no level nemesis" in str(exc)
     else:
         raise AssertionError("an unknown level was accepted")
+
+
+def test_the_seed_loop_kept_in_the_package_is_the_stub_and_loses_four_of_five():
+    from boletia.lab.student.loop_cases import SeedLoop, seed_lost_on_crash
+
+    assert failed(SeedLoop) == failed(STUB)
+    assert seed_lost_on_crash(5) == 4
