@@ -165,3 +165,26 @@ def test_the_seed_loop_kept_in_the_package_is_the_stub_and_loses_four_of_five():
 
     assert failed(SeedLoop) == failed(STUB)
     assert seed_lost_on_crash(5) == 4
+
+
+def test_the_scenarios_supervisor_restarts_a_consumer_its_last_crash_left_down():
+    """A loop that committed before its work ends notification-redelivery at once: the last
+    crash is the scenario's own and must not be reported as a death (seen in 06 on the stub)."""
+    from types import SimpleNamespace
+
+    from boletia.lab.experiments import chaos
+
+    started = []
+    state = {"notificaciones": "running"}
+    rt = SimpleNamespace(
+        state=lambda c: state[c], start=lambda c: (started.append(c), state.update({c: "running"})),
+        logs=lambda c, n=0, since=None: "2026-01-01T00:00:00+00:00 crash boletia.reservas[0]@5: "
+                                        "fault fired after the write, before its commit\n")
+    ctx = SimpleNamespace(rt=rt, died={}, marks={"notificaciones": 0},
+                          events=lambda c: chaos.Context.events(ctx, c))
+    state["notificaciones"] = "stopped"        # the crash came after the supervisor's last turn
+    sup = chaos._Supervisor(ctx, "notificaciones")
+    sup.stop.set()          # its watching thread ends before any turn: only the exit is left
+    sup.thread.start()
+    sup.__exit__(None, None, None)
+    assert started == ["notificaciones"] and not ctx.died

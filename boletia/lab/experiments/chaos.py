@@ -174,22 +174,25 @@ class _Supervisor:
 
     def __init__(self, ctx: Context, consumer: str):
         self.ctx, self.consumer = ctx, consumer
+        self.explained = 0  # crashes that explained a stop so far
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
-        explained = 0
         while not self.stop.is_set():
-            if self.ctx.rt.state(self.consumer) == "stopped":
-                crashes = len(evidence.of(self.ctx.events(self.consumer), "crash"))
-                if crashes <= explained:
-                    self.ctx.died[self.consumer] = self.ctx.rt.logs(self.consumer, 25)
-                explained = crashes
-                try:
-                    self.ctx.rt.start(self.consumer)
-                except LabError:
-                    pass  # crashed again at once (the next armed crash): seen on the next turn
+            self._revive()
             time.sleep(0.3)
+
+    def _revive(self) -> None:
+        if self.ctx.rt.state(self.consumer) == "stopped":
+            crashes = len(evidence.of(self.ctx.events(self.consumer), "crash"))
+            if crashes <= self.explained:
+                self.ctx.died[self.consumer] = self.ctx.rt.logs(self.consumer, 25)
+            self.explained = crashes
+            try:
+                self.ctx.rt.start(self.consumer)
+            except LabError:
+                pass  # crashed again at once (the next armed crash): seen on the next turn
 
     def __enter__(self) -> _Supervisor:
         self.thread.start()
@@ -198,6 +201,10 @@ class _Supervisor:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join()
+        # the last crash may be newer than the last turn (a loop that committed before its
+        # work has nothing to redeliver, and the scenario ends at once): restart it, as a
+        # supervisor would, instead of reporting the scenario's own crash as a death
+        self._revive()
 
 
 def _crashes(ctx: Context, consumer: str, topic: str | None, at_least: int) -> list[evidence.Event]:
