@@ -106,12 +106,6 @@ DECISIONS = Level(
     _decision_cases, practice.check, _student_design)
 
 # ---------------------------------------------------------------- level 2: the consumer loop
-def _loop_cases(instructor: Path, seed: int) -> tuple:
-    """Drawn from the grade's seed inside the sandbox (`sandboxed_loop.worker_cases`): here only
-    their names, parts and hints, for the report."""
-    return loop_cases.cases(seed)
-
-
 def _loop_check(module, settings, cases) -> list:
     """Run the drawn cases on the submission in its sandbox; an answer that is not the cases'
     (the loop hung, the worker died) fails every case with the reason."""
@@ -131,6 +125,8 @@ class _Drawn(tuple):
 
 
 def _drawn_loop_cases(instructor: Path, seed: int) -> tuple:
+    """Drawn from the grade's seed; the sandbox draws and runs the same ones on the submission
+    (`sandboxed_loop.worker_cases`): here their names, parts and hints, for the report."""
     out = _Drawn(loop_cases.cases(seed))
     out.seed = seed
     return out
