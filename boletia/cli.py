@@ -872,11 +872,15 @@ def book(out: Annotated[str, typer.Option(help="the build folder (git-ignored)")
 
 
 @app.command()
-def grade(submissions: Annotated[str, typer.Argument(help="a folder of student_design.py files")],
+def grade(submissions: Annotated[str, typer.Argument(help="a folder of submissions: NAME.py (the "
+                                                    "decisions) or NAME/ with student_design.py "
+                                                    "and consumer_loop.py")],
           out: Annotated[str, typer.Option(help="where grades.csv and the reports go")] = "grades",
           seeds: Annotated[int, typer.Option(min=0, help="chaos seeds per part (drawn from --seed)")] = 2,
           seed: Annotated[int | None, typer.Option(help="the grade's seed (default: a new one)")] = None,
           instructor: Annotated[str | None, typer.Option(help="the hidden cases' folder")] = None,
+          levels: Annotated[str | None, typer.Option(help="the levels graded, e.g. decisions,loop "
+                                                     "(default: every one)")] = None,
           ) -> None:
     """Grade a class's designs, each in a sandbox: cases drawn at grade time, then the chaos
     scenarios over seeds the students never ran (the lab must be up)."""
@@ -887,7 +891,7 @@ def grade(submissions: Annotated[str, typer.Argument(help="a folder of student_d
     try:
         rows = grading.grade(Path(submissions), Path(out), seeds=seeds, seed=seed,
                              instructor=Path(instructor) if instructor else grading.INSTRUCTOR,
-                             report=console.print)
+                             levels=grading.levels_named(levels), report=console.print)
     except LabError as exc:
         _fail(exc)
     table = Table(*rows[0].keys())

@@ -23,6 +23,7 @@ from boletia.adapters.at_least_once import (
     FailurePolicy,
 )
 from boletia.adapters.errors import PermanentFailure
+from boletia.consumers import student_loop
 from boletia.designs.base import Design
 from boletia.domain.messages import InvalidMessage
 
@@ -82,10 +83,14 @@ def run(group: str, topics: list[str], handle: Callable[[str, dict], str] | Batc
         signal.signal(sig, lambda *_: stop.set())
     log(f"{group}: consuming {', '.join(topics)} (design={design.name}, instance {instance})")
     failures, consumer = 0, None
+    # the student design may bring its own loop for this group (notebook 06, level "consumer loop")
+    student = getattr(design, "consumer_loop", lambda _: None)(group)
     while not stop.is_set():
         consumer = AtLeastOnceConsumer(group, topics, handler, settings.kafka_bootstrap,
                                        on_failure=on_failure, instance=instance, hooks=hooks, log=log,
-                                       priority=priority() if priority else None)
+                                       priority=priority() if priority else None) if student is None \
+            else student_loop.StudentConsumer(student, group, topics, handler, settings.kafka_bootstrap,
+                                              instance=instance, hooks=hooks, log=log)
         opened = time.monotonic()
         try:
             consumer.run(stop)

@@ -16,6 +16,7 @@ from boletia.domain import decisions
 from boletia.domain.decisions import Doc
 
 RULES = ("refund", "booking_in", "email_ledger")
+LOOP_GROUP = "notificaciones"  # the group whose loop a student may write (consumers/student_loop.py)
 
 
 def load(path: Path) -> ModuleType:
@@ -57,6 +58,12 @@ class Student(Design):
     def email_claim(self, reserva: str, estado: str, to: str = "") -> tuple[Doc, Doc]:
         filt, update = self._rules().email_ledger(reserva, estado)
         return filt, decisions.ledger_identity(filt, update, reserva, estado)
+
+    def consumer_loop(self, group: str) -> type | None:
+        """The student's own loop class for `group`, when the design file brings one
+        (`ConsumerLoop`, level "consumer loop": only for group notificaciones); None: the lab's."""
+        loop = getattr(self.rules, "ConsumerLoop", None) if self.rules is not None else None
+        return loop if group == LOOP_GROUP and isinstance(loop, type) else None
 
     def prepared(self, student_module: Path | None = None) -> Student:
         if student_module is None:

@@ -48,7 +48,8 @@ def test_the_grader_grades_a_folder_of_designs_by_cases_and_verdicts(lab, tmp_pa
     (subs / "zoe.py").write_text(STUBS.read_text() + "\ndef booking_in(change):\n"
                                  "    return open('/root/.bashrc').read()\n")
     out = subprocess.run([BOLETIA, "grade", str(subs), "--out", str(tmp_path / "grades"), "--seeds", "1",
-                          "--seed", "11"], capture_output=True, text=True, timeout=900)
+                          "--seed", "11", "--levels", "decisions"], capture_output=True, text=True,
+                         timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     rows = {r["submission"]: r for r in csv.DictReader(open(tmp_path / "grades" / "grades.csv"))}
     parts = ("refund", "booking_in", "email_ledger", "total", "possible")

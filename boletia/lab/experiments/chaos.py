@@ -31,7 +31,7 @@ from boletia import designs
 from boletia.adapters import kafka, mongo
 from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
-from boletia.lab.experiments import drain, load
+from boletia.lab.experiments import checker, drain, load
 from boletia.lab.experiments.verdict import check_lab
 from boletia.lab.notebook import evidence, lag
 from boletia.lab.notebook.client import Boletia
@@ -39,6 +39,11 @@ from boletia.lab.runtimes.port import Runtime
 from boletia.lab.setup import connectors
 
 CLEAN, VIOLATED, INCONCLUSIVE = "clean", "violated", "inconclusive"
+# What a scenario itself may find broken, beside the checker's invariants (checker.KINDS)
+SCENARIO_KINDS = {
+    "poison-dead-lettered": "a message that can never succeed, sent on purpose, was not "
+                            "dead-lettered (skipped or retried instead)",
+}
 
 
 class Inconclusive(Exception):
@@ -59,6 +64,8 @@ class Context:
     died: dict[str, str] = field(default_factory=dict)     # component -> last lines of its log
     expected_dead_letters: set[str] = field(default_factory=set)
     after: list[Callable[[], None]] = field(default_factory=list)  # facts to read once drained
+    broken: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, subject, detail):
+    #                                    what the scenario itself saw broken (SCENARIO_KINDS)
     t0: float = field(default_factory=time.monotonic)
 
     # ------------------------------------------------------------ evidence
@@ -167,22 +174,25 @@ class _Supervisor:
 
     def __init__(self, ctx: Context, consumer: str):
         self.ctx, self.consumer = ctx, consumer
+        self.explained = 0  # crashes that explained a stop so far
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
-        explained = 0
         while not self.stop.is_set():
-            if self.ctx.rt.state(self.consumer) == "stopped":
-                crashes = len(evidence.of(self.ctx.events(self.consumer), "crash"))
-                if crashes <= explained:
-                    self.ctx.died[self.consumer] = self.ctx.rt.logs(self.consumer, 25)
-                explained = crashes
-                try:
-                    self.ctx.rt.start(self.consumer)
-                except LabError:
-                    pass  # crashed again at once (the next armed crash): seen on the next turn
+            self._revive()
             time.sleep(0.3)
+
+    def _revive(self) -> None:
+        if self.ctx.rt.state(self.consumer) == "stopped":
+            crashes = len(evidence.of(self.ctx.events(self.consumer), "crash"))
+            if crashes <= self.explained:
+                self.ctx.died[self.consumer] = self.ctx.rt.logs(self.consumer, 25)
+            self.explained = crashes
+            try:
+                self.ctx.rt.start(self.consumer)
+            except LabError:
+                pass  # crashed again at once (the next armed crash): seen on the next turn
 
     def __enter__(self) -> _Supervisor:
         self.thread.start()
@@ -191,6 +201,10 @@ class _Supervisor:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join()
+        # the last crash may be newer than the last turn (a loop that committed before its
+        # work has nothing to redeliver, and the scenario ends at once): restart it, as a
+        # supervisor would, instead of reporting the scenario's own crash as a death
+        self._revive()
 
 
 def _crashes(ctx: Context, consumer: str, topic: str | None, at_least: int) -> list[evidence.Event]:
@@ -439,9 +453,16 @@ def poison_message(ctx: Context) -> None:
     ctx.expected_dead_letters.add(str(poison))
     at, partition, offset = sent
     where = f"boletia.reservas[{partition}]@{offset}"
-    dead = ctx.wait(lambda: [e for e in ctx.events("notificaciones")
-                             if e.kind == "dead-letter" and e.where == where], 30,
-                    f"the poison message {where} dead-lettered by notificaciones")
+    try:
+        dead = ctx.wait(lambda: [e for e in ctx.events("notificaciones")
+                                 if e.kind == "dead-letter" and e.where == where], 30,
+                        f"the poison message {where} dead-lettered by notificaciones")
+    except Inconclusive:
+        # the poison was published (the fault fired): a consumer that never put it aside failed
+        # (a student's own loop may not: notebook 06, level "consumer loop")
+        ctx.broken.append(("poison-dead-lettered", where, "never dead-lettered within 30 s "
+                           "(skipped or retried instead)"))
+        return
     after = [e for e in ctx.events("notificaciones") if e.kind == "retry" and e.where == where]
     ctx.fact("the poison message", at=where, reason=dead[0].detail[:160], retries=len(after))
     ctx.require("the poison was dead-lettered, not retried", not after)
@@ -568,6 +589,8 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: Runtime | None = No
         verdict = check_lab(rt, record, design, ctx.expected_dead_letters, stopped=ctx.died)
         for read_fact in ctx.after:
             read_fact()
+        for kind, subject, detail in ctx.broken:  # not the checker's: seen by the scenario
+            verdict.violations.append(checker.Violation(kind, subject, detail))
     finally:
         client.close()
         if rt.design() != found_design:

@@ -77,3 +77,36 @@ def sandboxed_file(submission: Path, scratch: Path, judged: str, path: Path) -> 
         f"{judged} = _box.function({judged!r})\n"
         + _others(judged))
     return path
+
+
+# ---------------------------------------------------------------- level "consumer loop"
+def load_loop(loop_file: Path) -> type:
+    """The student's `ConsumerLoop` class, read afresh from its file; say what is missing."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("student_consumer_loop", loop_file)
+    if spec is None or spec.loader is None or not Path(loop_file).exists():
+        raise SystemExit(f"the consumer loop level needs its file: {loop_file} does not exist "
+                         "(start again from notebooks/exercises/consumer_loop.py)")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    loop = getattr(module, "ConsumerLoop", None)
+    if not isinstance(loop, type) or not callable(getattr(loop, "step", None)):
+        raise SystemExit(f"{loop_file} has no class ConsumerLoop with a method step(): start "
+                         "again from notebooks/exercises/consumer_loop.py")
+    return loop
+
+
+def loop_design_file(loop_file: Path, path: Path) -> Path:
+    """A design with the fixed design's three decisions and the student's consumer loop for
+    group notificaciones (loaded by that consumer afresh at every start): the loop is judged on
+    its own, never blamed for a decision's damage."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'"""Written by the lab: the consumer loop from {Path(loop_file).name}, the three decisions '
+        'the fixed design\'s."""\n'
+        "from pathlib import Path\n"
+        "from boletia.lab.student import alone\n"
+        f"ConsumerLoop = alone.load_loop(Path({str(Path(loop_file).resolve())!r}))\n"
+        + "".join(f"{name} = alone.{name}\n" for name in RULES))
+    return path

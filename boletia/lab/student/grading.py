@@ -38,10 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from boletia.lab.errors import LabError
-from boletia.lab.student import alone, practice, sandbox
+from boletia.lab.student import alone, loop_cases, practice, sandbox, sandboxed_loop
 
 INSTRUCTOR = Path(__file__).resolve().parents[3] / "instructor"
 CHAOS_POINTS = 2
+RERUNS = 1   # an inconclusive scenario (its fault did not fire: e.g. the load ended before a broker
+#              kill on a busy machine) runs once more before the report says "re-grade this one"
+RULES_CALLS = ("refund", "booking_in", "email_ledger")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class Part:
     name: str        # a column of grades.csv; the exercise its cases name
     scenario: str    # the chaos scenario of its failure mode (judged by its own invariant)
     idea: str        # what the part is about, for the report
+    whole_verdict: bool = False  # judged by the scenario's whole verdict, not one invariant
+    #                              (a loop's failure shows wherever the lost message leads)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,9 @@ class Level:
     deploy: Callable[..., object]  # (runtime, submission, folder, part) -> context manager: the lab
     #                                 on the submission's `part` alone
     design: str = "student"
+    file: str = "student_design.py"   # the level's file in a submission folder
+    serve: Callable[[Path], Path] | None = None  # the file the sandbox loads, made from it
+    calls: tuple[str, ...] = RULES_CALLS      # the functions the sandbox answers
 
 
 def _decision_cases(instructor: Path, seed: int) -> tuple:
@@ -97,7 +105,71 @@ DECISIONS = Level(
           "state, a resend counted")),
     _decision_cases, practice.check, _student_design)
 
-LEVELS: tuple[Level, ...] = (DECISIONS,)
+# ---------------------------------------------------------------- level 2: the consumer loop
+def _loop_check(module, settings, cases) -> list:
+    """Run the drawn cases on the submission in its sandbox; an answer that is not the cases'
+    (the loop hung, the worker died) fails every case with the reason."""
+    seed = getattr(cases, "seed", None)
+    by_name = {(c.exercise, c.name): c for c in cases}
+    try:
+        answered = module.cases(seed)
+    except Exception as exc:  # noqa: BLE001 - the sandbox stopped it, or the file did not load
+        return [loop_cases.Result(c, False, f"raised {exc}"[:300]) for c in cases]
+    return [loop_cases.Result(by_name[(part, name)], bool(passed), str(detail))
+            for part, name, passed, detail in answered if (part, name) in by_name]
+
+
+class _Drawn(tuple):
+    """The cases with the seed they were drawn from (the sandbox draws them again from it)."""
+    seed: int | None = None
+
+
+def _drawn_loop_cases(instructor: Path, seed: int) -> tuple:
+    """Drawn from the grade's seed; the sandbox draws and runs the same ones on the submission
+    (`sandboxed_loop.worker_cases`): here their names, parts and hints, for the report."""
+    out = _Drawn(loop_cases.cases(seed))
+    out.seed = seed
+    return out
+
+
+@contextmanager
+def _student_loop(rt, submission: Path, folder: Path, part: Part) -> Iterator[None]:
+    """The lab on the student design with the fixed decisions and the submission's loop for
+    group notificaciones, the loop running in a sandbox (`sandboxed_loop`)."""
+    wrapper = sandboxed_loop.wrapper_file(submission, submission.parent / "loop_wrapper.py")
+    design = sandboxed_loop.design_file(wrapper, folder / "loop-scratch", folder / "design-loop.py")
+    found = rt.design()
+    rt.set_design("student", student_module=design)
+    try:
+        yield
+    finally:
+        rt.set_design(found if found != "student" else "fixed")
+
+
+LOOP = Level(
+    "loop",
+    (Part("loop_commit", "notification-redelivery", "at-least-once: commit only after the work; "
+          "a crash before the commit brings the message back", whole_verdict=True),
+     Part("loop_retry", "broker-kill", "a failure that may pass is retried, nothing committed past "
+          "it; a refused commit is no reason to stop", whole_verdict=True),
+     Part("loop_poison", "poison-message", "a message that can never succeed is dead-lettered, "
+          "and the ones after it go on", whole_verdict=True)),
+    _drawn_loop_cases, _loop_check, _student_loop, file="consumer_loop.py",
+    serve=lambda own: sandboxed_loop.wrapper_file(own, own.parent / "loop_wrapper.py"),
+    calls=("cases",))
+
+LEVELS: tuple[Level, ...] = (DECISIONS, LOOP)
+
+
+def levels_named(names: str | None) -> tuple[Level, ...]:
+    """`decisions,loop` -> those levels (None: every one): a class graded on what it did."""
+    if not names:
+        return LEVELS
+    by_name = {lv.name: lv for lv in LEVELS}
+    unknown = [n for n in names.split(",") if n.strip() not in by_name]
+    if unknown:
+        raise LabError(f"no level {', '.join(unknown)}: the levels are {', '.join(by_name)}")
+    return tuple(by_name[n.strip()] for n in names.split(","))
 
 
 # ---------------------------------------------------------------- scores
@@ -139,6 +211,11 @@ def judge_run(part: Part, run: dict) -> tuple[bool, str]:
     name = f"scenario: {part.scenario} (seed {run['seed']})"
     if run["verdict"] == chaos.INCONCLUSIVE:
         return False, f"{name} inconclusive ({run['inconclusive']}): re-grade this one"
+    if part.whole_verdict:
+        if run["verdict"] == chaos.CLEAN:
+            return True, f"{name} clean"
+        kind, examples = next(iter(run["examples"].items()), ("?", ["?"]))
+        return False, f"{name} found {kind}, e.g. {examples[0]}"
     if own in run["examples"]:
         return False, f"{name} found {own}, e.g. {run['examples'][own][0]}"
     return True, f"{name} clean on {own}"
@@ -177,9 +254,10 @@ def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
           instructor: Path = INSTRUCTOR, rt=None, levels: tuple[Level, ...] = LEVELS,
           report=lambda m: None) -> list[dict]:
     """Grade every *.py in `submissions`; write `out/grades.csv` and `out/<name>/report.md`."""
-    files = sorted(submissions.glob("*.py"))
+    files = sorted([*submissions.glob("*.py"), *(d for d in submissions.iterdir() if d.is_dir())])
     if not files:
-        raise LabError(f"no submissions (*.py) in {submissions}")
+        raise LabError(f"no submissions (NAME.py, or a folder NAME/ with student_design.py and "
+                       f"consumer_loop.py) in {submissions}")
     sandbox.available()
     if rt is None:
         from boletia.lab.runtimes.factory import get_runtime
@@ -211,15 +289,28 @@ def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], in
 
     if folder.exists():
         shutil.rmtree(folder)
-    (folder / "submission").mkdir(parents=True)
-    own = folder / "submission" / "student_design.py"
-    shutil.copyfile(sub, own)
     parts, notes = [], []
+    (folder / "submission").mkdir(parents=True)
     with open(folder / "sandbox.log", "wb") as log:
         for level in levels:
-            box = sandbox.Sandboxed(own, folder / "scratch", stderr=log)
+            # NAME.py: the decisions alone; a folder NAME/: each level's file in it
+            source = sub / level.file if sub.is_dir() else sub if level.file == "student_design.py" \
+                else sub / "none"
+            if not source.is_file():   # a level not handed in: its parts score 0, said so
+                scores = [score_cases(p, [], len(chaos_seeds)) for p in level.parts]
+                for s in scores:
+                    s.cases_possible = len([c for c in level.cases(instructor, seed)
+                                            if c.exercise == s.part.name and c.key])
+                    s.failed.append(f"not handed in: no {level.file} in the submission")
+                parts += scores
+                continue
+            own = folder / "submission" / level.file
+            shutil.copyfile(source, own)
+            box = sandbox.Sandboxed(level.serve(own) if level.serve else own, folder / "scratch",
+                                    stderr=log, timeout=60.0 if level.serve else sandbox.TIMEOUT)
             try:
-                results = level.check(box.module(), rt.settings, cases=level.cases(instructor, seed))
+                results = level.check(box.module(level.calls), rt.settings,
+                                      cases=level.cases(instructor, seed))
             finally:
                 box.close()
             notes += box.incidents
@@ -231,7 +322,12 @@ def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], in
             for s in ready if chaos_seeds else ():
                 with level.deploy(rt, own, folder, s.part):   # this part alone
                     for chaos_seed in chaos_seeds:
-                        run = chaos.run(s.part.scenario, level.design, chaos_seed, rt=rt)
+                        for _ in range(1 + RERUNS):   # an inconclusive run judged nothing: again
+                            run = chaos.run(s.part.scenario, level.design, chaos_seed, rt=rt)
+                            if run["verdict"] != chaos.INCONCLUSIVE:
+                                break
+                            report(f"  {s.part.scenario} (seed {chaos_seed}) inconclusive "
+                                   f"({run['inconclusive']}): running it again")
                         ok, line = judge_run(s.part, run)
                         report(f"  {line}")
                         s.chaos += CHAOS_POINTS if ok else 0

@@ -40,6 +40,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -187,7 +188,10 @@ class Sandboxed:
             raise SandboxError(why)
         return proc
 
-    def call(self, name: str, *args: Any) -> Any:
+    def call(self, name: str, *args: Any, on_request: Callable[[dict], dict] | None = None) -> Any:
+        """Call the submission's `name`. While it runs, the worker may ask the caller to act for
+        it (`{"call": ...}` lines: a student's consumer loop asking the lab's Kafka object):
+        `on_request` answers each; the timeout counts the worker's own time only."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._proc = self._start()
@@ -195,8 +199,13 @@ class Sandboxed:
             try:
                 proc.stdin.write((encode({"fn": name, "args": list(args)}) + "\n").encode())
                 proc.stdin.flush()
-                ready, _, _ = select.select([proc.stdout], [], [], self.timeout)
-                line = proc.stdout.readline(MAX_LINE) if ready else b""
+                while True:
+                    ready, _, _ = select.select([proc.stdout], [], [], self.timeout)
+                    line = proc.stdout.readline(MAX_LINE) if ready else b""
+                    if not (on_request and line.startswith(b'{"call"')):
+                        break
+                    proc.stdin.write((json.dumps(on_request(json.loads(line))) + "\n").encode())
+                    proc.stdin.flush()
             except OSError:
                 line = b""
             if ready and not line:   # the worker closed its end: it is dying
@@ -222,8 +231,8 @@ class Sandboxed:
         call.__name__ = name
         return call
 
-    def module(self) -> SimpleNamespace:
-        return SimpleNamespace(**{name: self.function(name) for name in RULES},
+    def module(self, names: tuple[str, ...] = RULES) -> SimpleNamespace:
+        return SimpleNamespace(**{name: self.function(name) for name in names},
                                __file__=str(self.submission))
 
     def _kill(self) -> None:
@@ -240,6 +249,10 @@ class Sandboxed:
             self._kill()
 
 
+# inside the worker: (answers, requests), for code that asks the caller mid-call (`Sandboxed.call`)
+CHANNEL: tuple | None = None
+
+
 class StudentError(Exception):
     """The student's function raised (the worker says which exception, with its message)."""
 
@@ -248,9 +261,13 @@ class StudentError(Exception):
 def serve(submission: str) -> None:
     """Load the submission once, answer calls until stdin closes. The student's prints go to
     stderr: stdout carries the answers only."""
+    global CHANNEL
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    CHANNEL = (answers, sys.stdin)
+    from boletia.lab.student import sandbox as named  # this file runs as __main__: the same
+    named.CHANNEL = CHANNEL                           # channel for code that imports it by name
     try:
         from boletia.designs import student
         module, broken = student.load(Path(submission)), None
