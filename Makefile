@@ -20,6 +20,8 @@ lab: setup
 	@echo "Lab is up. Open the notebooks with:  $(BIN)/boletia notebooks"
 	@echo "Stop it with:                        $(BIN)/boletia lab down"
 
+# the reference outputs and the tests' expected messages are the English edition's, whatever the locale
+test: export BOLETIA_LANG = en
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
 	$(BIN)/lint-imports
