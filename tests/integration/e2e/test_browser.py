@@ -126,7 +126,9 @@ def test_the_box_office_books_shows_the_email_refuses_and_cancels(page, ui, lab,
     wait(page, "the stream live", lambda d: css(d, "#live").text == "live")
     readable_when_projected(page)
     # the keyboard goes through the page in reading order
-    assert tab_stops(page, 10) == ["Skip to the booking form", "Control room (instructor)", "book-event",
+    # (the language switch, en | es, sits in the header after the control room's link)
+    assert tab_stops(page, 12) == ["Skip to the booking form", "Control room (instructor)", "en", "es",
+                                   "book-event",
                                    "book-qty", "book-email", "book-button", "mine-email", "mine-button",
                                    "filter", "show-cancelled"]
 
