@@ -59,6 +59,8 @@ LogName = choices("LogName", [*Component, *(f"{c}-{k}" for c in CONSUMERS
                                             for k in range(2, MAX_MEMBERS + 1))])
 LogArg = Annotated[LogName, typer.Argument(metavar="COMPONENT", help=_listed(Component)
                                            + "; or a consumer's member, e.g. inventario-2")]
+# the failure verbs take the same names: a member of a scaled consumer is killed on its own
+MemberArg = LogArg
 
 
 def _version(show: bool) -> None:
@@ -238,7 +240,7 @@ def logs(component: LogArg, runtime: RuntimeOpt = "local",
         _fail(exc)
 
 
-def _verb(verb: str, component: Component, runtime: Runtime) -> None:
+def _verb(verb: str, component: LogName, runtime: Runtime) -> None:
     rt = _runtime(runtime)
     try:
         getattr(rt, verb)(component.value)
@@ -248,25 +250,25 @@ def _verb(verb: str, component: Component, runtime: Runtime) -> None:
 
 
 @lab.command()
-def kill(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
+def kill(component: MemberArg, runtime: RuntimeOpt = "local") -> None:
     """SIGKILL a component (no clean shutdown), as a crash would."""
     _verb("kill", component, runtime)
 
 
 @lab.command()
-def pause(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
+def pause(component: MemberArg, runtime: RuntimeOpt = "local") -> None:
     """Freeze a component (SIGSTOP): it holds its sockets but answers nothing."""
     _verb("pause", component, runtime)
 
 
 @lab.command()
-def resume(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
+def resume(component: MemberArg, runtime: RuntimeOpt = "local") -> None:
     """Unfreeze a paused component."""
     _verb("resume", component, runtime)
 
 
 @lab.command()
-def restart(component: ComponentArg, runtime: RuntimeOpt = "local") -> None:
+def restart(component: MemberArg, runtime: RuntimeOpt = "local") -> None:
     """Stop (if running) and start one component, waiting until it is healthy."""
     _verb("restart", component, runtime)
 
@@ -873,13 +875,13 @@ def book(out: Annotated[str, typer.Option(help="the build folder (git-ignored)")
 
 @app.command()
 def grade(submissions: Annotated[str, typer.Argument(help="a folder of submissions: NAME.py (the "
-                                                    "decisions) or NAME/ with student_design.py "
-                                                    "and consumer_loop.py")],
+                                                    "decisions) or NAME/ with student_design.py, "
+                                                    "consumer_loop.py and inventory_connector.json")],
           out: Annotated[str, typer.Option(help="where grades.csv and the reports go")] = "grades",
           seeds: Annotated[int, typer.Option(min=0, help="chaos seeds per part (drawn from --seed)")] = 2,
           seed: Annotated[int | None, typer.Option(help="the grade's seed (default: a new one)")] = None,
           instructor: Annotated[str | None, typer.Option(help="the hidden cases' folder")] = None,
-          levels: Annotated[str | None, typer.Option(help="the levels graded, e.g. decisions,loop "
+          levels: Annotated[str | None, typer.Option(help="the levels graded, e.g. decisions,loop,connector "
                                                      "(default: every one)")] = None,
           ) -> None:
     """Grade a class's designs, each in a sandbox: cases drawn at grade time, then the chaos

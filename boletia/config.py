@@ -38,6 +38,9 @@ TOPICS = tuple(f"{DATABASE}.{c}" for c in COLLECTIONS)
 DEAD_LETTER_TOPIC = f"{DATABASE}.dead-letter"
 # The source connector writes a heartbeat here so its resume token stays fresh when idle.
 HEARTBEAT_TOPIC = "__mongodb_heartbeats"
+# Where a lab started with credentials (BOLETIA_AUTH) keeps them, under its lab directory,
+# owner-only: {"kafka": {principal: password}, "connect": {user: password}}
+CREDENTIALS_FILE = "secrets/credentials.json"
 
 
 def _default_lab_dir() -> Path:
@@ -83,6 +86,13 @@ class Settings(BaseSettings):
     # page names another); ["*"] answers any, as behind a proxy that checks Host itself
     trusted_hosts: list[str] = []
     admin_token: str = ""      # the admin API's bearer token: set only for `eventos` (and the lab)
+    booking_key: str = ""      # what each booking's secret is derived from: `reservas` and `notificaciones`
+    # Credentials on Kafka and Connect (issue 28): a lab brought up with auth on generates them
+    # (CREDENTIALS_FILE); each component is given only its own principal here, in its
+    # environment (never on a command line). Unset: the lab's admin, from the lab's file.
+    auth: bool = False
+    kafka_user: str = ""
+    kafka_password: str = Field("", repr=False)
     instance: str = ""         # a consumer's static-membership id; unique per process
     sender: str = "boletos@boletia.example"
     # `notificaciones` steps aside while reservation changes arrive faster than this per
@@ -142,3 +152,26 @@ def settings() -> Settings:
         problems = "; ".join(f"BOLETIA_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
                              for e in exc.errors())
         raise SettingsError(f"bad setting in the environment ({problems})") from None
+
+
+def credentials(s: Settings) -> dict:
+    """The lab's generated credentials ({} when the lab runs without them)."""
+    import json
+
+    path = s.lab_dir / CREDENTIALS_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def kafka_login(s: Settings) -> tuple[str, str] | None:
+    """(principal, password) this process uses on Kafka: its own when the runtime gave it one,
+    else the lab's admin when the lab has credentials, else None (a lab without auth)."""
+    if s.kafka_user:
+        return s.kafka_user, s.kafka_password
+    admin = credentials(s).get("kafka", {}).get("admin")
+    return ("admin", admin) if admin else None
+
+
+def connect_login(s: Settings) -> tuple[str, str] | None:
+    """(user, password) for Connect's REST API, None when it asks for none."""
+    users = credentials(s).get("connect", {})
+    return ("admin", users["admin"]) if "admin" in users else None

@@ -23,6 +23,10 @@ kubectl apply -f k8s/namespaces.yaml
 kubectl -n boletia get secret boletia-admin >/dev/null 2>&1 || \
   kubectl -n boletia create secret generic boletia-admin \
     --from-literal=token="$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
+# the key each booking's secret is derived from (reservas and notificaciones only): the same way
+kubectl -n boletia get secret boletia-booking >/dev/null 2>&1 || \
+  kubectl -n boletia create secret generic boletia-booking \
+    --from-literal=key="$(head -c 32 /dev/urandom | base64 | tr -d '/+=' )"
 kubectl apply -k k8s/
 kubectl -n kafka rollout status statefulset/kafka --timeout=600s
 kubectl -n mongo rollout status statefulset/mongo --timeout=600s

@@ -74,13 +74,18 @@ elif [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 # The lab's environment is pinned in requirements.lock (made from pyproject.toml's ranges with
-# `pip-compile --extra lab --extra dev -o requirements.lock pyproject.toml`); the package itself
-# goes in editable, without resolving again.
-stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
+# `pip-compile --extra lab --extra dev -o requirements.lock pyproject.toml`), and installed from
+# requirements-hashes.lock: the same pins with the sha256 of every file PyPI has for them, so a
+# file that changed on its way here is refused (--require-hashes). Regenerate it after the lock:
+#   pip-compile --generate-hashes --strip-extras --no-emit-find-links --no-emit-index-url \
+#     -o requirements-hashes.lock requirements.lock
+# (the images keep requirements.lock: their PIN_OVERRIDES replace pins, and -c takes no hashes).
+# The package itself goes in editable, without resolving again.
+stamp="$VENV/.installed-$(cat pyproject.toml requirements-hashes.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-  echo "==> installing the pinned dependencies (requirements.lock) and the boletia package into $VENV (a minute or two)"
+  echo "==> installing the pinned dependencies (requirements-hashes.lock) and the boletia package into $VENV (a minute or two)"
   [ -n "$conda" ] || "$VENV/bin/pip" install -q --upgrade pip  # conda's pip is conda's to upgrade
-  "$VENV/bin/pip" install -q -r requirements.lock
+  "$VENV/bin/pip" install -q --require-hashes -r requirements-hashes.lock
   "$VENV/bin/pip" install -q --no-deps -e .
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi

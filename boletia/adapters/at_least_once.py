@@ -9,9 +9,11 @@ from collections.abc import Callable
 from enum import Enum
 from typing import NamedTuple
 
+from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 
 from boletia.adapters.errors import PermanentFailure
+from boletia.adapters.kafka import security
 from boletia.config import DEAD_LETTER_TOPIC
 
 # What a handler reports about one message. ALREADY_DONE is a redelivery meeting its own
@@ -75,6 +77,60 @@ def where(record) -> str:
 # broker ten times a second.
 FETCH_MAX_WAIT_MS = 100
 
+# The partition assignors kafka-python offers, by the name the group description shows:
+# `range` and `roundrobin` (its default pair) and `sticky` are eager: at every rebalance each
+# member gives up all its partitions before any is handed out again; `cooperative-sticky`
+# (KIP-429) moves only the partitions that change owner, in two rounds. Measured here
+# (benchmarks/rebalance.py), kafka-python's cooperative rebalance stopped the whole group
+# longer, not shorter: its poll blocks through each join round, and the second round waits
+# for the other members to notice it at their next heartbeat (3 s): 3.4 s with nothing handled
+# on a scale-up, against 0.3-0.6 s for range. So the consumers stay on range
+# (docs/architecture.md, "Rebalances").
+ASSIGNORS = ("range", "roundrobin", "sticky", "cooperative-sticky")
+ASSIGNOR = "range"
+
+
+def assignor_class(name: str):
+    """The kafka-python class of an assignor named as in ASSIGNORS (a ValueError names them)."""
+    from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
+    from kafka.coordinator.assignors.range import RangePartitionAssignor
+    from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+    from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
+
+    classes = {"range": RangePartitionAssignor, "roundrobin": RoundRobinPartitionAssignor,
+               "sticky": StickyPartitionAssignor, "cooperative-sticky": CooperativeStickyAssignor}
+    if name not in classes:
+        raise ValueError(f"unknown assignor {name!r}; kafka-python offers {', '.join(ASSIGNORS)}")
+    return classes[name]
+
+
+def _names(partitions) -> str:
+    return ",".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(partitions)) or "none"
+
+
+class _Rebalances(ConsumerRebalanceListener):
+    """One `rebalance` log line each time the group takes partitions from this member or gives
+    it some, with the group's generation: what a student (and the scale scenarios) read to see
+    a rebalance happen and which partitions moved."""
+
+    def __init__(self, loop: AtLeastOnceConsumer):
+        self.loop = loop
+
+    def _generation(self) -> str:
+        coordinator = getattr(self.loop._consumer, "_coordinator", None)  # kafka-python's own
+        generation = getattr(getattr(coordinator, "_generation", None), "generation_id", None)
+        return "?" if generation is None else str(generation)
+
+    def on_partitions_revoked(self, revoked):
+        if revoked:
+            self.loop.log(f"rebalance revoked {_names(revoked)} (they stop here until the group "
+                          f"assigns them again; {self.loop.assignor.name})")
+
+    def on_partitions_assigned(self, assigned):
+        held = self.loop._consumer.assignment()
+        self.loop.log(f"rebalance generation {self._generation()} assigned {_names(assigned)}; "
+                      f"holds {_names(held)} ({self.loop.assignor.name})")
+
 
 class AtLeastOnceConsumer:
     """The seed's pcKafka consumer, done right (failure mode 1, docs/failure-modes.md).
@@ -99,8 +155,9 @@ class AtLeastOnceConsumer:
     def __init__(self, group: str, topics: list[str], handler, bootstrap: str,
                  on_failure: FailurePolicy = FailurePolicy.RETRY, dead_letter: str = DEAD_LETTER_TOPIC,
                  max_backoff: float = 5.0, instance: str = "1", hooks=None, log=print,
-                 priority=None):
+                 priority=None, assignor: str = ASSIGNOR):
         self.group, self.topics = group, topics
+        self.assignor = assignor_class(assignor)
         self.priority = priority  # a consumers.priority.Yield: when to step aside
         self.batched = handler if isinstance(handler, Batched) else None
         self.handler = handler.one if self.batched else handler
@@ -120,13 +177,14 @@ class AtLeastOnceConsumer:
         # Static membership (KIP-345): a restarted instance takes its partitions back at
         # once instead of waiting for the dead one's session to time out.
         self._consumer = KafkaConsumer(
-            *self.topics, bootstrap_servers=self.bootstrap.split(","), group_id=self.group,
+            bootstrap_servers=self.bootstrap.split(","), group_id=self.group,
             group_instance_id=f"{self.group}-{self.instance}", client_id=self.group,
             enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=50, session_timeout_ms=10000, heartbeat_interval_ms=3000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS)
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS, partition_assignment_strategy=[self.assignor], **security())
+        self._consumer.subscribe(self.topics, listener=_Rebalances(self))
         self._producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all",
-                                       retries=5)
+                                       retries=5, **security())
 
     def _mark_done(self, record) -> None:
         """Mark `record` done: its partition is committed up to it at the end of this poll,

@@ -5,12 +5,14 @@ look-ups in `boletia/lab/notebook/lag.py`."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from boletia import config
 from boletia.config import DEAD_LETTER_TOPIC, HEARTBEAT_TOPIC, TOPICS
 
 REPLICATION = 3
@@ -18,9 +20,26 @@ MIN_ISR = 2
 PARTITIONS = 3
 
 
+MECHANISM = "SCRAM-SHA-512"
+
+
+def security(settings: config.Settings | None = None) -> dict:
+    """Every Kafka client's security options, from this one place: SASL/SCRAM-SHA-512 as this
+    process's principal (`config.kafka_login`) when the lab has credentials, none otherwise.
+    Pass them to KafkaProducer, KafkaConsumer and KafkaAdminClient as `**security()`."""
+    login = config.kafka_login(settings or config.settings())
+    if login is None:
+        return {}
+    # kafka-python warns on every connection that SASL runs without TLS; SCRAM sends a salted
+    # proof, never the password, so that warning would only bury real ones in the lessons
+    logging.getLogger("kafka.net.sasl.scram").setLevel(logging.ERROR)
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": MECHANISM,
+            "sasl_plain_username": login[0], "sasl_plain_password": login[1]}
+
+
 def admin(bootstrap: str) -> KafkaAdminClient:
     return KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="boletia-admin",
-                            request_timeout_ms=10000)
+                            request_timeout_ms=10000, **security())
 
 
 def wait_for_brokers(bootstrap: str, count: int, timeout: float = 60.0) -> None:

@@ -20,20 +20,30 @@ from boletia.adapters.at_least_once import ALREADY_DONE, IGNORED, WROTE
 from boletia.adapters.ses import Mailer
 from boletia.consumers import priority, runner
 from boletia.designs.base import Design
-from boletia.domain import decisions, messages
+from boletia.domain import decisions, messages, ownership
 
 GROUP = "notificaciones"
 TOPICS = ["boletia.reservas"]
 
 
-def make_handler(db, mailer: Mailer, design: Design):
-    """The design says how an email is claimed in the ledger, or that it has none (the seed)."""
+def make_handler(db, mailer: Mailer, design: Design, booking_key: str = ""):
+    """The design says how an email is claimed in the ledger, or that it has none (the seed),
+    and whether the confirmation carries the booking's secret (then `booking_key` derives it)."""
     ledger = db[mongo.NOTIFICATIONS]
+    secret = None
+    if design.owns_bookings:
+        try:
+            key = ownership.key_bytes(booking_key)
+        except ownership.MissingKey as exc:
+            raise SystemExit(f"notificaciones, design {design.name}: {exc}") from None
+
+        def secret(reserva_id: str) -> str:
+            return ownership.secret_for(key, reserva_id)
 
     def handle(topic: str, doc: dict) -> str:
         """WROTE when an email was sent (the point a crash fault waits for), ALREADY_DONE
         when the ledger says this state's email went out before."""
-        email = decisions.notification(messages.reservation(doc, emailed=True))
+        email = decisions.notification(messages.reservation(doc, emailed=True), secret)
         if isinstance(email, decisions.Ignore):
             return IGNORED
         claim = design.email_claim(email.reserva, email.estado, email.to)
@@ -67,7 +77,8 @@ def main(hooks=None) -> None:
     client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
     # the seed's consumer keeps the seed's behaviour; the others let the bookings go first
     yields = design.email_yields and s.email_yield_above > 0
-    runner.run(GROUP, TOPICS, make_handler(mongo.database(client), Mailer(s), design), s, design,
+    handler = make_handler(mongo.database(client), Mailer(s), design, s.booking_key)
+    runner.run(GROUP, TOPICS, handler, s, design,
                hooks=hooks, priority=(lambda: priority.Yield(s.email_yield_above, s.email_max_hold,
                                                                calm=s.email_calm))
                if yields else None)

@@ -21,6 +21,7 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from boletia.adapters.at_least_once import ALREADY_DONE, FETCH_MAX_WAIT_MS, IGNORED, WROTE, where
+from boletia.adapters.kafka import security
 from boletia.config import DEAD_LETTER_TOPIC
 
 GROUP = "notificaciones"  # the consumer group whose loop the student writes
@@ -173,8 +174,9 @@ class StudentConsumer:
             group_instance_id=f"{self.group}-{self.instance}", client_id=self.group,
             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=50,
             session_timeout_ms=10000, heartbeat_interval_ms=3000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS)
-        producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all", retries=5)
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS, **security())
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all", retries=5,
+                                 **security())
         kafka = Kafka(consumer, producer, self.handler, self.group, stop, self.hooks, self.log)
         self.stats = kafka.stats
         self.log(f"{self.group}: running the student's {self.loop_class.__name__}")

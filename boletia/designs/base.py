@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from boletia.domain import decisions, messages
+from boletia.domain import decisions, messages, ownership
 from boletia.domain.decisions import Decision, Doc, FindAndModify, InsertOne, Transaction
 from boletia.domain.model import ACTIVE, NewBooking
 
@@ -30,8 +30,14 @@ class Design:
     bounds_cancelled_events: bool = False  # no refund record: bound a cancelled event's tickets
     durable_connect_offsets: bool = True   # Connect keeps the sources' offsets in Kafka
     records_bookings: bool = True      # `pedidos` keeps each 200 booking until its reservation exists
+    owns_bookings: bool = True         # reading or cancelling a booking needs its secret (issue 28.1)
 
     # ------------------------------------------------------------ the reservas service
+    def new_reservation_id(self) -> Any:
+        """The id a new booking gets: nobody can guess it from another booking's
+        (boletia.domain.ownership)."""
+        return ownership.unguessable_id()
+
     def book(self, req: NewBooking, reserva_id: Any, at: Any = None) -> FindAndModify | Transaction:
         """Take the tickets and stamp the booking on the event in ONE atomic update: count
         sold tickets up, `capacidad` stays the organisers' number (mode 4). The booking is

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from boletia.designs.base import Design
 from boletia.domain import decisions, messages
 from boletia.domain.decisions import Decision, Doc, FindAndModify
@@ -22,6 +24,12 @@ class Seed(Design):
     bounds_cancelled_events = True
     durable_connect_offsets = False  # mode 5: the standalone worker kept offsets in /tmp
     records_bookings = False         # a booking is its change in the stream, nothing else
+    owns_bookings = False            # the seed's open API: any caller reads and cancels any id
+
+    def new_reservation_id(self) -> ObjectId:
+        """The seed's ObjectId: time, a per-process random and a counter, so the next and
+        the previous booking's ids are one step away from one's own (the hole lesson 03 shows)."""
+        return ObjectId()
 
     def book(self, req: NewBooking, reserva_id: Any, at: Any = None) -> FindAndModify:
         """Counts `capacidad` down and stamps the booking as idres/email/canres (mode 4: a

@@ -10,6 +10,7 @@ module holds the vocabulary (the write values) and the decisions the designs sha
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,13 +207,20 @@ def _pattern(template: str) -> re.Pattern:
 
 
 _READ_BACK = {estado: (_pattern(SUBJECTS[estado]), _pattern(BODIES[estado])) for estado in SUBJECTS}
+# The fixed designs' confirmation ends with the booking's secret (boletia.domain.ownership):
+# the customer who lost the POST's answer finds it here. Read back, it is cut off first.
+SECRET_LINE = ("\n\nTu clave para consultar o cancelar esta reserva (guárdala, no la compartas): "
+               "{clave}")
+_SECRET_TAIL = re.compile(re.escape(SECRET_LINE).replace(re.escape("{clave}"), r"[A-Za-z0-9_-]+")
+                          + r"\Z")
 
 
 def read_notification(subject: str, body: str) -> dict | None:
     """What an email this module wrote says: {reserva, estado, evento, cantidad}, or None
     for an email that is not one of Boletia's. The checker judges emails with it."""
+    body = _SECRET_TAIL.sub("", body or "")
     for estado, (subject_rx, body_rx) in _READ_BACK.items():
-        s, b = subject_rx.match(subject or ""), body_rx.match(body or "")
+        s, b = subject_rx.match(subject or ""), body_rx.match(body)
         if s and b and s["evento"] == b["evento"]:
             return {"reserva": b["id"], "estado": estado, "evento": b["evento"],
                     "cantidad": int(b["cantidad"])}
@@ -239,10 +247,15 @@ def ledger_identity(filt: Doc, update: Doc, reserva: str, estado: str) -> Doc:
     return {**update, "$setOnInsert": {**update.get("$setOnInsert", {}), **missing}}
 
 
-def notification(doc: Doc) -> SendEmail | Ignore:
+def notification(doc: Doc, secret: Callable[[str], str] | None = None) -> SendEmail | Ignore:
+    """The email of a reservation's state; `secret(id)` (the fixed designs) gives the
+    booking's secret, which the confirmation repeats."""
     estado = doc.get("estado")
     if estado not in SUBJECTS:
         return Ignore(f"no email for reservation state {estado!r}")
     fields = {"id": str(doc["_id"]), "evento": doc["evento"], "cantidad": doc["cantidad"]}
+    body = BODIES[estado].format(**fields)
+    if secret is not None and estado == ACTIVE:
+        body += SECRET_LINE.format(clave=secret(fields["id"]))
     return SendEmail(to=doc["email"], subject=SUBJECTS[estado].format(**fields),
-                     body=BODIES[estado].format(**fields), reserva=str(doc["_id"]), estado=estado)
+                     body=body, reserva=str(doc["_id"]), estado=estado)

@@ -158,6 +158,7 @@ class _Strict(BaseModel):
 EXAMPLE_EVENT = {"nombre": "Concierto de ejemplo", "capacidad": 100, "categoria": "Musica"}
 EXAMPLE_BOOKING = {"evento": "Concierto de ejemplo", "cantidad": 2, "email": "ana@example.com"}
 EXAMPLE_ID = "65f0c2a1e4b0a1a2b3c4d5e6"
+EXAMPLE_SECRET = "q3Jz0c9vVb6bX1yHnA4mWg"  # the shape of a booking's secret (22 URL-safe characters)
 
 
 def _documented(example: dict[str, Any]) -> ConfigDict:
@@ -303,10 +304,18 @@ class ReservaOut(BaseModel):
     Cantidad: int
 
 
+class ReservaNueva(ReservaOut):
+    """The booking's 200: the reservation, and (the fixed designs) its secret, given once."""
+    Clave: str | None = Field(None, description="the booking's secret, answered only here and in "
+                              "the confirmation email: send it in header X-Boletia-Clave to read "
+                              "or cancel the reservation (absent in the seed design)")
+
+
 class ErrorOut(BaseModel):
     error: str = Field(description="what was wrong, and what to send or do instead")
     status: int
     Id: str | None = Field(None, description="503 on a booking: the id it would have")
+    Clave: str | None = Field(None, description="503 on a booking: the secret it would have")
 
 
 class EventoList(RootModel[list[EventoOut]]):

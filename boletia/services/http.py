@@ -27,13 +27,15 @@ from spectree.models import SecureType, SecuritySchemeData
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BaseConverter
 
-from boletia.domain import model
+from boletia.domain import model, ownership
 from boletia.domain.model import MAX_BODY_BYTES, ErrorOut, InvalidRequest
 
 # What each status means on these APIs, for every route that can answer it.
 MEANING = {
     400: "bad JSON, a bad field or path segment: the message says what to send",
     401: "missing or wrong bearer token",
+    403: f"missing or wrong booking secret (header {ownership.HEADER}); answered before the "
+         "reservation is looked up, so it says nothing about whether it exists",
     404: "no such thing (see the message)",
     409: "it exists already (see the message)",
     413: f"body larger than {MAX_BODY_BYTES} bytes",
@@ -73,12 +75,18 @@ def json_body() -> Any:
         raise ApiError(400, f"malformed JSON: {exc}") from None
 
 
-def spec(title: str, description: str, secured: bool = False) -> SpecTree:
-    """One OpenAPI document per service, built from the routes declared with `answers`."""
+def spec(title: str, description: str, secured: bool = False, owned: bool = False) -> SpecTree:
+    """One OpenAPI document per service, built from the routes declared with `answers`.
+    `secured`: every operation needs the admin's bearer token; `owned`: the scheme of a
+    booking's secret is declared (the operations that need it: `openapi`, OWNED_OPERATIONS)."""
     extra: dict[str, Any] = {}
     if secured:
         extra = {"security_schemes": [SecurityScheme(name="bearer", data=SecuritySchemeData(
             type=SecureType.HTTP, scheme="bearer"))], "security": {"bearer": []}}
+    if owned:
+        extra = {"security_schemes": [SecurityScheme(name=SECRET_SCHEME, data=SecuritySchemeData(
+            type=SecureType.API_KEY, name=ownership.HEADER, field_in="header",
+            description=SECRET_DESCRIPTION))]}
     return SpecTree("flask", title=title, version="1.0", description=description,
                     mode="strict", annotations=False, naming_strategy=lambda m: m.__name__,
                     nested_naming_strategy=lambda _, child: child, **extra)
@@ -160,6 +168,29 @@ ASYNC_404 = {
 }
 
 
+# The booking's secret (issue 28.1, the fixed designs): the operations on one reservation
+# need it, in a header (never the query string: URLs are logged). It is declared twice, as the
+# security scheme it is and as a header parameter, because an OpenAPI link can fill a
+# parameter but not a security scheme: the links pass it from the booking's 200 (its field
+# Clave) to the read and the cancel, and from a cancel to the read and cancel that follow it.
+SECRET_SCHEME = "clave"
+SECRET_DESCRIPTION = ("the booking's secret, answered once in the 200 of POST /reservas (field "
+                      f"{ownership.FIELD}) and in the confirmation email. Missing or wrong: 403, "
+                      "for every id alike (checked before the reservation is looked up)")
+OWNED_OPERATIONS = ("get__reservas_{reserva_id}", "delete__reservas_{reserva_id}")
+SECRET_LINKS = {("post", "/reservas"): f"$response.body#/{ownership.FIELD}",
+                ("delete", "/reservas/{reserva_id}"): f"$request.header.{ownership.HEADER}"}
+
+
+def _own(op: dict) -> None:
+    """An operation on one reservation: it needs the booking's secret."""
+    op["security"] = [{SECRET_SCHEME: []}]
+    op.setdefault("parameters", []).append({
+        "name": ownership.HEADER, "in": "header", "required": True,
+        "description": SECRET_DESCRIPTION,
+        "schema": {"type": "string", "minLength": 1}, "example": model.EXAMPLE_SECRET})
+
+
 class NotLiteral(BaseConverter):
     """One path segment, but not the literal sibling path: /reservas/<id> must not match
     /reservas/eventos, or the inventory's path would advertise the id's methods (DELETE) in
@@ -174,8 +205,11 @@ def openapi(api: SpecTree, app: Flask) -> dict:
     segments' rules filled in, and the links."""
     api.app = app
     doc = json.loads(json.dumps(api.spec))
+    owned = app.config.get("OWNED_BOOKINGS", False)
     for path_name, path in doc.get("paths", {}).items():
         for method, op in path.items():
+            if owned and op.get("operationId") in OWNED_OPERATIONS:
+                _own(op)
             for param in op.get("parameters", []):
                 if param.get("in") == "path" and param["name"] in PATH_PARAMS:
                     param["schema"] = OWN_PATH_PARAMS.get((method, param["name"]),
@@ -190,8 +224,11 @@ def openapi(api: SpecTree, app: Flask) -> dict:
                 responses["404"]["description"] = ASYNC_404[op["operationId"]]
             links = LINKS.get((method, path_name))
             if links:
-                ok["links"] = {name: {"operationId": target, "parameters": params}
-                               for name, (target, params) in links.items()}
+                secret = SECRET_LINKS.get((method, path_name)) if owned else None
+                ok["links"] = {name: {"operationId": target, "parameters": {
+                    **params, **({f"header.{ownership.HEADER}": secret}
+                                 if secret and target in OWNED_OPERATIONS else {})}}
+                    for name, (target, params) in links.items()}
     return doc
 
 

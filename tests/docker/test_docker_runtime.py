@@ -117,12 +117,15 @@ def test_the_services_answer_their_contract_on_the_published_ports(lab):
                            json={"evento": nombre, "cantidad": 2, "email": "docker@boletia.example"})
     assert booked.status_code == 200, booked.text
     reserva = booked.json()["Id"]
+    mine = {"X-Boletia-Clave": booked.json()["Clave"]}  # the fixed design: the booking's secret
     found = _wait_for("the reservation (source, inventario consumer)", lambda: (
-        r := requests.get(f"{s.reservas_url}/reservas/{reserva}", timeout=10)).ok and r.json())
+        r := requests.get(f"{s.reservas_url}/reservas/{reserva}", headers=mine,
+                          timeout=10)).ok and r.json())
     assert found["Estado"] == "A" and found["Cantidad"] == 2
     inventario = requests.get(f"{s.reservas_url}/reservas/eventos/{nombre}", timeout=10).json()
     assert inventario["Disponible"] == 3, inventario
-    assert requests.get(f"{s.reservas_url}/reservas/{ObjectId()}", timeout=10).status_code == 404
+    assert requests.get(f"{s.reservas_url}/reservas/{reserva}", timeout=10).status_code == 403
+    assert requests.get(f"{s.reservas_url}/reservas/{ObjectId()}", timeout=10).status_code == 403
     plain = requests.post(f"{s.reservas_url}/reservas", headers={"Content-Type": "text/plain"},
                           data=json.dumps({"evento": nombre, "cantidad": 1, "email": "a@b.co"}),
                           timeout=10)

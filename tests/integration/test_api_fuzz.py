@@ -35,8 +35,10 @@ HERE = Path(__file__).resolve().parent
 # removed) and the cancelled thing stays readable with its state, as each DELETE's document
 # says; lesson 03 reads a cancelled reservation's state (X) that way. Schemathesis' own advice
 # (`st explain ST301`: a soft delete should answer 404 or 410) would change the seed's contract
-# (SPEC section 3: GET answers 200). Every other check runs. An outside run with every check
-# (no hooks) finds this one only: ST301 on DELETE then GET /eventos/{nombre}.
+# (SPEC section 3: GET answers 200). An outside run with every check (no hooks) finds this one
+# only: ST301 on DELETE then GET /eventos/{nombre}. In its place the contract's own version of
+# it runs (fuzz_hooks.CancelledReadsCancelled): after a DELETE succeeded, a read answers the
+# cancelled state (C or X), never the active one; the stateful run must have judged some.
 EXCLUDED = "use_after_free"
 MAX_EXAMPLES = {"negative": 40, "positive": 30}  # per operation and phase
 MIN_CASES = {("negative", "reservas"): 150, ("negative", "eventos"): 100,
@@ -76,6 +78,8 @@ def fuzz(url: str, mode: str, headers: dict[str, str], evento: str = "") -> tupl
     if "stateful" in PHASES[mode]:
         links = re.search(r"API Links: +(\d+) covered / (\d+) selected", out.stdout)
         assert links and links.group(1) == links.group(2), f"links not all followed\n{report}"
+        judged = re.search(r"cancelled-reads-cancelled: (\d+) reads", out.stdout)
+        assert judged and int(judged.group(1)) > 0, f"no read after a cancel was judged\n{report}"
     print(f"schemathesis {mode} {url}: {found.group(1)} cases ({PHASES[mode]})")
     return int(found.group(1)), report
 

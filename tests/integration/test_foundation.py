@@ -6,12 +6,12 @@ import time
 import uuid
 
 import pytest
-import requests
 from kafka import KafkaProducer
 
 from boletia.adapters import kafka as kafka_adapter
 from boletia.lab.components import CONSUMERS
 from boletia.lab.notebook import lag, observe
+from boletia.lab.setup import connectors
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,8 @@ def test_group_coordinator_is_where_kafka_says(lab, settings):
 def test_kafka_python_produces_and_consumes(lab, settings):
     topic = "boletia.dead-letter"
     marker = uuid.uuid4().hex.encode()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all")
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all",
+                             **kafka_adapter.security())
     meta = producer.send(topic, key=b"probe", value=marker).get(timeout=30)
     producer.close()
     found = observe.read_topic(topic, lambda m: m.value == marker, timeout=30)
@@ -106,7 +107,8 @@ def test_one_broker_down_acks_all_still_works_and_broker_rejoins_isr(lab, settin
     try:
         assert lab.state("kafka-3") == "stopped"
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(",")[:2],
-                                 acks="all", retries=10, request_timeout_ms=15000)
+                                 acks="all", retries=10, request_timeout_ms=15000,
+                                 **kafka_adapter.security())
         markers = [uuid.uuid4().hex.encode() for _ in range(5)]
         for m in markers:
             producer.send(topic, value=m).get(timeout=60)
@@ -145,7 +147,7 @@ def test_change_made_while_connect_is_down_is_published(lab, db, settings):
     name = f"Mientras {uuid.uuid4().hex[:8]}"
     event_id = db.eventos.insert_one(_event(name)).inserted_id
     lab.start("connect")
-    assert requests.get(f"{settings.connect_url}/connectors", timeout=10).ok
+    assert connectors.rest().get(f"{settings.connect_url}/connectors", timeout=10).ok
 
     msg = observe.find_message("boletia.eventos", lambda d: d.get("_id") == event_id, 90)
     assert msg is not None, "the change made while Connect was down was lost"
@@ -163,12 +165,11 @@ def test_sink_replay_waits_for_the_group_to_empty(lab, db, settings):
 
     from kafka import KafkaConsumer
 
-    from boletia.lab.setup import connectors
-
     connectors.stop(settings.connect_url, "mongo-sink")
     lingering = KafkaConsumer("boletia.eventos", group_id="connect-mongo-sink",
                               bootstrap_servers=settings.kafka_bootstrap.split(","),
-                              enable_auto_commit=False, session_timeout_ms=10000)
+                              enable_auto_commit=False, session_timeout_ms=10000,
+                              **kafka_adapter.security())
     try:
         assert _wait(lambda: lingering.poll(timeout_ms=500) is not None and lingering.assignment(), 30)
         leave = threading.Timer(8.0, lingering.close)
@@ -193,13 +194,13 @@ def test_connect_keeps_its_mongodb_connections_between_heartbeats(lab, settings)
     20 s, and the source's getMore in flight waited ~0.5 s (connectors.CONNECTOR_HEARTBEAT_MS).
     Over 25 s (more than two default heartbeats) no connector's monitor may fail."""
     logger = f"{settings.connect_url}/admin/loggers/org.mongodb.driver.cluster"
-    before = requests.get(logger, timeout=10).json().get("level", "WARN")
+    before = connectors.rest().get(logger, timeout=10).json().get("level", "WARN")
     mark = lab.log_mark("connect")
-    requests.put(logger, json={"level": "INFO"}, timeout=10).raise_for_status()
+    connectors.rest().put(logger, json={"level": "INFO"}, timeout=10).raise_for_status()
     try:
         time.sleep(25)
     finally:
-        requests.put(logger, json={"level": before}, timeout=10)
+        connectors.rest().put(logger, json={"level": before}, timeout=10)
     failures = [line for line in lab.logs("connect", lines=0, since=mark).splitlines()
                 if "does not match the requestId" in line or "Exception in monitor thread" in line]
     assert not failures, "\n".join(failures[:4])

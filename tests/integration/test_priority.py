@@ -27,7 +27,8 @@ def test_a_consumer_holds_while_its_topic_fills_fast_then_handles_everything(lab
     stop = threading.Event()
     runner = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
     runner.start()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all")
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all",
+                             **adapter.security())
     try:
         time.sleep(8)  # joined and assigned before the load starts
         assert not any(m.startswith("yield") for m in logs), logs

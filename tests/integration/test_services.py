@@ -198,8 +198,9 @@ def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
         ("GET", f"{r}/reservas/123", None, {}, 400),
         ("GET", f"{r}/reservas/{'z' * 24}", None, {}, 400),
         ("DELETE", f"{r}/reservas/not-an-id", None, {}, 400),
-        ("GET", f"{r}/reservas/{ObjectId()}", None, {}, 404),
-        ("DELETE", f"{r}/reservas/{ObjectId()}", None, {}, 404),
+        # the fixed design: no booking's secret, a 403 before the id is looked up (issue 28.1)
+        ("GET", f"{r}/reservas/{ObjectId()}", None, {}, 403),
+        ("DELETE", f"{r}/reservas/{ObjectId()}", None, {"X-Boletia-Clave": "x" * 22}, 403),
         ("GET", f'{r}/reservas/eventos/{{"$ne": null}}', None, {}, 400),
         ("GET", f"{r}/reservas/eventos/no%20existe", None, {}, 404),
         ("GET", f"{r}/reservas/{nombre}/not-an-email", None, {}, 400),

@@ -11,6 +11,7 @@ import pytest
 from bson import ObjectId, json_util
 from kafka import KafkaProducer
 
+from boletia.adapters.kafka import security
 from boletia.lab.notebook import observe
 from boletia.lab.notebook.client import Boletia
 
@@ -29,7 +30,8 @@ def test_a_wrongly_typed_message_is_dead_lettered_and_the_good_ones_behind_it_go
     assert api.create_event(nombre, 20, "Prueba").ok
     assert api.wait_available(nombre, 20) == 20
     since = time.time()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all")
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all",
+                             **security())
     bad: dict[str, str] = {}
     try:
         for partition in sorted(producer.partitions_for("boletia.reservas")):

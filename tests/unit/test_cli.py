@@ -153,3 +153,22 @@ def test_notebooks_passes_what_is_not_a_subcommand_to_jupyter(monkeypatch):
 def test_notebooks_run_runs_its_own_command(tmp_path):
     out = CliRunner().invoke(cli.app, ["notebooks", "run", str(tmp_path / "none.ipynb")])
     assert out.exit_code == 1 and "no notebook at" in out.output
+
+
+def test_the_failure_verbs_take_a_consumers_member(monkeypatch):
+    """`boletia lab kill inventario-2` kills that member alone (a scaled consumer, issue 27)."""
+    seen = []
+
+    class Fake:
+        name = "local"
+
+        def __getattr__(self, verb):
+            return lambda component: seen.append((verb, component))
+
+    monkeypatch.setattr(cli, "get_runtime", lambda name: Fake())
+    for verb in ("kill", "pause", "resume", "restart"):
+        out = CliRunner().invoke(cli.app, ["lab", verb, "inventario-2"])
+        assert out.exit_code == 0, out.output
+    assert seen == [(v, "inventario-2") for v in ("kill", "pause", "resume", "restart")]
+    out = CliRunner().invoke(cli.app, ["lab", "kill", "inventario-9"], env={"COLUMNS": "200"})
+    assert out.exit_code == 2 and "'inventario-9' is not one of" in _flat(out.output)

@@ -441,7 +441,69 @@ def test_a_broker_holds_an_empty_fetch_100_ms_not_500(monkeypatch):
         def __init__(self, *topics, **config):
             opened.update(config)
 
+        def subscribe(self, topics, listener=None):
+            opened.update(topics=topics, listener=listener)
+
     monkeypatch.setattr(kafka, "KafkaConsumer", Recorder)
     monkeypatch.setattr(kafka, "KafkaProducer", lambda **config: None)
     AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1")._open()
     assert opened["fetch_max_wait_ms"] == adapter.FETCH_MAX_WAIT_MS == 100
+
+
+def test_the_consumer_joins_with_the_chosen_assignor_only(monkeypatch):
+    """One assignor, never mixed: kafka-python refuses eager and cooperative ones together, and
+    the group's members must all offer the one they share (docs/architecture.md says which)."""
+    import kafka
+
+    opened = {}
+
+    class Recorder:
+        def __init__(self, *topics, **config):
+            opened.update(config)
+
+        def subscribe(self, topics, listener=None):
+            opened.update(topics=topics, listener=listener)
+
+    monkeypatch.setattr(kafka, "KafkaConsumer", Recorder)
+    monkeypatch.setattr(kafka, "KafkaProducer", lambda **config: None)
+    AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1")._open()
+    [chosen] = opened["partition_assignment_strategy"]
+    assert chosen.name == adapter.ASSIGNOR
+    AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1", assignor="range")._open()
+    assert [c.name for c in opened["partition_assignment_strategy"]] == ["range"]
+    assert opened["topics"] == [TP.topic] and opened["listener"] is not None
+
+
+def test_each_rebalance_is_one_log_line_with_the_partitions_that_moved():
+    """What a student reads to see a rebalance (and the scale scenarios prove theirs with)."""
+    logged = []
+    c = AtLeastOnceConsumer("g", [TP.topic], lambda r: True, "localhost:1", log=logged.append)
+    held = {TP, TopicPartition(TP.topic, 2)}
+
+    class Generation:
+        generation_id = 7
+
+    class Coordinator:
+        _generation = Generation()
+
+    class Consumer:
+        _coordinator = Coordinator()
+
+        def assignment(self):
+            return held
+    c._consumer = Consumer()
+    listener = adapter._Rebalances(c)
+    listener.on_partitions_revoked(set())  # nothing taken: nothing said
+    listener.on_partitions_revoked({TopicPartition(TP.topic, 1)})
+    listener.on_partitions_assigned({TopicPartition(TP.topic, 2)})
+    assert logged == [
+        f"rebalance revoked boletia.reservas[1] (they stop here until the group assigns them "
+        f"again; {adapter.ASSIGNOR})",
+        f"rebalance generation 7 assigned boletia.reservas[2]; holds boletia.reservas[0],"
+        f"boletia.reservas[2] ({adapter.ASSIGNOR})"]
+
+
+def test_every_assignor_name_is_kafka_pythons_and_an_unknown_one_is_named():
+    assert [adapter.assignor_class(n).name for n in adapter.ASSIGNORS] == list(adapter.ASSIGNORS)
+    with pytest.raises(ValueError, match="unknown assignor 'sticky-ish'.*cooperative-sticky"):
+        adapter.assignor_class("sticky-ish")

@@ -631,6 +631,12 @@ def test_every_runtime_configures_connect_workers_alike():
     k8s = _worker_settings(config_map["data"]["connect-distributed.properties"])
     where = {"bootstrap.servers", "listeners", "plugin.path",
              "rest.advertised.host.name", "rest.advertised.port"}
+    # how Connect finds its plugins at start-up (not how a running worker behaves): the local
+    # lab's plugin folder carries ServiceLoader manifests (LabFiles.connect_plugins), so it skips
+    # the reflective scan; the images do not carry them yet and scan. Each pinned exactly.
+    assert local.pop("plugin.discovery") == "service_load"
+    for other in (compose, k8s):
+        assert other.pop("plugin.discovery") == "hybrid_warn"
     for other in (compose, k8s):
         assert {k: v for k, v in other.items() if k not in where} == \
             {k: v for k, v in local.items() if k not in where}

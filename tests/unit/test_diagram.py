@@ -38,3 +38,26 @@ def test_a_consumer_added_to_the_list_is_drawn_under_its_first_topic():
     assert nodes["con-auditoria"]["col"] == config.TOPICS.index("boletia.eventos")
     assert nodes["watchdog"]["col"] not in {n["col"] for n in nodes.values()
                                             if n["row"] == 3 and n["id"] != "watchdog"}
+
+
+def test_the_trace_never_prints_a_label_over_another():
+    """Hops a few milliseconds apart (a quiet machine) put two labels on the same spot; the
+    trace moves one clear (issue 29: overlapping labels in lesson 03's trace)."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    booking = SimpleNamespace(planned=0.0, answered=0.012, published=0.020, recorded=0.024,
+                              announced=0.030, emailed=0.033,
+                              where={"published": "boletia.inventario[2]@5",
+                                     "announced": "boletia.reservas[1]@4"})
+    ax = diagram.trace(booking)
+    renderer = ax.figure.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert len(labels) == 9
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not a.overlaps(boxes[j]), (labels[i].get_text(), labels[j].get_text())
+    assert ax.get_title() and ax.get_xlabel()
+    plt.close(ax.figure)

@@ -19,6 +19,9 @@ class NoDatabase:
         return self.__getattr__(name)
 
 
+KEY = "a-booking-key-for-the-unit-tests"
+
+
 @pytest.fixture
 def admin():
     return eventos.create_app(db=NoDatabase(), token="s3cret-token").test_client()
@@ -26,7 +29,7 @@ def admin():
 
 @pytest.fixture
 def public():
-    return reservas.create_app(db=NoDatabase(), design="fixed").test_client()
+    return reservas.create_app(db=NoDatabase(), design="fixed", booking_key=KEY).test_client()
 
 
 def test_an_empty_token_is_refused_at_start_up():
@@ -125,22 +128,29 @@ def test_each_creation_and_cancel_links_to_what_follows_it(admin, public):
     assert {(v["operationId"], *v["parameters"].items()) for v in links.values()} == {
         ("get__eventos_{nombre}", ("nombre", "$response.body#/Nombre")),
         ("delete__eventos_{nombre}", ("nombre", "$response.body#/Nombre")),
-        ("get__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id")),
-        ("delete__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id")),
+        # the booking's secret goes with its id (the fixed design: issue 28.1)
+        ("get__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id"),
+         ("header.X-Boletia-Clave", "$response.body#/Clave")),
+        ("delete__reservas_{reserva_id}", ("reserva_id", "$response.body#/Id"),
+         ("header.X-Boletia-Clave", "$response.body#/Clave")),
         ("get__reservas_{evento}_{email}", ("evento", "$response.body#/Evento"),
          ("email", "$response.body#/Email")),
         ("get__reservas_eventos_{nombre}", ("nombre", "$response.body#/Evento"))}
     assert all(v["operationId"] in ops for v in links.values())
     for link in links.values():
         target = ops[link["operationId"]]  # every parameter of the target comes from the link
-        assert {p["name"] for p in target["parameters"] if p["in"] == "path"} == set(link["parameters"])
+        assert {p["name"] if p["in"] == "path" else f"{p['in']}.{p['name']}"
+                for p in target["parameters"] if p["in"] == "path" or p.get("required")} \
+            == set(link["parameters"])
     again = {**ops["delete__eventos_{nombre}"]["responses"]["200"]["links"],
              **ops["delete__reservas_{reserva_id}"]["responses"]["200"]["links"]}
     assert {(v["operationId"], *v["parameters"].items()) for v in again.values()} == {
         ("get__eventos_{nombre}", ("nombre", "$request.path.nombre")),
         ("delete__eventos_{nombre}", ("nombre", "$request.path.nombre")),
-        ("get__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id")),
-        ("delete__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id"))}
+        ("get__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id"),
+         ("header.X-Boletia-Clave", "$request.header.X-Boletia-Clave")),
+        ("delete__reservas_{reserva_id}", ("reserva_id", "$request.path.reserva_id"),
+         ("header.X-Boletia-Clave", "$request.header.X-Boletia-Clave"))}
 
 
 def test_a_lookup_by_address_applies_the_bookings_rule(public):
@@ -185,7 +195,7 @@ def test_the_trusted_names_are_loopback_the_bound_name_and_every_form_of_the_own
 def test_a_service_refuses_a_host_it_does_not_answer_to(host, status):
     from boletia.services.http import trusted_hosts
 
-    app = reservas.create_app(db=NoDatabase(), design="fixed")
+    app = reservas.create_app(db=NoDatabase(), design="fixed", booking_key=KEY)
     app.config["TRUSTED_HOSTS"] = trusted_hosts("http://reservas:8071", "0.0.0.0")
     answer = app.test_client().get("/health", headers={"Host": host})
     assert answer.status_code == status, answer.get_json()

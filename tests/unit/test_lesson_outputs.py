@@ -48,6 +48,8 @@ def test_a_sampler_names_its_marks_in_the_legend_and_keeps_zero_visible():
     assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == ["load starts (0.5 s)",
                                                                         "load ends (2.5 s)"]
     assert ax.get_ylim()[0] < 0                                  # the idle line is above the axis
+    busy, idle = ax.lines[:2]                                    # where both are 0, the one on top
+    assert idle.get_zorder() > busy.get_zorder() and idle.get_linewidth() < busy.get_linewidth()
 
 
 def test_the_recorded_curve_says_where_each_design_stopped_and_why():
@@ -65,3 +67,26 @@ def test_the_recorded_curve_says_where_each_design_stopped_and_why():
     fig = curves.draw(curves.load(), live, Figure(figsize=(11, 4)))
     assert [ax.get_title() for ax in fig.axes] == ["p99 time from a booking to its reservation",
                                                    "bookings recorded per second"]
+
+
+def test_a_log_line_drops_pymongos_full_server_reply():
+    line = ("retry a[0]@1: attempt 1 failed, again in 0.2s: OperationFailure("
+            "\"Failing command via 'failCommand' failpoint, full error: "
+            "{'ok': 0.0, 'errmsg': 'Failing command', 'code': 91}\", 91)")
+    assert readable(line) == ("retry a[0]@1: attempt 1 failed, again in 0.2s: OperationFailure: "
+                              "Failing command via 'failCommand' failpoint")
+
+
+def test_a_lesson_shows_only_the_part_of_a_function_it_discusses():
+    import pytest
+
+    from boletia.adapters.at_least_once import AtLeastOnceConsumer
+    from boletia.lab.notebook.lesson import source_part
+
+    part = source_part(AtLeastOnceConsumer._process_partition, "outcome = self._handle(record)",
+                       "done = record", before=1).splitlines()
+    assert part[0] == "try:" and part[1].strip() == "outcome = self._handle(record)"
+    assert part[-1] == "done = record"
+    assert len(part) < 20 and any("_retry(" in line for line in part)
+    with pytest.raises(ValueError, match="no lines from"):
+        source_part(AtLeastOnceConsumer._process_partition, "not in it", "done = record")

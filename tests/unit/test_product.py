@@ -33,6 +33,7 @@ product.main(sys.argv[1:])
 def loaded(component: str, hooks_spec: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOLETIA_")}
     env["BOLETIA_ADMIN_TOKEN"] = "probe"  # eventos refuses to start without one
+    env["BOLETIA_BOOKING_KEY"] = "probe-booking-key"  # reservas and notificaciones too
     if hooks_spec is not None:
         env["BOLETIA_CONSUMER_HOOKS"] = hooks_spec
     out = subprocess.run([sys.executable, "-c", PROBE, component], env=env, capture_output=True,

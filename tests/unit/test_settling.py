@@ -148,3 +148,54 @@ def test_the_control_room_shows_the_drain_progress_then_the_unsettled_part(monke
     status = verdict.status()
     assert status["progress"] == "" and status["result"]["verdict"] == "inconclusive"
     assert status["result"]["unsettled"]["notificaciones"]["lag"] == 3000
+
+
+# ---------------------------------------------------------------- a dropped canary
+def test_a_canary_is_dropped_only_once_its_group_committed_past_it_unwritten():
+    at = (1, 752)   # the canary's booking on boletia.inventario, partition 1, offset 752
+    assert drain.dropped(at, 752, written=False) is None      # not read yet: in flight
+    assert drain.dropped(at, None, written=False) is None     # the group committed nothing there
+    assert drain.dropped(None, 900, written=False) is None    # its message not published yet
+    assert drain.dropped(at, 753, written=True) is None       # read, and its reservation written
+    why = drain.dropped(at, 753, written=False)
+    assert why.startswith("dropped: the canary's booking reached boletia.inventario[1]@752 and "
+                          "consumer inventario committed past it (next offset 753)")
+
+
+def dropped_at_inventario():
+    """The drain of notebook 06's stub connector: the canary's booking read and ignored by
+    consumer inventario, every group's lag 0 after it (measured on the lab: 4 s)."""
+    stage = drain.STAGES[1][0]
+    return {"drained": False, "stalled": False, "dropped": True, "stage": stage,
+            "detail": drain.dropped((1, 752), 753, written=False), "bound": "120 s",
+            "seconds": 4.0, "unsettled": [],
+            "stages": {g: {"lag": 0, "rate": 0.0, "eta": 0, "moving": True}
+                       for g in ("inventario", "notificaciones", "connect-mongo-sink")}}
+
+
+def lose_reservation(state, history):
+    """B1's booking answered 200, its reservation (and its emails) never written."""
+    state.reservas = [r for r in state.reservas if r["_id"] != B1]
+    state.emails = [e for e in state.emails if B1 not in e["body"]]
+    state.ledger = [e for e in state.ledger if not e["_id"].startswith(B1)]
+
+
+def test_a_dropped_canary_is_a_finding_and_the_lost_booking_is_judged_not_pending():
+    state, history = world()
+    lose_reservation(state, history)
+    state.drain = dropped_at_inventario()
+    report = judge(state, history, "fixed")
+    assert report.verdict == "violated" and not report.pending
+    assert {"pipeline-drained", "booking-has-reservation"} <= set(report.counts)
+    assert report.examples()["pipeline-drained"][0].startswith(f"{drain.STAGES[1][0]}: dropped: ")
+
+
+def test_without_the_proof_of_a_drop_the_same_lost_booking_stays_unjudged():
+    state, history = world()
+    lose_reservation(state, history)
+    # the same drain cut short by its bound, the canary neither written nor proved dropped
+    state.drain = {**dropped_at_inventario(), "dropped": False, "unsettled": ["inventario"],
+                   "detail": "still moving when the bound ran out"}
+    report = judge(state, history, "fixed")
+    assert report.verdict == "inconclusive" and not report.violations
+    assert "booking-has-reservation" in {v.kind for v in report.pending}

@@ -80,8 +80,31 @@ def test_the_conda_route_installs_into_the_conda_environment_and_builds_no_venv(
     assert out.returncode == 0, out.stdout + out.stderr
     assert "using the active conda environment" in out.stdout and "creating" not in out.stdout
     calls = (prefix / "pip-calls").read_text().splitlines()
-    assert calls == ["install -q -r requirements.lock", "install -q --no-deps -e ."]
+    assert calls == ["install -q --require-hashes -r requirements-hashes.lock", "install -q --no-deps -e ."]
     assert list(prefix.glob(".installed-*"))  # the next run installs nothing
     out = subprocess.run([str(BOOTSTRAP)], env=_env(CONDA_PREFIX=str(prefix)), capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0 and len((prefix / "pip-calls").read_text().splitlines()) == 2
+
+
+def _requirements(name: str) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, sha256 hashes) of a pip-compile output (continuation lines joined)."""
+    import re
+
+    text = (ROOT / name).read_text().replace("\\\n", " ")
+    out = {}
+    for line in text.splitlines():
+        found = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)(.*)$", line)
+        if found:
+            out[found[1].lower()] = (found[2], re.findall(r"--hash=sha256:([0-9a-f]{64})", found[3]))
+    return out
+
+
+def test_the_hashed_lock_is_the_lock_with_a_hash_for_every_pin():
+    """bootstrap installs requirements-hashes.lock with --require-hashes: it must pin exactly
+    requirements.lock's versions (which the images install), each with its files' hashes."""
+    plain, hashed = _requirements("requirements.lock"), _requirements("requirements-hashes.lock")
+    assert plain and {k: v for k, (v, _) in hashed.items()} == {k: v for k, (v, _) in plain.items()}, \
+        "regenerate requirements-hashes.lock from requirements.lock (scripts/bootstrap.sh says how)"
+    assert not [k for k, (_, hashes) in hashed.items() if not hashes]
+    assert "--require-hashes -r requirements-hashes.lock" in BOOTSTRAP.read_text()

@@ -217,6 +217,38 @@ def test_a_made_up_level_grades_a_folder_and_says_what_the_sandbox_stopped(tmp_p
     assert list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))[0]["submission"] == "ref.py"
 
 
+@pytest.mark.parametrize("once, deploys", [(True, [["a", "b"], ["c"]]), (False, [["a"], ["b"], ["c"]])])
+def test_a_level_deployed_once_shares_it_while_its_parts_hold(tmp_path, monkeypatch, once, deploys):
+    """Each design switch restarts every service: a level whose deploy is the same for every
+    part keeps one for the next part, but never after a part that failed (it may have left the
+    lab wedged)."""
+    from contextlib import contextmanager
+
+    echo = (practice.Case("booking_in", "lookup", "", practice.booking_own_fields),)
+    parts = tuple(grading.Part("booking_in", scenario, "", whole_verdict=True)
+                  for scenario in ("notification-redelivery", "broker-kill", "poison-message"))
+    seen: list[list[str]] = []
+
+    @contextmanager
+    def deploy(rt, sub, folder, part):
+        seen.append([])
+        yield
+
+    def scenario(part, design, chaos_seed, rt, report):
+        seen[-1].append({"notification-redelivery": "a", "broker-kill": "b"}.get(part.scenario, "c"))
+        return {"seed": chaos_seed, "verdict": "violated" if part.scenario == "broker-kill" else "clean",
+                "inconclusive": None, "examples": {"email-missing": ["r1:A"]}}
+    monkeypatch.setattr(grading, "_scenario", scenario)
+    level = grading.Level("made-up", parts, cases=lambda folder, seed: echo, check=_pure_check,
+                          deploy=deploy, deploy_once=once)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ref.py").write_text((ROOT / "instructor" / "solution.py").read_text())
+    rt = SimpleNamespace(status=lambda: [], settings=None)
+    grading.grade(subs, tmp_path / "out", seeds=1, seed=1, rt=rt, levels=(level,))
+    assert seen == deploys
+
+
 # ---------------------------------------------------------------- a part judged alone
 MINE = '''
 def refund(reservation):

@@ -126,6 +126,7 @@ class FakeSource:
 
 
 RID = "6b0ad095dbaf53e40dc481dc"
+OTHER = "6b0ad095dbaf53e40dc481dd"  # another booking to the same address, not this session's
 
 
 class FakeApi:
@@ -136,6 +137,7 @@ class FakeApi:
         self.cancelled: list[str] = []
         self.asked: list[tuple] = []
         self.events: list[str] = []
+        self.secrets_sent: list = []
         self._n = 0
         self._lock = threading.Lock()
 
@@ -147,18 +149,24 @@ class FakeApi:
             self._n += 1
             rid = f"{self._n:024x}"
         return Answer(200, {"Id": rid, "Evento": evento, "Estado": "A", "Email": email,
-                            "Cantidad": cantidad})
+                            "Cantidad": cantidad}, secret=f"s-{rid}")
 
-    def cancel(self, rid):
+    def cancel(self, rid, secret=None):
         self.cancelled.append(rid)
+        self.secrets_sent.append(secret)
         return Answer(200, f"reserva Id: {rid} Cliente: ana@x.co Evento: Opera cancelada")
 
     def reservations(self, evento, email):
         self.asked.append((evento, email))
         return Answer(200, [{"Id": RID, "Evento": evento, "Estado": "A", "Email": email, "Cantidad": 2}])
 
-    def reservation(self, rid):
-        return Answer(200, {"Id": rid, "Estado": "A"})
+    def reservation(self, rid, secret=None):
+        """As the fixed design answers: only to the booking's secret (here `s-<id>`)."""
+        self.asked.append(rid)
+        if secret != f"s-{rid}":
+            return Answer(403, {"error": f"reserva {rid}: falta la clave", "status": 403})
+        return Answer(200, {"Id": rid, "Evento": "Opera", "Estado": "A", "Email": "ana@x.co",
+                            "Cantidad": 2})
 
     def create_event(self, nombre, capacidad, categoria="Lab"):
         self.events.append(nombre)
@@ -171,9 +179,9 @@ class FakeApi:
         return Answer(200, [])
 
 
-def email(estado: str, evento: str = "Opera", to: str = "ana@x.co") -> dict:
-    fields = {"id": RID, "evento": evento, "cantidad": 2}
-    return {"id": f"m-{estado}", "to": [to], "subject": decisions.SUBJECTS[estado].format(**fields),
+def email(estado: str, evento: str = "Opera", to: str = "ana@x.co", rid: str = RID) -> dict:
+    fields = {"id": rid, "evento": evento, "cantidad": 2}
+    return {"id": f"m-{estado}-{rid}", "to": [to], "subject": decisions.SUBJECTS[estado].format(**fields),
             "body": decisions.BODIES[estado].format(**fields), "source": "boletos@boletia.example"}
 
 
@@ -202,7 +210,8 @@ def api():
 @pytest.fixture
 def app(rt, hub, api, tmp_path):
     a = server.create_app(rt, rt.settings, TOKEN, hub=hub, api=api, admin_api=api,
-                          mail=lambda: [email("A"), email("X"), email("A", to="otro@x.co")],
+                          mail=lambda: [email("A"), email("X"), email("A", to="otro@x.co"),
+                                        email("A", rid=OTHER)],
                           runs_dir=tmp_path / "runs")
     yield a
     a.extensions["boletia_ui"]["control"].close()
@@ -353,11 +362,14 @@ def test_a_body_too_large_is_a_413(client):
     assert r.status_code == 413
 
 
-@pytest.mark.parametrize("path, words", [
-    ("/api/my", "is not an email address"), ("/api/my?email=nobody", "is not an email address"),
-    ("/api/my?email=ana@x.co&evento=a$b", "is not a valid name")])
-def test_a_customer_lookup_with_bad_input_is_a_400(client, api, path, words):
-    r = client.get(path)
+@pytest.mark.parametrize("path, header, words", [
+    ("/api/my", "", "is not an email address"), ("/api/my?email=nobody", "", "is not an email address"),
+    ("/api/my?email=ana@x.co", "not json", "must be a JSON object"),
+    ("/api/my?email=ana@x.co", '["a"]', "must be a JSON object"),
+    ("/api/my?email=ana@x.co", json.dumps({RID: 1}), "must be a JSON object"),
+    ("/api/my?email=ana@x.co", '{"zzz": "s"}', "zzz")])
+def test_a_customer_lookup_with_bad_input_is_a_400(client, api, path, header, words):
+    r = client.get(path, headers={"X-Boletia-Claves": header} if header else {})
     assert r.status_code == 400 and words in r.get_json()["error"]
     assert api.asked == []
 
@@ -380,25 +392,36 @@ def test_unknown_routes_and_methods_say_so(client):
 def test_a_booking_is_forwarded_and_the_apis_answer_passed_back(client, api):
     r = post(client, "/api/book", {"evento": "Opera", "cantidad": 2, "email": "ana@x.co"}, headers={})
     assert r.status_code == 200 and r.get_json()["Estado"] == "A"
+    assert r.get_json()["Clave"] == f"s-{r.get_json()['Id']}"  # to the booker's page, once
     r = post(client, "/api/book", {"evento": "Opera", "cantidad": 100, "email": "ana@x.co"}, headers={})
     assert r.status_code == 404 and r.get_json()["error"] == "no hay 100 boletos para 'Opera': quedan 7"
     assert api.booked == [("Opera", 2, "ana@x.co"), ("Opera", 100, "ana@x.co")]
 
 
 def test_a_cancel_is_forwarded_and_its_text_answer_passed_back(client, api):
-    r = client.delete(f"/api/reservas/{RID}")
+    r = client.delete(f"/api/reservas/{RID}", headers={"X-Boletia-Clave": f"s-{RID}"})
     assert r.status_code == 200 and r.get_json()["message"].endswith("cancelada")
     assert api.cancelled == [RID]
+    assert api.secrets_sent == [f"s-{RID}"]  # the customer's own secret, passed on as it came
+    client.delete(f"/api/reservas/{RID}")
+    assert api.secrets_sent[-1] == ""  # none given: none sent (the box office keeps none)
 
 
-def test_my_reservations_come_from_my_emails_and_my_bookings(client, api, app):
-    r = client.get("/api/my?email=ana@x.co&evento=Zarzuela")
+def test_my_reservations_are_this_sessions_own_and_the_emails_about_them(client, api, app):
+    mine = {"X-Boletia-Claves": json.dumps({RID: f"s-{RID}"})}
+    r = client.get("/api/my?email=ana@x.co", headers=mine)
     doc = r.get_json()
     assert r.status_code == 200
-    assert doc["events"] == ["Zarzuela", "Opera"]
-    assert sorted(api.asked) == [("Opera", "ana@x.co"), ("Zarzuela", "ana@x.co")]
+    assert doc["events"] == ["Opera"]
     assert [(m["estado"], m["reserva"]) for m in doc["emails"]] == [("X", RID), ("A", RID)]
-    assert doc["reservations"][0]["Id"] == RID
+    assert [x["Id"] for x in doc["reservations"]] == [RID]  # not OTHER: not this session's
+    # a stranger who types her address, with no secret or a wrong one, sees nothing of hers
+    for header in ({}, {"X-Boletia-Claves": json.dumps({RID: "guess", OTHER: ""})}):
+        doc = client.get("/api/my?email=ana@x.co", headers=header).get_json()
+        assert (doc["reservations"], doc["emails"]) == ([], []), doc
+    # her own secrets, with another's address: the API's answer names her, not him
+    doc = client.get("/api/my?email=otro@x.co", headers=mine).get_json()
+    assert (doc["reservations"], doc["emails"]) == ([], []), doc
     # thirty customers at once read the mail server once
     for _ in range(30):
         client.get("/api/my?email=otro@x.co")

@@ -37,6 +37,7 @@ from bson import ObjectId, json_util
 
 from boletia import designs
 from boletia.adapters import mongo
+from boletia.adapters.kafka import security
 from boletia.domain import model
 from boletia.lab.experiments import drain, load
 from boletia.lab.notebook.client import Boletia
@@ -136,7 +137,7 @@ def _kafka_times(settings, topic: str, since_ms: int, key) -> dict[str, tuple[fl
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap.split(","), group_id=None,
-                             enable_auto_commit=False, consumer_timeout_ms=1500)
+                             enable_auto_commit=False, consumer_timeout_ms=1500, **security())
     out: dict[str, tuple[float, str]] = {}
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

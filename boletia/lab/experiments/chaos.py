@@ -18,6 +18,7 @@ scenario leaves the lab in the design it found it in.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from kafka import TopicPartition
 
 from boletia import designs
 from boletia.adapters import kafka, mongo
+from boletia.lab import groups
 from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
 from boletia.lab.experiments import checker, drain, load
@@ -119,13 +121,18 @@ class Context:
         if errors:
             raise errors[0]
 
-    def outage(self, component: str, seconds: float) -> tuple[float, float]:
-        """Kill `component`, keep it down `seconds`, start it again. Returns the epoch
-        seconds it went down and came back (the window requests fell into)."""
+    def outage(self, component: str, seconds: float,
+               until: Callable[[float], bool] | None = None,
+               most: float = 30.0) -> tuple[float, float]:
+        """Kill `component`, keep it down `seconds` (and, given `until`, until it holds for
+        the epoch second it went down, `most` seconds at most), start it again. Returns the
+        epoch seconds it went down and came back (the window requests fell into)."""
         self.rt.kill(component)
         down = time.time()
         self.require(f"{component} was down after the kill", self.rt.state(component) == "stopped")
         time.sleep(seconds)
+        while until is not None and not until(down) and time.time() - down < most:
+            time.sleep(0.2)
         begun = time.monotonic()
         self.rt.start(component)
         back = time.time()
@@ -268,7 +275,12 @@ def broker_kill(ctx: Context) -> None:
     heartbeats go there."""
     broker = f"kafka-{lag.group_coordinator(ctx.rt.settings.kafka_bootstrap, 'notificaciones')}"
     window: list[float] = []
-    ctx.during_load(lambda: window.extend(ctx.outage(broker, 5)), delay=1.0)
+
+    def answered(down: float) -> bool:   # three bookings answered 200 since the kill
+        return ctx.answered_between(down, time.time()).get(200, 0) >= 3
+    # the load lasts until the broker is back: a fixed number of operations could be over
+    # before the kill on a busy machine (the fault would not have fired)
+    _under_load(ctx, lambda: window.extend(ctx.outage(broker, 5, until=answered)), after=1.0)
     answers = ctx.answered_between(*window)
     ctx.fact(f"{broker} (coordinator of group notificaciones) was killed", answers=answers)
     ctx.require(f"bookings were answered while {broker} was down", answers.get(200, 0) > 0,
@@ -292,6 +304,11 @@ def connect_restart(ctx: Context) -> None:
             for name in sources:
                 connectors.forget_offsets(url, name)
                 connectors.resume(url, name)
+            # readiness: a source without offsets opens its change stream at "now" when its
+            # task starts; a change made before that (the checker's canary, were it sent at
+            # once) is never published, and the drain then waited out its whole bound
+            for name in sources:
+                connectors.wait_running(url, name)
             ctx.fact("source offsets lost with the temporary disk", connectors=sources)
     ctx.during_load(inject, delay=0.8)
     answers = ctx.answered_between(*window)
@@ -345,8 +362,9 @@ def sink_replay(ctx: Context) -> None:
                           "the sink re-reading boletia.eventos")
     finally:
         admin.close()
+    # no pause here: the checker's drain waits for every group's lag 0 (the sink commits only
+    # what it wrote), so the replay's writes have landed before anything is judged
     ctx.fact("the sink re-read boletia.eventos from the start", messages=reread)
-    time.sleep(2)
 
 
 def concurrent_race(ctx: Context) -> None:
@@ -442,7 +460,7 @@ def poison_message(ctx: Context) -> None:
 
     def inject():
         producer = KafkaProducer(bootstrap_servers=ctx.rt.settings.kafka_bootstrap.split(","),
-                                 acks="all")
+                                 acks="all", **kafka.security())
         try:
             meta = producer.send("boletia.reservas", key=json_util.dumps({"_id": poison}).encode(),
                                  value=json_util.dumps(doc).encode()).get(timeout=30)
@@ -505,6 +523,120 @@ def resume_point_lost(ctx: Context) -> None:
              already=done.done)
 
 
+# ------------------------------------------------------------ scaling out (issue 27)
+SCALED = "inventario"  # the consumer the scale scenarios scale: two topics, 6 partitions
+REBALANCE = re.compile(r"rebalance generation (?P<generation>\d+) assigned (?P<assigned>\S+); "
+                       r"holds (?P<holds>\S+)")
+
+
+def _held(ctx: Context, group: str = SCALED) -> dict[str, list[str]]:
+    """Each member's instance id -> the partitions it holds now, as the coordinator says."""
+    rows = groups.member_rows(group, kafka.group_members(ctx.rt.settings.kafka_bootstrap,
+                                                         [group]).get(group, []))
+    return {r["instance"]: r["partitions"] or [] for r in rows}
+
+
+def _generations(ctx: Context, member: str, since: int | None = None) -> list[int]:
+    """The group generations `member` logged joining (its `rebalance generation N` lines),
+    since a log mark, or in the last 400 lines of its log."""
+    text = ctx.rt.logs(member, 0 if since is not None else 400, since=since)
+    return [int(m["generation"]) for m in REBALANCE.finditer(text)]
+
+
+def _under_load(ctx: Context, inject: Callable[[], None], after: float = 2.0) -> tuple[float, float]:
+    """Load that lasts until `after` seconds past the end of `inject` (a scale verb may take
+    10 s to settle, an outage lasts until bookings were answered: a fixed number of
+    operations would be over before on a busy machine).
+    Returns the epoch seconds the injection began and ended."""
+    stop = threading.Event()
+    window: list[float] = []
+
+    def timed():
+        window.append(time.time())
+        try:
+            inject()
+        finally:
+            window.append(time.time())
+            time.sleep(after)
+            stop.set()
+    ctx.during_load(timed, delay=1.0, customers=4, operations=400, pause=0.25, stop=stop)
+    return window[0], window[1]
+
+
+def _proved_rebalance(ctx: Context, member: str, before: list[int], mark: int,
+                      window: tuple[float, float]) -> None:
+    """The facts every scale scenario needs: a new generation, bookings answered meanwhile."""
+    after = _generations(ctx, member, since=mark)
+    ctx.fact(f"{member} joined new generations of group {SCALED}",
+             before=before[-1] if before else None, after=after)
+    ctx.require(f"group {SCALED} rebalanced: {member} logged a newer generation",
+                bool(after) and (not before or max(after) > before[-1]), before=before[-1:],
+                after=after)
+    answers = ctx.answered_between(*window)
+    ctx.require("bookings were answered while the group rebalanced", answers.get(200, 0) > 0,
+                answers=answers)
+
+
+def scale_up_under_load(ctx: Context) -> None:
+    """A second member joins inventario's group under load: partitions move to it, the
+    members stop during the rebalance, and nothing is lost or done twice unexplained."""
+    held, before, mark = _held(ctx), _generations(ctx, SCALED), ctx.rt.log_mark(SCALED)
+    ctx.require(f"{SCALED} starts as one member holding every partition",
+                len(held) == 1 and len(next(iter(held.values()), [])) == 6, members=held)
+    ctx.after.append(lambda: ctx.rt.scale(SCALED, 1))  # once judged, back to one member
+    window = _under_load(ctx, lambda: ctx.rt.scale(SCALED, 2))
+    now = _held(ctx)
+    new = now.get(groups.group_instance_id(SCALED, 2), [])
+    ctx.fact(f"{SCALED} scaled to 2 under load", seconds=round(window[1] - window[0], 1),
+             members=now)
+    ctx.require("partitions moved to the new member", bool(new) and len(now) == 2, members=now)
+    _proved_rebalance(ctx, SCALED, before, mark, window)
+
+
+def scale_down_under_load(ctx: Context) -> None:
+    """The second member of inventario leaves under load (SIGTERM, then out of the group):
+    its partitions move back to the first, which picks them up from their last commit."""
+    ctx.rt.scale(SCALED, 2)
+    second = groups.group_instance_id(SCALED, 2)
+    held, before, mark = _held(ctx), _generations(ctx, SCALED), ctx.rt.log_mark(SCALED)
+    leaving = held.get(second, [])
+    ctx.require(f"{SCALED} starts as two members, the second holding partitions",
+                len(held) == 2 and bool(leaving), members=held)
+    window = _under_load(ctx, lambda: ctx.rt.scale(SCALED, 1))
+    now = _held(ctx)
+    ctx.fact(f"{SCALED} scaled to 1 under load", seconds=round(window[1] - window[0], 1),
+             moved=leaving, members=now)
+    ctx.require("the leaving member's partitions moved to the one left",
+                list(now) == [groups.group_instance_id(SCALED, 1)]
+                and set(leaving) <= set(now[groups.group_instance_id(SCALED, 1)]), members=now)
+    _proved_rebalance(ctx, SCALED, before, mark, window)
+
+
+def member_kill(ctx: Context) -> None:
+    """A member of inventario is SIGKILLed under load: as a static member it sends no
+    LeaveGroup, so its partitions wait for its session timeout (10 s), then move to the other
+    member, which redoes what the dead one did but never committed."""
+    ctx.rt.scale(SCALED, 2)
+    victim, first = groups.member_name(SCALED, 2), groups.group_instance_id(SCALED, 1)
+    held, before, mark = _held(ctx), _generations(ctx, SCALED), ctx.rt.log_mark(SCALED)
+    orphaned = held.get(groups.group_instance_id(SCALED, 2), [])
+    ctx.require(f"{victim} holds partitions before the kill", bool(orphaned), members=held)
+    moved: dict[str, float] = {}
+
+    def inject():
+        ctx.rt.kill(victim)
+        killed = time.monotonic()
+        ctx.require(f"{victim} was down after the kill", ctx.rt.state(victim) == "stopped")
+        ctx.wait(lambda: list(_held(ctx)) == [first], 60,
+                 f"{victim}'s partitions moving to {SCALED} after its session timeout")
+        moved["seconds"] = round(time.monotonic() - killed, 1)
+    window = _under_load(ctx, inject)
+    ctx.fact(f"{victim} killed under load; its partitions moved to {SCALED}",
+             after_s=moved.get("seconds"), moved=orphaned, members=_held(ctx))
+    ctx.rt.scale(SCALED, 1)  # the dead member out of the lab's list, as an operator would
+    _proved_rebalance(ctx, SCALED, before, mark, window)
+
+
 SCENARIOS = {s.name: s for s in [
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
              db_write_failures, mode=1, seed_violates="booking-has-reservation"),
@@ -530,6 +662,12 @@ SCENARIOS = {s.name: s for s in [
     Scenario("resume-point-lost", "the source of boletia.inventario loses its resume point "
              "under load; then `lab reconcile`", resume_point_lost,
              seed_violates="booking-has-reservation"),
+    Scenario("scale-up-under-load", "a second inventario member joins its group under load",
+             scale_up_under_load, events=2, capacity=60),
+    Scenario("scale-down-under-load", "the second inventario member leaves its group under load",
+             scale_down_under_load, events=2, capacity=60),
+    Scenario("member-kill", "the second inventario member SIGKILLed under load; its partitions "
+             "move after its session timeout", member_kill, events=2, capacity=60),
 ]}
 MODE_SCENARIOS = {s.mode: s.name for s in SCENARIOS.values() if s.mode}
 assert sorted(MODE_SCENARIOS) == sorted(SEED_MODES)

@@ -301,8 +301,10 @@ def _set_aside_unsettled(report: Report) -> None:
 def _liveness(state: State, report: Report) -> None:
     drain = state.drain
     # a drain that ran out of time while every stage still moved has not settled: that is
-    # not a finding (the report says what is left). One that stopped moving is.
-    if drain is not None and not drain.get("drained") and drain.get("stalled", True):
+    # not a finding (the report says what is left). One that stopped moving is, and so is a
+    # canary a stage committed past and dropped (drain.dropped: a fact no waiting changes).
+    if drain is not None and not drain.get("drained") and (drain.get("stalled", True)
+                                                           or drain.get("dropped")):
         report.add("pipeline-drained", drain.get("stage") or "lag", str(drain.get("detail") or
                                                                         drain.get("lag")))
     for name, info in (state.connectors or {}).items():

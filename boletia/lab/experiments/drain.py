@@ -22,6 +22,13 @@ that keeps falling is waited for, up to a bound that follows the largest backlog
 work left whose lag has not fallen for `stall` seconds (nor the canary advanced) is *stalled*:
 that is a finding. A drain cut short by its bound while everything still moved is only *not
 settled*: the checker then says inconclusive, never violated.
+
+A dropped canary is a finding too, and needs no stall to prove it: when the canary's booking is
+on `boletia.inventario` and consumer `inventario` has committed past it without writing its
+reservation (read after the commit), the consumer read it and did nothing. A committed offset
+does not come back: that message will not be delivered again, so no waiting can change it (the
+stub connector of notebook 06 publishes documents that the fixed consumer ignores as "not a
+change event": seen coming out inconclusive when the bound ran out before the stall clock).
 """
 
 from __future__ import annotations
@@ -32,9 +39,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bson import ObjectId
+from kafka import KafkaConsumer, TopicPartition
 
 from boletia import designs
-from boletia.adapters import mongo, ses
+from boletia.adapters import kafka, mongo, ses
 from boletia.domain import model
 from boletia.lab.components import SINK_GROUP
 from boletia.lab.experiments.checker import SENTINEL
@@ -47,6 +55,8 @@ CEILING = 3600.0      # the bound never exceeds an hour unless --timeout says so
 STALL = 120.0         # seconds without any progress before a stage is called stalled
 WINDOW = 20.0         # seconds of samples a rate is measured over
 SHOW_AFTER = 10.0     # progress is shown only for a drain that waits longer than this
+LOOK_EVERY = 2.0      # seconds between two looks for a dropped canary
+INVENTARIO_TOPIC = "boletia.inventario"
 
 # The canary's stages, and the group whose work each one waits on.
 STAGES = (("eventos -> source -> sink -> inventario", SINK_GROUP),
@@ -121,6 +131,52 @@ def progress_line(stage: str, stages: dict[str, dict], waited: float, limit: flo
             + (": " + "; ".join(busy) if busy else ""))
 
 
+def dropped(found: tuple[int, int] | None, committed: int | None, written: bool,
+            topic: str = INVENTARIO_TOPIC, group: str = "inventario") -> str | None:
+    """Why the canary's message is proved dropped, or None when it is not (yet): its message
+    is on the topic at `found` (partition, offset), `group` has `committed` past it (the next
+    offset it will read, read before `written`), and its work was not `written`. Pure."""
+    if written or found is None or committed is None or committed <= found[1]:
+        return None
+    partition, offset = found
+    return (f"dropped: the canary's booking reached {topic}[{partition}]@{offset} and consumer "
+            f"{group} committed past it (next offset {committed}) without writing its "
+            "reservation: it read the message and did nothing with it. A committed message is "
+            "not delivered again: no waiting can change this")
+
+
+class Trail:
+    """Finds one message on a topic among those written after it was opened (no group: it
+    commits nothing), and reads a group's committed offset where it lies."""
+
+    def __init__(self, bootstrap: str, topic: str = INVENTARIO_TOPIC):
+        self.bootstrap, self.topic = bootstrap, topic
+        self.found: tuple[int, int] | None = None
+        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None,
+                                      enable_auto_commit=False, **kafka.security())
+        parts = [TopicPartition(topic, p) for p in self.consumer.partitions_for_topic(topic) or ()]
+        self.consumer.assign(parts)
+        for part, offset in self.consumer.end_offsets(parts).items():
+            self.consumer.seek(part, offset)
+
+    def look(self, needle: bytes) -> tuple[int, int] | None:
+        """(partition, offset) of the first message since opening whose value holds `needle`."""
+        if self.found is None:
+            for records in self.consumer.poll(timeout_ms=500, max_records=500).values():
+                for rec in records:
+                    if self.found is None and rec.value and needle in rec.value:
+                        self.found = (rec.partition, rec.offset)
+        return self.found
+
+    def committed(self, group: str) -> int | None:
+        if self.found is None:
+            return None
+        return observe.committed(group, self.topic, self.found[0], self.bootstrap)
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
 def fmt_eta(seconds: float | None) -> str:
     if seconds is None:
         return "?"
@@ -150,14 +206,17 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
         backlog.add(now, {g: sum(per.values()) for g, per in per_group.items()})
         state["limit"] = bound(backlog.largest, timeout)
 
-    def result(drained: bool, stage: str | None, detail: str = "", stalled: bool = False) -> dict:
+    def result(drained: bool, stage: str | None, detail: str = "", stalled: bool = False,
+               dropped: bool = False) -> dict:
         sample()
         stages = backlog.stages()
         left = [g for g, s in stages.items() if s["lag"]]
-        waits_on = dict(STAGES).get(stage) if stage else None
+        # a stage that dropped the canary has nothing in flight for it: waiting will not help
+        waits_on = dict(STAGES).get(stage) if stage and not dropped else None
         if waits_on and waits_on not in left:
             left.insert(0, waits_on)
-        return {"drained": drained, "stalled": stalled, "stage": stage, "detail": detail,
+        return {"drained": drained, "stalled": stalled, "dropped": dropped, "stage": stage,
+                "detail": detail,
                 "lag": {g: s["lag"] for g, s in stages.items()}, "stages": stages,
                 "unsettled": [] if drained else left, "bound": state["limit"][1],
                 "seconds": round(time.monotonic() - begun, 1)}
@@ -207,16 +266,6 @@ def _canary(db, design, settings, wait, result, quiet, backlog) -> dict:
                                                  "categoria": f"sonda {token}"}), s1)
     if ended:
         return ended
-    reserva = ObjectId()
-    booking = model.NewBooking(evento=SENTINEL, cantidad=1, email=CANARY_EMAIL)
-    mongo.apply(db, designs.get(design).book(booking, reserva))
-    ended = wait(lambda: db.reservas.find_one({"_id": reserva}), s2)
-    if ended:
-        return ended
-    ended = wait(lambda: any(str(reserva) in (m.get("body") or "")
-                             for m in ses.sent_about([SENTINEL], settings)), s3)
-    if ended:
-        return ended
     calm: dict[str, float | None] = {"since": None}
 
     def settled() -> bool:
@@ -227,6 +276,45 @@ def _canary(db, design, settings, wait, result, quiet, backlog) -> dict:
         calm["since"] = calm["since"] or backlog.samples[-1][0]
         return backlog.samples[-1][0] - calm["since"] >= quiet
 
+    reserva = ObjectId()
+    try:   # opened before the booking: its message comes after
+        trail: Trail | None = Trail(settings.kafka_bootstrap)
+    except Exception:  # noqa: BLE001 - a broker still coming back: no proof of a drop, only waiting
+        trail = None
+    try:
+        booking = model.NewBooking(evento=SENTINEL, cantidad=1, email=CANARY_EMAIL)
+        mongo.apply(db, designs.get(design).book(booking, reserva))
+        drop: dict[str, object] = {"why": None, "at": 0.0}
+
+        def written_or_dropped() -> bool:
+            if db.reservas.find_one({"_id": reserva}):
+                return True
+            if time.monotonic() - drop["at"] < LOOK_EVERY:
+                return False
+            drop["at"] = time.monotonic()
+            try:
+                found = trail.look(str(reserva).encode()) if trail else None
+                committed = trail.committed("inventario") if found else None   # before the write
+            except Exception:  # noqa: BLE001 - a moving coordinator: look again next time
+                return False
+            drop["why"] = dropped(found, committed, bool(db.reservas.find_one({"_id": reserva})))
+            return drop["why"] is not None
+
+        ended = wait(written_or_dropped, s2)
+    finally:
+        if trail:
+            trail.close()
+    if ended:
+        return ended
+    if drop["why"]:
+        # proved: the stage lost it. Let what is still queued elsewhere settle, to judge it too
+        ended = wait(settled, s4)
+        return result(False, s2, str(drop["why"]) + (f"; then {ended['detail']}" if ended else ""),
+                      dropped=True)
+    ended = wait(lambda: any(str(reserva) in (m.get("body") or "")
+                             for m in ses.sent_about([SENTINEL], settings)), s3)
+    if ended:
+        return ended
     ended = wait(settled, s4)
     return ended or result(True, None)
 

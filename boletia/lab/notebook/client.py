@@ -7,20 +7,31 @@ writing the reservation) poll the public API, as a customer's app would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from boletia import config
+from boletia.domain import ownership
 from boletia.lab.notebook.observe import wait_for
+
+# The secrets of the bookings this process made, by reservation id (the fixed designs: reading
+# or cancelling one needs it; boletia.domain.ownership). Shared by every client of the process,
+# so a lesson, a benchmark or the chaos load reads and cancels what it booked, with whichever
+# client, unchanged. A client made with keeps_secrets=False (the box office, serving many
+# customers) neither keeps nor sends them: each customer sends their own.
+SECRETS: dict[str, str] = {}
 
 
 @dataclass
 class Answer:
     status: int
     body: Any
+    # a booking's secret, kept out of `body` (and out of its repr): a lesson that prints the
+    # answer shows the same output every run, and never a secret
+    secret: str | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -29,8 +40,9 @@ class Answer:
 
 class Boletia:
     def __init__(self, token: str | None = None, settings: config.Settings | None = None,
-                 timeout: float = 15.0):
+                 timeout: float = 15.0, keeps_secrets: bool = True):
         self.settings = settings or config.settings()
+        self.secrets = SECRETS if keeps_secrets else None
         self.timeout = timeout
         self.http = requests.Session()
         self.http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
@@ -62,17 +74,32 @@ class Boletia:
         return self._call("GET", self.settings.reservas_url + path)
 
     def book(self, evento: str, cantidad: int, email: str) -> Answer:
-        return self._call("POST", f"{self.settings.reservas_url}/reservas",
-                          json={"evento": evento, "cantidad": cantidad, "email": email})
+        """The booking's answer; its secret (the fixed designs, also in a 503's body) moves
+        from the body to `secret`, and is kept for `reservation` and `cancel`."""
+        answer = self._call("POST", f"{self.settings.reservas_url}/reservas",
+                            json={"evento": evento, "cantidad": cantidad, "email": email})
+        if isinstance(answer.body, dict) and ownership.FIELD in answer.body:
+            answer.secret = answer.body.pop(ownership.FIELD)
+            if self.secrets is not None and answer.body.get("Id"):
+                self.secrets[str(answer.body["Id"])] = answer.secret
+        return answer
 
-    def reservation(self, reserva_id: str) -> Answer:
-        return self._call("GET", f"{self.settings.reservas_url}/reservas/{reserva_id}")
+    def _owner(self, reserva_id: str, secret: str | None) -> dict[str, str]:
+        """The header that proves the booking is ours: the secret given, else the kept one."""
+        if secret is None and self.secrets is not None:
+            secret = self.secrets.get(str(reserva_id))
+        return {ownership.HEADER: secret} if secret else {}
+
+    def reservation(self, reserva_id: str, secret: str | None = None) -> Answer:
+        return self._call("GET", f"{self.settings.reservas_url}/reservas/{reserva_id}",
+                          headers=self._owner(reserva_id, secret))
 
     def reservations(self, evento: str, email: str) -> Answer:
         return self._call("GET", f"{self.settings.reservas_url}/reservas/{quote(evento)}/{quote(email)}")
 
-    def cancel(self, reserva_id: str) -> Answer:
-        return self._call("DELETE", f"{self.settings.reservas_url}/reservas/{reserva_id}")
+    def cancel(self, reserva_id: str, secret: str | None = None) -> Answer:
+        return self._call("DELETE", f"{self.settings.reservas_url}/reservas/{reserva_id}",
+                          headers=self._owner(reserva_id, secret))
 
     # waiting for the asynchronous half
     def wait_for(self, probe, timeout: float = 30.0, what: str = "the condition"):
@@ -92,14 +119,15 @@ class Boletia:
                                f"{timeout:.0f}s (it shows {a.body if a.ok else a.status})") from None
         return expected
 
-    def wait_reservation(self, reserva_id: str, estado: str = "A", timeout: float = 30.0) -> Answer:
+    def wait_reservation(self, reserva_id: str, estado: str = "A", timeout: float = 30.0,
+                         secret: str | None = None) -> Answer:
         """Wait until the reservation exists in state `estado`; returns the answer."""
         def probe():
-            a = self.reservation(reserva_id)
+            a = self.reservation(reserva_id, secret)
             return a if a.ok and a.body["Estado"] == estado else None
         try:
             return self.wait_for(probe, timeout)
         except TimeoutError:
-            a = self.reservation(reserva_id)
+            a = self.reservation(reserva_id, secret)
             raise TimeoutError(f"reservation {reserva_id} not in state {estado} within "
                                f"{timeout:.0f}s (GET answers {a.status} {a.body})") from None

@@ -86,12 +86,19 @@ def draw(ax=None):
         if ya == yb:  # same row: side to side
             start, end = (xa + W, ya + H / 2), (xb, yb + H / 2)
             label_at, ha, va = ((start[0] + end[0]) / 2, ya + H / 2 - 0.12), "center", "top"
-        elif abs(ya - yb) >= 3.0:  # a consumer writing back two rows up: dashed, curved
-            k = sum(1 for f in picture["edges"][:i] if f["from"] == e["from"] and boxes[f["to"]][1] != ya)
-            start, end = (xa + W - 0.15 - 0.3 * k, ya + H), (xb + W - 0.15 - 0.3 * k, yb)
-            ax.annotate("", xy=end, xytext=start, arrowprops={
-                "arrowstyle": "->", "color": colour, "lw": 1.4, "ls": "--",
-                "connectionstyle": "arc3,rad=0.25"})
+        elif abs(ya - yb) >= 3.0:  # a consumer writing back two rows up: dashed, in the gap
+            # right of the consumer's column, clear of every box and label: out of the consumer's
+            # right side, up the gap, into the collection's facing side (one lane per write)
+            # the nearer target takes the inner lane and leaves the consumer higher: no two cross
+            back = sorted(boxes[f["to"]][0] for f in picture["edges"]
+                          if f["from"] == e["from"] and abs(boxes[f["to"]][1] - ya) >= 3.0)
+            k = back.index(xb)
+            lane_x = xa + W + (PITCH - W) * (0.3 + 0.4 * k)
+            rise = H * (0.7 - 0.4 * k)
+            end = (xb + W, yb + H / 2) if xb + W < lane_x else (xb, yb + H / 2)
+            ax.plot([xa + W, lane_x, lane_x], [ya + rise, ya + rise, end[1]], color=colour, lw=1.4, ls="--")
+            ax.annotate("", xy=end, xytext=(lane_x, end[1]), arrowprops={
+                "arrowstyle": "->", "color": colour, "lw": 1.4, "ls": "--"})
             continue
         else:
             down = yb < ya
@@ -159,19 +166,36 @@ def trace(b, ax=None):
     ]
     for i in range(len(LANES)):
         ax.axhline(i, color="#ddd", lw=1, zorder=0)
-    for _n, (a, t_a, z, t_z, label) in enumerate(hops):
+    end = max([v for v in ms.values() if v is not None] + [10.0])
+    ax.set_xlim(-0.05 * end, end * 1.45)  # room on the right for the last labels
+    ax.set_ylim(len(LANES) - 0.5, -0.5)   # fixed before the labels are placed: they are measured
+    placed = []
+    for a, t_a, z, t_z, label in hops:
         if t_a is None or t_z is None:
             continue
         ax.annotate("", xy=(t_z, lane[z]), xytext=(t_a, lane[a]),
                     arrowprops={"arrowstyle": "->", "color": "#1f77b4", "lw": 1.6})
-        ax.text(t_z, lane[z] + (0.28 if lane[z] > lane[a] else -0.28), f" {label} ({t_z:.0f} ms)",
-                fontsize=7.5, va="center", color="#333",
-                bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.5})
-    end = max([v for v in ms.values() if v is not None] + [10.0])
-    ax.set_xlim(-0.05 * end, end * 1.45)  # room on the right for the last labels
-    ax.set_ylim(len(LANES) - 0.5, -0.5)
+        away = 1 if lane[z] > lane[a] else -1  # beyond the arrow's head, away from where it came
+        text = ax.text(t_z, lane[z] + 0.28 * away, f" {label} ({t_z:.0f} ms)",
+                       fontsize=7.5, va="center", color="#333", zorder=5,  # over the later arrows
+                       bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5})
+        placed.append(_clear_of(ax, text, placed, lane[z], away))
     ax.set_yticks(range(len(LANES)), LANES)
     ax.set_xlabel("milliseconds after the request left")
     ax.set_title("one booking, traced through the real system")
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def _clear_of(ax, text, placed: list, lane_y: float, away: int):
+    """Move `text` further from its lane, then to the other side, until it overlaps none of the
+    labels already placed (two hops a few milliseconds apart would print one label over the other).
+    Returns its final extent on the canvas."""
+    renderer = ax.figure.canvas.get_renderer()
+    x = text.get_position()[0]
+    for offset in (0.28, 0.48, -0.28, -0.48, 0.68, -0.68):
+        text.set_position((x, lane_y + offset * away))
+        box = text.get_window_extent(renderer).expanded(1.0, 1.1)
+        if not any(box.overlaps(other) for other in placed):
+            return box
+    return box

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+import textwrap
 from collections.abc import Callable
 
 from boletia.lab.notebook import evidence, observe
@@ -64,5 +66,19 @@ def readable(line: str, width: int = 140) -> str:
     m = _REPR.search(text)
     if m:
         message = re.sub(r"\\(.)", r"\1", m["msg"])   # unescaped
+        message = message.split(", full error:")[0]   # pymongo appends the server's whole reply
         text = f"{text[:m.start()]}{m['name']}: {message}"
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def source_part(obj: object, first: str, last: str, before: int = 0) -> str:
+    """The lines of `obj`'s source from the first one containing `first` (and `before` lines
+    above it) to the next one containing `last`, dedented: a lesson shows the part it
+    discusses, not the whole function."""
+    lines = inspect.getsource(obj).splitlines()
+    start = next((i for i, line in enumerate(lines) if first in line), None)
+    end = next((i for i, line in enumerate(lines) if start is not None and i >= start and last in line),
+               None)
+    if start is None or end is None:
+        raise ValueError(f"{getattr(obj, '__qualname__', obj)}: no lines from {first!r} to {last!r}")
+    return textwrap.dedent("\n".join(lines[max(0, start - before):end + 1]))

@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from boletia import config
+from boletia.adapters.kafka import security
 from boletia.config import DEAD_LETTER_TOPIC
 from boletia.lab.components import LAG_GROUPS
 from boletia.lab.notebook.lag import LagProbe
@@ -53,7 +54,7 @@ def read_topic(topic: str, until: Callable[[Message], bool] | None = None,
     message or the timeout passes; return what was read."""
     consumer = KafkaConsumer(
         bootstrap_servers=(bootstrap or _settings().kafka_bootstrap).split(","),
-        group_id=None, enable_auto_commit=False, consumer_timeout_ms=500)
+        group_id=None, enable_auto_commit=False, consumer_timeout_ms=500, **security())
     try:
         deadline = time.monotonic() + timeout
         # a topic Connect creates on its first record may not exist yet: wait for it within
@@ -185,7 +186,8 @@ def replay_dead_letter(where: str, bootstrap: str | None = None) -> dict:
                 raise LookupError(f"{where} was dead-lettered by reference (its {h.get('size')} "
                                   f"bytes were too large to copy): read it at {where} itself, "
                                   "while the topic's retention keeps it")
-            producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+            producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all",
+                                     **security())
             try:
                 meta = producer.send(h["topic"], key=m.key, value=m.value,
                                      headers=[("replayed-from", where.encode())]).get(timeout=30)
@@ -230,11 +232,11 @@ def quorum_status() -> str:
 
 def connect_overview(url: str | None = None) -> dict:
     """Connect's worker, and every connector with its type, state and tasks."""
-    import requests
+    from boletia.lab.setup.connectors import rest
 
     url = url or _settings().connect_url
-    worker = requests.get(url, timeout=10).json()
-    status = requests.get(f"{url}/connectors", params={"expand": "status"}, timeout=10).json()
+    worker = rest().get(url, timeout=10).json()
+    status = rest().get(f"{url}/connectors", params={"expand": "status"}, timeout=10).json()
     connectors = {
         name: {"type": v["status"]["type"], "state": v["status"]["connector"]["state"],
                "worker": v["status"]["connector"]["worker_id"],
@@ -311,12 +313,15 @@ class Sampler:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 3.2))
-        for name, values in self.series.items():
+        # by name (a group keeps its colour from run to run); each line drawn narrower and above the
+        # one before: where two coincide (both at zero) the one below still shows on either side
+        for k, (name, values) in enumerate(sorted(self.series.items())):
             xs = self.t[:len(values)]
+            style = {"label": name, "lw": max(2.8 - 0.8 * k, 1.0), "zorder": 2 + k}
             if step:
-                ax.step(xs, values, label=name, where="post")
+                ax.step(xs, values, where="post", **style)
             else:
-                ax.plot(xs, values, label=name)
+                ax.plot(xs, values, **style)
         # a mark is named in the legend, not written on the plot: no label over a line
         for (at, label), style in zip(self.marks, ("--", ":", "-.", (0, (5, 5))) * 4, strict=False):
             ax.axvline(at, color="#777", ls=style, lw=1, label=f"{label} ({at:.1f} s)")
@@ -342,7 +347,7 @@ def lag_sampler(groups=tuple(LAG_GROUPS), every: float = 0.25,
 def topic_size(topic: str, bootstrap: str | None = None) -> int:
     """How many messages a topic holds (sum of its partitions' end offsets)."""
     consumer = KafkaConsumer(bootstrap_servers=(bootstrap or _settings().kafka_bootstrap).split(","),
-                             group_id=None, enable_auto_commit=False)
+                             group_id=None, enable_auto_commit=False, **security())
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         return sum(consumer.end_offsets(parts).values())

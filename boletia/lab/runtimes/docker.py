@@ -41,7 +41,8 @@ from boletia.lab.runtimes.shell import Runner, armed, run_command, succeeded
 
 PROJECT = "boletia"
 EXTRAS = {"jupyter": ("notebooks", [8888])}  # containers of the lab that are not components
-SECRETS = ("BOLETIA_ADMIN_TOKEN", "BOLETIA_JUPYTER_TOKEN", "BOLETIA_MONGO_PASSWORD")
+SECRETS = ("BOLETIA_ADMIN_TOKEN", "BOLETIA_JUPYTER_TOKEN", "BOLETIA_MONGO_PASSWORD",
+           "BOLETIA_BOOKING_KEY")
 ONE_MEMBER = "mongo"  # the offline set's single SecantusDB member (compose profile `offline`)
 WAIT_SECONDS = 600    # `compose up --wait`: the first start of Kafka and Connect takes minutes
 
@@ -87,7 +88,13 @@ class DockerRuntime:
             values = {k: secrets.token_urlsafe(24) for k in SECRETS}
             private.write(path, "".join(f"{k}={v}\n" for k, v in values.items()))
             private.write(self.dir / "mongo-keyfile", secrets.token_urlsafe(96))
-        return dict(line.split("=", 1) for line in path.read_text().split() if "=" in line)
+        values = dict(line.split("=", 1) for line in path.read_text().split() if "=" in line)
+        missing = [k for k in SECRETS if not values.get(k)]
+        if missing:  # a lab made before a secret was added: add it, the others stay
+            values.update({k: secrets.token_urlsafe(24) for k in missing})
+            path.unlink()
+            private.write(path, "".join(f"{k}={v}\n" for k, v in values.items()))
+        return values
 
     @property
     def settings(self) -> config.Settings:

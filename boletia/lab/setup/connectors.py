@@ -27,6 +27,14 @@ from boletia.lab.errors import LabError
 CONNECTOR_HEARTBEAT_MS = 3_600_000
 
 
+def rest() -> requests.Session:
+    """Every call to Connect's REST API goes through this: HTTP Basic as the lab's admin when
+    the lab runs with credentials (Connect answers 401 to anyone else), nothing otherwise."""
+    session = requests.Session()
+    session.auth = config.connect_login(config.settings())
+    return session
+
+
 def connector_uri(mongo_uri: str) -> str:
     """The lab's MongoDB URI for the connectors' Java driver (see CONNECTOR_HEARTBEAT_MS);
     a heartbeat the URI already sets is kept."""
@@ -56,22 +64,22 @@ def register(settings: config.Settings, design: str | None = None,
     url = settings.connect_url
     specs = definitions(design or settings.design, settings.mongo_uri)
     wanted_names = {spec["name"] for spec in specs}
-    for name in requests.get(f"{url}/connectors", timeout=10).json():
+    for name in rest().get(f"{url}/connectors", timeout=10).json():
         if name not in wanted_names:
-            requests.delete(f"{url}/connectors/{name}", timeout=30).raise_for_status()
+            rest().delete(f"{url}/connectors/{name}", timeout=30).raise_for_status()
     names = []
     for spec in specs:
         name = spec["name"]
-        current = requests.get(f"{url}/connectors/{name}/config", timeout=10)
+        current = rest().get(f"{url}/connectors/{name}/config", timeout=10)
         wanted = {**spec["config"], "name": name}
         if not (current.ok and current.json() == wanted):
-            r = requests.put(f"{url}/connectors/{name}/config", json=spec["config"], timeout=30)
+            r = rest().put(f"{url}/connectors/{name}/config", json=spec["config"], timeout=30)
             if not r.ok:
                 raise LabError(f"Connect refused connector {name}: {r.status_code} {r.text}")
         status = state(url, name)
         if _failed(status):
             # a failed task stays failed until asked: restart it (and only what failed)
-            requests.post(f"{url}/connectors/{name}/restart",
+            rest().post(f"{url}/connectors/{name}/restart",
                           params={"includeTasks": "true", "onlyFailed": "true"}, timeout=30)
         if status.get("connector", {}).get("state") in ("STOPPED", "PAUSED"):
             resume(url, name)  # left stopped by an experiment that did not finish
@@ -81,7 +89,7 @@ def register(settings: config.Settings, design: str | None = None,
 
 
 def state(url: str, name: str) -> dict:
-    r = requests.get(f"{url}/connectors/{name}/status", timeout=10)
+    r = rest().get(f"{url}/connectors/{name}/status", timeout=10)
     return r.json() if r.ok else {}
 
 
@@ -109,7 +117,7 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
 
 def stop(url: str, name: str, timeout: float = 30.0) -> None:
     """Stop a connector (its tasks shut down, its config and offsets stay)."""
-    requests.put(f"{url}/connectors/{name}/stop", timeout=30).raise_for_status()
+    rest().put(f"{url}/connectors/{name}/stop", timeout=30).raise_for_status()
     deadline = time.monotonic() + timeout
     while state(url, name).get("connector", {}).get("state") != "STOPPED":
         if time.monotonic() > deadline:
@@ -127,7 +135,7 @@ def forget_offsets(url: str, name: str, timeout: float = 90.0) -> None:
     safely retried", so we retry."""
     deadline = time.monotonic() + timeout
     while True:
-        r = requests.delete(f"{url}/connectors/{name}/offsets", timeout=30)
+        r = rest().delete(f"{url}/connectors/{name}/offsets", timeout=30)
         if r.ok:
             return
         message = _message(r)
@@ -145,13 +153,13 @@ def _message(r: requests.Response) -> str:
 
 
 def resume(url: str, name: str) -> None:
-    requests.put(f"{url}/connectors/{name}/resume", timeout=30).raise_for_status()
+    rest().put(f"{url}/connectors/{name}/resume", timeout=30).raise_for_status()
 
 
 def pause(url: str, name: str, timeout: float = 30.0) -> None:
     """Pause a connector: its tasks stop polling (a source falls behind its change stream)
     until `resume`; nothing is lost or re-read."""
-    requests.put(f"{url}/connectors/{name}/pause", timeout=30).raise_for_status()
+    rest().put(f"{url}/connectors/{name}/pause", timeout=30).raise_for_status()
     deadline = time.monotonic() + timeout
     while not _all_in(state(url, name), "PAUSED"):
         if time.monotonic() > deadline:
@@ -187,6 +195,6 @@ def replay(url: str, name: str) -> None:
 
 def names(url: str, kind: str | None = None) -> list[str]:
     """Registered connectors, optionally only `source` or `sink` ones."""
-    r = requests.get(f"{url}/connectors", params={"expand": "info"}, timeout=10)
+    r = rest().get(f"{url}/connectors", params={"expand": "info"}, timeout=10)
     r.raise_for_status()
     return [n for n, v in r.json().items() if kind is None or v["info"]["type"] == kind]

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import requests
 
+from boletia.lab.setup import connectors
+
 FIRST_BACKOFF, MAX_BACKOFF, HEALTHY_AFTER = 5.0, 300.0, 120.0
 # Longer than notificaciones' longest hold (priority.Yield.max_hold, 30 s): stepping aside
 # for the bookings is not a stall.
@@ -63,12 +65,13 @@ class ConnectorWatchdog:
         self.also = list(also)  # further checks made each turn (the consumers' progress)
 
     def statuses(self) -> dict[str, dict]:
-        r = requests.get(f"{self.url}/connectors", params={"expand": "status"}, timeout=10)
+        r = connectors.rest().get(f"{self.url}/connectors", params={"expand": "status"},
+                                  timeout=10)
         r.raise_for_status()
         return {name: v["status"] for name, v in r.json().items()}
 
     def restart(self, name: str) -> None:
-        requests.post(f"{self.url}/connectors/{name}/restart",
+        connectors.rest().post(f"{self.url}/connectors/{name}/restart",
                       params={"includeTasks": "true", "onlyFailed": "true"}, timeout=30)
 
     def check(self, statuses: dict[str, dict]) -> None:

@@ -110,3 +110,15 @@ def loop_design_file(loop_file: Path, path: Path) -> Path:
         f"ConsumerLoop = alone.load_loop(Path({str(Path(loop_file).resolve())!r}))\n"
         + "".join(f"{name} = alone.{name}\n" for name in RULES))
     return path
+
+
+# ---------------------------------------------------------------- level "connector"
+def fixed_file(path: Path) -> Path:
+    """A student design with the fixed design's three decisions: the connector level judges the
+    student's connector alone, never a decision's damage."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('"""Written by the lab: the fixed design\'s three decisions (the connector '
+                    'level)."""\n'
+                    "from boletia.lab.student import alone\n"
+                    + "".join(f"{name} = alone.{name}\n" for name in RULES))
+    return path

@@ -2,7 +2,8 @@
 own, drawn from a seed at grade time) and by the chaos verdicts over seeds the student never
 ran, each submission in a sandbox (`sandbox.py`), into one table and one short report each.
 
-The grade is made of levels (`LEVELS`), each of parts: today one level, the three decisions.
+The grade is made of levels (`LEVELS`), each of parts: the three decisions, the consumer loop,
+the connector (its configuration is data: checked as it is, no sandbox).
 A part is one function of the student's and one failure mode: its points are
 
 - its key cases (the seed fails them): a point each, counted only if its guard cases (ordinary
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from boletia.lab.errors import LabError
-from boletia.lab.student import alone, loop_cases, practice, sandbox, sandboxed_loop
+from boletia.lab.student import alone, connector, loop_cases, practice, sandbox, sandboxed_loop
 
 INSTRUCTOR = Path(__file__).resolve().parents[3] / "instructor"
 CHAOS_POINTS = 2
@@ -68,6 +69,10 @@ class Level:
     file: str = "student_design.py"   # the level's file in a submission folder
     serve: Callable[[Path], Path] | None = None  # the file the sandbox loads, made from it
     calls: tuple[str, ...] = RULES_CALLS      # the functions the sandbox answers
+    deploy_once: bool = False  # the deploy is the same for every part: the parts share one
+    #                            while they hold (each design switch restarts every service)
+    sandboxed: bool = True   # False: the file is data the lab reads (the connector's JSON),
+    #                          checked as it is: no code of the student's runs
 
 
 def _decision_cases(instructor: Path, seed: int) -> tuple:
@@ -156,9 +161,60 @@ LOOP = Level(
           "and the ones after it go on", whole_verdict=True)),
     _drawn_loop_cases, _loop_check, _student_loop, file="consumer_loop.py",
     serve=lambda own: sandboxed_loop.wrapper_file(own, own.parent / "loop_wrapper.py"),
-    calls=("cases",))
+    calls=("cases",), deploy_once=True)   # the whole loop runs: the same deploy for each part
 
-LEVELS: tuple[Level, ...] = (DECISIONS, LOOP)
+# ---------------------------------------------------------------- level 3: the connector
+def _drawn_connector_cases(instructor: Path, seed: int) -> tuple:
+    """The instant checks and the live comparison's cases over writes drawn from the grade's
+    seed by the instructor's folder (`connector_cases.py`)."""
+    hidden = instructor / "connector_cases.py"
+    if not hidden.exists():
+        raise LabError(f"no connector cases at {hidden}: grade from a checkout with the "
+                       "instructor's folder, or point --instructor at your copy")
+    spec = importlib.util.spec_from_file_location("boletia_connector_cases", hidden)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plan = module.plan(seed)
+    out = connector.Drawn((*connector.INSTANT, *connector.live_cases(plan)))
+    out.plan = plan
+    return out
+
+
+def _connector_check(own: Path, settings, cases) -> list:
+    return connector.check(own, settings, cases)
+
+
+@contextmanager
+def _student_connector(rt, submission: Path, folder: Path, part: Part) -> Iterator[None]:
+    """The lab on the student design with the fixed decisions, its publisher of inventario
+    replaced by the submission's configuration (a refused or failed one is what the run
+    judges: its connectors-running invariant names it); the lab's own put back after."""
+    design = alone.fixed_file(folder / "design-connector.py")
+    found = rt.design()
+    rt.set_design("student", student_module=design)
+    try:
+        try:
+            connector.install(rt.settings, submission)
+        except LabError as exc:
+            (folder / "connector-install.txt").write_text(str(exc))
+        yield
+    finally:
+        rt.set_design(found if found != "student" else "fixed")
+
+
+CONNECTOR = Level(
+    "connector",
+    (Part("connector_events", "concurrent-booking-race", "the change event, not the document: "
+          "what this write did (updateDescription), with its post-image", whole_verdict=True),
+     #   whole verdict: a connector whose events the consumer cannot read loses every booking
+     #   (booking-has-reservation), and the checker's canary is dropped (pipeline-drained)
+     Part("connector_scope", "connect-restart", "what the pipeline lets through, the key, the "
+          "source's resume point: every change published once, by its publisher",
+          whole_verdict=True)),
+    _drawn_connector_cases, _connector_check, _student_connector, file="inventory_connector.json",
+    calls=(), sandboxed=False)
+
+LEVELS: tuple[Level, ...] = (DECISIONS, LOOP, CONNECTOR)
 
 
 def levels_named(names: str | None) -> tuple[Level, ...]:
@@ -256,8 +312,8 @@ def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
     """Grade every *.py in `submissions`; write `out/grades.csv` and `out/<name>/report.md`."""
     files = sorted([*submissions.glob("*.py"), *(d for d in submissions.iterdir() if d.is_dir())])
     if not files:
-        raise LabError(f"no submissions (NAME.py, or a folder NAME/ with student_design.py and "
-                       f"consumer_loop.py) in {submissions}")
+        raise LabError(f"no submissions (NAME.py, or a folder NAME/ with student_design.py, "
+                       f"consumer_loop.py or inventory_connector.json) in {submissions}")
     sandbox.available()
     if rt is None:
         from boletia.lab.runtimes.factory import get_runtime
@@ -285,8 +341,6 @@ def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
 def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], instructor: Path,
               levels: tuple[Level, ...], report=lambda m: None) -> Graded:
     """One submission: its own folder (a read-only copy of the file, a scratch, its log)."""
-    from boletia.lab.experiments import chaos
-
     if folder.exists():
         shutil.rmtree(folder)
     parts, notes = [], []
@@ -306,36 +360,56 @@ def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], in
                 continue
             own = folder / "submission" / level.file
             shutil.copyfile(source, own)
-            box = sandbox.Sandboxed(level.serve(own) if level.serve else own, folder / "scratch",
-                                    stderr=log, timeout=60.0 if level.serve else sandbox.TIMEOUT)
-            try:
-                results = level.check(box.module(level.calls), rt.settings,
-                                      cases=level.cases(instructor, seed))
-            finally:
-                box.close()
-            notes += box.incidents
+            if not level.sandboxed:   # data, not code: the lab reads it
+                results = level.check(own, rt.settings, cases=level.cases(instructor, seed))
+                box = None
+            else:
+                box = sandbox.Sandboxed(level.serve(own) if level.serve else own, folder / "scratch",
+                                        stderr=log, timeout=60.0 if level.serve else sandbox.TIMEOUT)
+                try:
+                    results = level.check(box.module(level.calls), rt.settings,
+                                          cases=level.cases(instructor, seed))
+                finally:
+                    box.close()
+                notes += box.incidents
             scores = [score_cases(p, results, len(chaos_seeds)) for p in level.parts]
             ready = [s for s in scores if s.cases == s.cases_possible and not s.failed]
             for s in scores:
                 if s not in ready:
                     s.failed.append("scenarios: not run (the cases fail first)")
-            for s in ready if chaos_seeds else ():
-                with level.deploy(rt, own, folder, s.part):   # this part alone
-                    for chaos_seed in chaos_seeds:
-                        for _ in range(1 + RERUNS):   # an inconclusive run judged nothing: again
-                            run = chaos.run(s.part.scenario, level.design, chaos_seed, rt=rt)
-                            if run["verdict"] != chaos.INCONCLUSIVE:
-                                break
-                            report(f"  {s.part.scenario} (seed {chaos_seed}) inconclusive "
-                                   f"({run['inconclusive']}): running it again")
-                        ok, line = judge_run(s.part, run)
-                        report(f"  {line}")
-                        s.chaos += CHAOS_POINTS if ok else 0
-                        if not ok:
-                            s.failed.append(line)
+            pending = list(ready) if chaos_seeds else []
+            while pending:
+                with level.deploy(rt, own, folder, pending[0].part):   # this part alone
+                    while pending:
+                        s = pending.pop(0)
+                        for chaos_seed in chaos_seeds:
+                            run = _scenario(s.part, level.design, chaos_seed, rt, report)
+                            ok, line = judge_run(s.part, run)
+                            report(f"  {line}")
+                            s.chaos += CHAOS_POINTS if ok else 0
+                            if not ok:
+                                s.failed.append(line)
+                        # a deploy_once level keeps its deploy for the next part while this
+                        # one held; a part that failed may have left the lab wedged: the next
+                        # part gets a fresh deploy
+                        if s.failed or not level.deploy_once:
+                            break
             parts += scores
     notes += _raised(parts)
     return Graded(sub.name, parts, notes)
+
+
+def _scenario(part: Part, design: str, chaos_seed: int, rt, report) -> dict:
+    """The part's scenario on the deployed lab; an inconclusive run judged nothing: again."""
+    from boletia.lab.experiments import chaos
+
+    for _ in range(1 + RERUNS):
+        run = chaos.run(part.scenario, design, chaos_seed, rt=rt)
+        if run["verdict"] != chaos.INCONCLUSIVE:
+            break
+        report(f"  {part.scenario} (seed {chaos_seed}) inconclusive "
+               f"({run['inconclusive']}): running it again")
+    return run
 
 
 def _raised(parts: list[PartScore]) -> list[str]:

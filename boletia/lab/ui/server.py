@@ -81,7 +81,9 @@ def create_app(rt: Runtime, settings: config.Settings | None = None, token: str 
     The settings are read once, here; every route finds them in the room."""
     settings = settings or rt.settings
     expected = _expected_token(token if token is not None else rt.admin_token())
-    api = api or Boletia(settings=settings, timeout=10.0)
+    # the box office keeps no booking's secret: it passes on each customer's own (the load
+    # generator's client keeps its bookings', to read and cancel them)
+    api = api or Boletia(settings=settings, timeout=10.0, keeps_secrets=False)
     admin_api = admin_api or Boletia(token=expected.decode(), settings=settings, timeout=15.0)
     control = Control(rt, settings, admin_api,
                       runs_dir if runs_dir is not None else settings.lab_dir / "runs")

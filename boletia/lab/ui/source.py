@@ -23,6 +23,7 @@ from typing import Any
 from bson import json_util
 
 from boletia import config
+from boletia.adapters.kafka import security
 from boletia.config import DEAD_LETTER_TOPIC, TOPICS
 from boletia.lab.components import COMPONENTS, LAG_GROUPS
 from boletia.lab.notebook import observe
@@ -91,7 +92,7 @@ class TopicTail:
         self.topics, self.keep = topics, keep
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False,
-            client_id="boletia-ui", request_timeout_ms=8000)
+            client_id="boletia-ui", request_timeout_ms=8000, **security())
         self.parts = [TopicPartition(t, p) for t in topics
                       for p in sorted(self.consumer.partitions_for_topic(t) or ())]
         self.consumer.assign(self.parts)

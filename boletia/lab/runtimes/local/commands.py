@@ -14,6 +14,9 @@ from boletia.lab.hooks import SPEC as HOOKS_SPEC
 from boletia.lab.runtimes.local.storage import LabFiles, log4j
 from boletia.lab.setup import jars
 
+# The components that derive bookings' secrets (boletia.domain.ownership): nobody else gets the key.
+BOOKING_KEY_HOLDERS = ("reservas", "notificaciones")
+
 
 def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
     if comp.kind == "mongo":
@@ -32,8 +35,10 @@ def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
     if comp.kind == "kafka":
         return java("kafka.Kafka", files.broker_config(comp.name, s), heap="512m")
     if comp.kind == "connect":
-        return java("org.apache.kafka.connect.cli.ConnectDistributed", files.connect_config(s),
-                    heap="768m")
+        props = files.connect_config(s)
+        jaas = files.connect_jaas()  # a path, not a secret: the REST users' file is 0600
+        return java("org.apache.kafka.connect.cli.ConnectDistributed", props, heap="768m",
+                    extra=[f"-Djava.security.auth.login.config={jaas}"] if jaas else [])
     if comp.kind in ("service", "consumer"):  # the product's own entry point: no lab module
         return [sys.executable, "-m", "boletia.product", comp.name]
     if comp.kind == "watchdog":
@@ -44,10 +49,10 @@ def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
     raise LabError(f"no command for component kind {comp.kind!r}")
 
 
-def java(main: str, props: Path, heap: str) -> list[str]:
+def java(main: str, props: Path, heap: str, extra: list[str] | None = None) -> list[str]:
     return [jars.java(), "-Xms128m", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={log4j()}", "-cp", f"{jars.kafka_libs()}/*", main,
-            str(props)]
+            f"-Dlog4j2.configurationFile={log4j()}", *(extra or []),
+            "-cp", f"{jars.kafka_libs()}/*", main, str(props)]
 
 
 def environment(comp: Component, s: config.Settings, files: LabFiles, design: str,
@@ -77,9 +82,15 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
     })
     if comp.name == "eventos":
         env["BOLETIA_ADMIN_TOKEN"] = files.admin_token()
+    if comp.name in BOOKING_KEY_HOLDERS:
+        env["BOLETIA_BOOKING_KEY"] = files.booking_key()
     if comp.kind == "consumer":
         # stable across restarts, unique per member of the group (lab/groups.py)
         env["BOLETIA_INSTANCE"] = groups.instance(member)
         env[hooks.MEMBER_ENV] = groups.member_name(comp.name, member)
         env["BOLETIA_CONSUMER_HOOKS"] = HOOKS_SPEC  # readiness mark and armed faults (lab/hooks.py)
+        kafka_users = files.credentials().get("kafka", {})
+        if comp.group in kafka_users:  # its own principal only (lab/setup/credentials.py)
+            env["BOLETIA_KAFKA_USER"] = comp.group
+            env["BOLETIA_KAFKA_PASSWORD"] = kafka_users[comp.group]
     return env

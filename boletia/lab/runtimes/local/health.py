@@ -12,6 +12,7 @@ from boletia.lab import hooks
 from boletia.lab.components import Component
 from boletia.lab.runtimes.local.processes import ProcessHandle, port_open
 from boletia.lab.runtimes.local.storage import LabFiles
+from boletia.lab.setup import connectors
 
 
 def healthy(comp: Component, s: config.Settings, files: LabFiles, handle: ProcessHandle) -> bool:
@@ -30,7 +31,7 @@ def healthy(comp: Component, s: config.Settings, files: LabFiles, handle: Proces
             proc = handle.process()
             return proc is not None and time.time() - proc.create_time() > 1.0
         if comp.health == "plugins":
-            r = requests.get(f"{s.connect_url}/connector-plugins", timeout=3)
+            r = connectors.rest().get(f"{s.connect_url}/connector-plugins", timeout=3)
             return r.ok and any("MongoSourceConnector" in p["class"] for p in r.json())
         return True
     except Exception:  # noqa: BLE001 - not healthy yet, whatever the reason

@@ -39,7 +39,7 @@ from boletia.lab.runtimes.local.health import healthy
 from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, stop_all, tail
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.runtimes.port import ComponentStatus
-from boletia.lab.setup import bootstrap, jars
+from boletia.lab.setup import bootstrap, credentials, jars
 from boletia.lab.setup.watchdog import read_stalled
 
 Report = Callable[[str], None]
@@ -146,6 +146,8 @@ class LocalRuntime:
                      + [self._handle(groups.member_name(c, k)) for c in CONSUMERS
                         for k in self._extra_members(c)])
         self.files.admin_token()
+        if self.settings.auth:  # generated once, before Kafka's storage is formatted
+            self.files.create_credentials()
         started: list[str] = []
         try:
             self._start_group(["mongo", "ses"], report, started)
@@ -153,6 +155,9 @@ class LocalRuntime:
             self._start_group(BROKERS, report, started)
             bootstrap.prepare_kafka(self.settings)
             report(_t("topics boletia.* ready (RF 3, min.insync.replicas 2)"))
+            if self.files.credentials():
+                n = credentials.apply_acls(self.settings.kafka_bootstrap)
+                report(_t("Kafka: SASL/SCRAM on, {n} ACLs (lab/setup/credentials.py)", n=n))
             self._start_group(["connect"], report, started)
             bootstrap.register_connectors(self.settings, self.design(), report)
             self._start_group(APPS, report, started)
@@ -283,6 +288,14 @@ class LocalRuntime:
         self._running(component).signal(signal.SIGCONT)
 
     def restart(self, component: str, report: Report = _silent) -> None:
+        member = self._member(component)
+        if member is not None:  # a member of a scaled consumer: the same member again
+            self._handle(component).stop()
+            self._start_member(*member)
+            comp, k = member
+            self._wait_members(comp, max(k, self.members(comp.name)), comp.start_timeout)
+            report(f"{component}: back in group {comp.group}")
+            return
         self._component(component)
         self._handle(component).stop()
         self._start_group([component], report, [])

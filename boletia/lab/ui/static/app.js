@@ -45,8 +45,8 @@ export const token = {
 
 // ---------------------------------------------------------------- calls to this server
 // Returns {status, ok, data}; never throws for an HTTP error (the page shows the message).
-export async function call(method, path, { body, admin = false } = {}) {
-  const headers = { Accept: "application/json" };
+export async function call(method, path, { body, admin = false, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (admin) headers.Authorization = `Bearer ${token.get()}`;
   let response;

@@ -9,7 +9,8 @@ import { _ } from "/static/i18n.js";
 
 const SHOW_AT_MOST = 40;          // rows of the events table shown at once
 const FOLLOW_FOR = 30000;         // ms a booking or cancel is followed until its email arrives
-const MY_EVENTS = "boletia-my-events";
+const MY_BOOKINGS = "boletia-my-bookings"; // this session's bookings: {email: {id: secret}}
+const KEEP_AT_MOST = 30;          // bookings kept per address (the server looks up as many)
 
 const live = liveBadge($("#live"));
 const eventRows = new Map();      // event Id -> {tr, cells}
@@ -97,12 +98,20 @@ function say(node, text, kind) {
   node.dataset.kind = kind || "";
 }
 
-function remember(email, evento) {
-  const all = JSON.parse(sessionStorage.getItem(MY_EVENTS) || "{}");
-  const mine = new Set(all[email] || []);
-  mine.add(evento);
-  all[email] = [...mine].slice(-20);
-  sessionStorage.setItem(MY_EVENTS, JSON.stringify(all));
+// A booking's secret (field Clave of its answer; none in the seed design) is kept in this
+// tab's session only: it is what shows this customer their reservations and emails, and
+// what a cancel sends. Whoever types another's address sees nothing of theirs.
+function myBookings(email) {
+  const all = JSON.parse(sessionStorage.getItem(MY_BOOKINGS) || "{}");
+  return all[email] || {};
+}
+
+function remember(email, id, secret) {
+  const all = JSON.parse(sessionStorage.getItem(MY_BOOKINGS) || "{}");
+  const mine = Object.entries(all[email] || {}).filter(([k]) => k !== id);
+  mine.push([id, secret || ""]);
+  all[email] = Object.fromEntries(mine.slice(-KEEP_AT_MOST));
+  sessionStorage.setItem(MY_BOOKINGS, JSON.stringify(all));
   sessionStorage.setItem("boletia-email", email);
 }
 
@@ -123,7 +132,7 @@ $("#book-form").addEventListener("submit", async (e) => {
     const tickets = plural(r.Cantidad, _("ticket"), _("tickets"));
     say(result, _("Booked: reservation {id}, {tickets} for {event}. Your reservation and its email follow in a moment.",
       { id: r.Id, tickets, event: r.Evento }), "ok");
-    remember(r.Email, r.Evento);
+    remember(r.Email, r.Id, r.Clave);
     $("#mine-email").value = r.Email;
     follow(r.Email, r.Id, "A");
   } else {
@@ -134,9 +143,8 @@ $("#book-form").addEventListener("submit", async (e) => {
 // ---------------------------------------------------------------- my reservations and emails
 async function fetchMine(email) {
   const params = new URLSearchParams({ email });
-  const all = JSON.parse(sessionStorage.getItem(MY_EVENTS) || "{}");
-  for (const evento of all[email] || []) params.append("evento", evento);
-  return call("GET", `/api/my?${params}`);
+  return call("GET", `/api/my?${params}`,
+    { headers: { "X-Boletia-Claves": JSON.stringify(myBookings(email)) } });
 }
 
 function myRow(r) {
@@ -225,7 +233,9 @@ async function follow(email, id, estado) {
 async function cancel(r) {
   const status = $("#mine-status");
   say(status, _("Cancelling {id}…", { id: r.Id }), "busy");
-  const answer = await call("DELETE", `/api/reservas/${encodeURIComponent(r.Id)}`);
+  const secret = myBookings(r.Email)[r.Id] || "";
+  const answer = await call("DELETE", `/api/reservas/${encodeURIComponent(r.Id)}`,
+    { headers: secret ? { "X-Boletia-Clave": secret } : {} });
   if (answer.ok) {
     say(status, message(answer), "ok");
     follow(r.Email, r.Id, "X");

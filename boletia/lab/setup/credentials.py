@@ -1,0 +1,129 @@
+"""Who may do what on Kafka and Connect, when a lab runs with credentials (`BOLETIA_AUTH=1`,
+issue 28): the principals, their ACLs, and the lines of the brokers' and Connect's config.
+
+Kafka: SASL/SCRAM-SHA-512 on the client listener (the SCRAM users are added when the storage
+is formatted, KRaft's way), the StandardAuthorizer with no access where no ACL says so; the
+controller listener takes only the controllers' own PLAIN login, so no client uses it. Each
+consumer group reads its topics and writes the dead letters; Connect uses its own topics and
+group and writes the topics its source connectors feed; the lab's admin (checker, control
+room, chaos, tests, notebooks) is a super user. Connect's REST API asks for HTTP Basic
+authentication (BasicAuthSecurityRestExtension).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from boletia import config
+from boletia.lab.components import COMPONENTS, SINK_GROUP
+
+MECHANISM = "SCRAM-SHA-512"
+SUPER = ("admin", "broker")            # the lab's admin, and the brokers between themselves
+CONSUMER_GROUPS = {c.group: c.topics for c in COMPONENTS if c.group}
+KAFKA_PRINCIPALS = (*SUPER, "connect", *CONSUMER_GROUPS)
+# Connect's internal topics (connect-configs, -offsets, -status) and its sinks' groups
+# (connect-<connector>) share this prefix; its worker group is boletia-connect.
+CONNECT_PREFIX = "connect-"
+CONNECT_GROUP = "boletia-connect"
+SOURCE_TOPICS = (*config.TOPICS, config.HEARTBEAT_TOPIC)  # what the source connectors write
+SINK_TOPICS = ("boletia.eventos",)                          # what the sink reads
+REST_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+REST_LOGIN_MODULE = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule"
+
+
+def acls() -> list[tuple[str, str, str, str, str]]:
+    """(principal, resource type, name, pattern, operation): every grant, nothing more."""
+    out = []
+    for group, topics in CONSUMER_GROUPS.items():
+        out.append((group, "GROUP", group, "LITERAL", "READ"))
+        out += [(group, "TOPIC", t, "LITERAL", "READ") for t in topics]
+        out.append((group, "TOPIC", config.DEAD_LETTER_TOPIC, "LITERAL", "WRITE"))
+    out.append(("connect", "GROUP", CONNECT_GROUP, "LITERAL", "READ"))
+    out.append(("connect", "GROUP", CONNECT_PREFIX, "PREFIXED", "READ"))
+    # resetting a sink's offsets (KIP-875, `connectors.replay`) deletes its group's offsets
+    out.append(("connect", "GROUP", CONNECT_PREFIX, "PREFIXED", "DELETE"))
+    out += [("connect", "TOPIC", CONNECT_PREFIX, "PREFIXED", op)
+            for op in ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")]
+    out += [("connect", "TOPIC", t, "LITERAL", "WRITE") for t in SOURCE_TOPICS]
+    out += [("connect", "TOPIC", t, "LITERAL", "READ") for t in SINK_TOPICS]
+    assert SINK_GROUP.startswith(CONNECT_PREFIX)
+    return out
+
+
+def apply_acls(bootstrap: str) -> int:
+    """Create the ACLs (as the lab's admin); creating one that exists is a no-op in Kafka."""
+    from kafka.admin import (
+        ACL,
+        ACLOperation,
+        ACLPermissionType,
+        ACLResourcePatternType,
+        ResourcePattern,
+        ResourceType,
+    )
+
+    from boletia.adapters import kafka
+
+    wanted = [ACL(f"User:{who}", "*", ACLOperation[op], ACLPermissionType.ALLOW,
+                  ResourcePattern(ResourceType[kind], name, ACLResourcePatternType[pattern]))
+              for who, kind, name, pattern, op in acls()]
+    a = kafka.admin(bootstrap)
+    try:
+        result = a.create_acls(wanted)
+    finally:
+        a.close()
+    failed = result.get("failed") or []
+    if failed:
+        raise RuntimeError(f"Kafka refused {len(failed)} ACL(s): {failed[:3]}")
+    return len(wanted)
+
+
+def _jaas(module: str, **options: str) -> str:
+    return f"{module} required " + " ".join(f'{k}="{v}"' for k, v in options.items()) + ";"
+
+
+SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
+PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule"
+
+
+def broker_values(creds: dict) -> dict[str, str]:
+    """The broker template's security values: plaintext without credentials, else SCRAM on
+    the client listener, PLAIN (the controllers' login only) on the controller listener."""
+    if not creds:
+        return {"listener": "PLAINTEXT", "controller_protocol": "PLAINTEXT", "auth": ""}
+    ctl = creds["controller"]
+    lines = [
+        "# Credentials and ACLs (issue 28), written by `boletia lab up`; this file is owner-only.",
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        f"super.users={';'.join(f'User:{u}' for u in (*SUPER, 'controller'))}",
+        "allow.everyone.if.no.acl.found=false",
+        f"sasl.enabled.mechanisms={MECHANISM}",
+        f"sasl.mechanism.inter.broker.protocol={MECHANISM}",
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+        + _jaas(SCRAM_MODULE, username="broker", password=creds["kafka"]["broker"]),
+        # KRaft cannot use SCRAM on the controller listener (its users live in the metadata the
+        # controllers serve); one PLAIN user that only the nodes know
+        "sasl.mechanism.controller.protocol=PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config="
+        + _jaas(PLAIN_MODULE, username="controller", password=ctl, user_controller=ctl),
+    ]
+    return {"listener": "SASL_PLAINTEXT", "controller_protocol": "SASL_PLAINTEXT",
+            "auth": "\n".join(lines)}
+
+
+def connect_values(creds: dict) -> str:
+    """Connect's security lines: its principal for the worker and for every producer, consumer
+    and admin client it makes for the connectors; Basic authentication on its REST API."""
+    if not creds:
+        return ""
+    jaas = _jaas(SCRAM_MODULE, username="connect", password=creds["kafka"]["connect"])
+    lines = ["# Credentials (issue 28), written by `boletia lab up`; this file is owner-only."]
+    for prefix in ("", "producer.", "consumer.", "admin."):
+        lines += [f"{prefix}security.protocol=SASL_PLAINTEXT", f"{prefix}sasl.mechanism={MECHANISM}",
+                  f"{prefix}sasl.jaas.config={jaas}"]
+    lines.append(f"rest.extension.classes={REST_EXTENSION}")
+    return "\n".join(lines)
+
+
+def connect_rest_jaas(users_file: Path) -> str:
+    return f"KafkaConnect {{\n  {_jaas(REST_LOGIN_MODULE, file=str(users_file))}\n}};\n"

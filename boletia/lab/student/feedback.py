@@ -1,0 +1,94 @@
+"""Each exercise's feedback in its own terms: the evidence of ITS failure mode, read from the
+run that judged it, and the grade's one line per question.
+
+Why: an invariant names what broke in the end state ("capacity 40 != available 15 + held 29
+(+4 tickets)"), which a student has to translate back into their function's mistake. The run
+also knows what happened: which messages the consumer crashed on and whether their
+redelivery found the work done. Put together, the refund's failure reads as what it is: this
+reservation was refunded twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bson import json_util
+
+CRASHED = "inventario crashed after its write, before its commit"
+_EXCESS = re.compile(r"^(?P<event>.*?): capacity .*\((?P<n>[+-]\d+) tickets")
+
+
+def read_at(bootstrap: str, where: str) -> dict | None:
+    """The message at `topic[partition]@offset`, decoded (None: gone or not a document)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    m = re.match(r"^(?P<t>.+)\[(?P<p>\d+)\]@(?P<o>\d+)$", where)
+    if m is None:
+        return None
+    tp = TopicPartition(m["t"], int(m["p"]))
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
+                             consumer_timeout_ms=5000)
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, int(m["o"]))
+        for record in consumer:
+            try:
+                doc = json_util.loads(record.value)
+            except (ValueError, TypeError):
+                return None
+            return doc if isinstance(doc, dict) else None
+        return None
+    finally:
+        consumer.close()
+
+
+def excess(run: dict) -> dict[str, int]:
+    """Tickets that appeared, per event, from the run's tickets-conserved findings."""
+    out = {}
+    for line in run.get("examples", {}).get("tickets-conserved", []):
+        m = _EXCESS.match(line)
+        if m:
+            out[m["event"]] = int(m["n"])
+    return out
+
+
+def refunded_twice(run: dict, read=None) -> list[str]:
+    """The refund's own evidence: each cancel the consumer crashed on after its write, whose
+    redelivery did not find the refund done, on an event that ended with tickets to spare.
+    `read(where)`: the message at a position (default: read from the lab's Kafka)."""
+    fact = next((f for f in run.get("evidence", []) if f.get("fact") == CRASHED), None)
+    if fact is None or read is None:
+        return []
+    done = set(fact.get("redelivery_found_work_done", []))
+    extra = excess(run)
+    lines = []
+    for where in fact.get("at", []):
+        if not where.startswith("boletia.reservas[") or where in done:
+            continue
+        doc = read(where)
+        if not doc or extra.get(doc.get("evento"), 0) <= 0:
+            continue
+        n = doc.get("cantidad")
+        lines.append(f"reservation {doc.get('_id')} ({n} ticket{'' if n == 1 else 's'} of "
+                     f"{doc.get('evento')!r}) refunded twice: the consumer crashed after its refund, "
+                     f"before its commit, and the cancel that came back was refunded again "
+                     f"({extra[doc['evento']]:+d} tickets on that event)")
+    return lines
+
+
+def own_evidence(exercise: str, run: dict, settings=None) -> list[str]:
+    """What a scenario's run shows of `exercise`'s own failure (empty: nothing more than the
+    invariant's finding)."""
+    if exercise == "refund" and settings is not None:
+        return refunded_twice(run, lambda where: read_at(settings.kafka_bootstrap, where))
+    return []
+
+
+def one_line(results: list, exercise: str) -> str:
+    """A question's feedback as the grade gives it: one line, the cases passed and the first
+    failure's idea, no hidden case named (these are the practice ones)."""
+    mine = [r for r in results if r.case.exercise == exercise]
+    passed = sum(r.passed for r in mine)
+    first = next((r for r in mine if not r.passed), None)
+    tail = f"; first to fix: {first.case.name}" if first else "; all pass"
+    return f"{exercise}: {passed}/{len(mine)} practice cases{tail}"

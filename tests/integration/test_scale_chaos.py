@@ -1,0 +1,28 @@
+"""The scaling scenarios of the chaos registry on the real lab (issue 27): each proves its
+fault happened (a new group generation, partitions moved to or from a member, bookings
+answered meanwhile) and the fixed design comes out clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from boletia.lab.experiments import chaos
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runtime(lab):
+    yield lab
+    lab.scale("inventario", 1)
+    lab.clear_faults()
+
+
+@pytest.mark.parametrize("name", ["scale-up-under-load", "scale-down-under-load", "member-kill"])
+def test_a_scaling_scenario_proves_its_rebalance_and_is_clean(runtime, name):
+    summary = chaos.run(name, "fixed", seed=11, rt=runtime)
+    assert summary["verdict"] == "clean", summary
+    assert all(r["held"] for r in summary["requirements"]), summary["requirements"]
+    assert summary["drain"]["drained"] and summary["operations"]["bookings_ok"] > 0
+    print(name, summary["seconds"], "s", summary["evidence"])
+    assert runtime.members("inventario") == 1  # the scenario leaves one member, as it found

@@ -1,0 +1,70 @@
+"""Credentials on Kafka and Connect (issue 28), without starting anything: who gets what."""
+
+from __future__ import annotations
+
+import stat
+
+from boletia import config
+from boletia.adapters import kafka
+from boletia.lab.components import BY_NAME, CONSUMER_TOPICS
+from boletia.lab.runtimes.local import commands
+from boletia.lab.runtimes.local.storage import LabFiles
+from boletia.lab.setup import credentials
+
+
+def test_each_consumer_reads_its_topics_and_writes_only_dead_letters():
+    grants = credentials.acls()
+    for group, topics in CONSUMER_TOPICS.items():
+        mine = {(kind, name, op) for who, kind, name, _, op in grants if who == group}
+        assert mine == {("GROUP", group, "READ"), ("TOPIC", config.DEAD_LETTER_TOPIC, "WRITE"),
+                        *(("TOPIC", t, "READ") for t in topics)}
+
+
+def test_no_component_is_granted_the_cluster_or_all():
+    for who, kind, _, _, op in credentials.acls():
+        assert who not in credentials.SUPER
+        assert kind != "CLUSTER" and op not in ("ALL", "ALTER", "ALTER_CONFIGS"), who
+        assert op != "DELETE" or (who, kind) == ("connect", "GROUP"), who  # its sinks' offsets
+
+
+def test_a_lab_without_credentials_stays_plaintext(tmp_path):
+    values = credentials.broker_values({})
+    assert values == {"listener": "PLAINTEXT", "controller_protocol": "PLAINTEXT", "auth": ""}
+    assert credentials.connect_values({}) == ""
+    s = config.Settings(lab_dir=tmp_path)
+    assert kafka.security(s) == {}
+    env = commands.environment(BY_NAME["inventario"], s, LabFiles(tmp_path), "fixed")
+    assert "BOLETIA_KAFKA_USER" not in env
+
+
+def test_credentials_are_made_once_owner_only_and_each_consumer_gets_only_its_own(tmp_path):
+    files = LabFiles(tmp_path)
+    made = files.create_credentials()
+    assert files.create_credentials() == made  # never regenerated
+    path = tmp_path / config.CREDENTIALS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    s = config.Settings(lab_dir=tmp_path)
+    env = commands.environment(BY_NAME["notificaciones"], s, files, "fixed")
+    assert env["BOLETIA_KAFKA_USER"] == "notificaciones"
+    assert env["BOLETIA_KAFKA_PASSWORD"] == made["kafka"]["notificaciones"]
+    assert not any(made["kafka"]["admin"] in v for v in env.values())
+    service = commands.environment(BY_NAME["eventos"], s, files, "fixed")
+    assert not any(p in v for p in made["kafka"].values() for v in service.values())
+    # the lab's own tools are its admin; a component told its principal is that principal
+    assert kafka.security(s)["sasl_plain_username"] == "admin"
+    told = config.Settings(lab_dir=tmp_path, kafka_user="notificaciones", kafka_password="x")
+    assert kafka.security(told)["sasl_plain_username"] == "notificaciones"
+
+
+def test_the_brokers_and_connect_config_files_hold_passwords_owner_only(tmp_path):
+    files = LabFiles(tmp_path)
+    made = files.create_credentials()
+    s = config.Settings(lab_dir=tmp_path)
+    props = files.connect_config(s)
+    text = props.read_text()
+    assert made["kafka"]["connect"] in text and "BasicAuthSecurityRestExtension" in text
+    assert stat.S_IMODE(props.stat().st_mode) == 0o600
+    assert files.connect_jaas() is not None
+    broker = credentials.broker_values(made)["auth"]
+    assert "allow.everyone.if.no.acl.found=false" in broker
+    assert made["kafka"]["connect"] not in broker  # a broker knows only its own login
