@@ -316,6 +316,33 @@ def test_docker_status_says_which_consumer_fails_its_health_check(settings):
     assert "health check fails" in health["inventario"] and health["notificaciones"] == ""
 
 
+class UnhealthyRecorder(Recorder):
+    """compose fails its --wait on an unhealthy consumer; docker exec and logs answer."""
+
+    def __call__(self, cmd):
+        self.calls.append(cmd)
+        if "compose" in cmd:
+            return subprocess.CompletedProcess(cmd, 1, "", " Container boletia-reservas-1  Healthy\n"
+                                               "container boletia-notificaciones-1 is unhealthy")
+        if cmd[:2] == ["docker", "exec"]:
+            return subprocess.CompletedProcess(cmd, 0, "notificaciones.ready\nnotificaciones.stalled\n"
+                                               "/lab/run/notificaciones.stalled: boletia.reservas[0]: "
+                                               "no commit past offset 7\n", "")
+        return subprocess.CompletedProcess(cmd, 0, f"the log of {cmd[-1]}\n", "")
+
+
+def test_a_design_switch_that_leaves_a_consumer_unhealthy_says_what_it_found(settings):
+    """compose's `--wait` names only the container: the error adds its marks, the end of its log
+    and of the watchdog's, once per unhealthy container (a CI run failed with no more than the name)."""
+    rec = UnhealthyRecorder()
+    with pytest.raises(LabError) as caught:
+        docker_runtime(rec, settings=settings).set_design("seed")
+    said = str(caught.value)
+    assert "is unhealthy" in said and "/lab/run/notificaciones.stalled: boletia.reservas[0]" in said
+    assert "the log of boletia-notificaciones-1" in said and "the log of boletia-watchdog-1" in said
+    assert sum(c[:2] == ["docker", "exec"] for c in rec.calls) == 1
+
+
 def test_docker_without_an_engine_says_so(settings):
     def no_engine():
         raise docker.errors.DockerException("Error while fetching server API version: "

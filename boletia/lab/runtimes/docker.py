@@ -24,6 +24,7 @@ compose variable (BOLETIA_PORT_*), and each broker advertises its own host port.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -201,8 +202,28 @@ class DockerRuntime:
                 raise LabError(f"no usable Docker engine with the compose plugin ({detail}); "
                                "start Docker, or use --runtime local")
             shown = [c for c in cmd if not c.startswith("BOLETIA_")]
-            raise LabError(f"`{' '.join(shown[-4:])}` failed:\n{detail}")
+            raise LabError(f"`{' '.join(shown[-4:])}` failed:\n{detail}{self._why_unhealthy(detail)}")
         return out.stdout
+
+    def _why_unhealthy(self, detail: str) -> str:
+        """For each container compose found unhealthy: its readiness and stalled marks, the end
+        of its log and of the watchdog's (a consumer is healthy once it has its partitions
+        and while the watchdog does not find it stalled)."""
+        found = []
+        for container in dict.fromkeys(re.findall(r"container (\S+) is unhealthy", detail)):
+            marks = self.run(["docker", "exec", container, "sh", "-c",
+                              "ls /lab/run; for f in /lab/run/*.stalled; do "
+                              "[ -f \"$f\" ] && echo \"$f: $(cat \"$f\")\"; done"])
+            log = self.run(["docker", "logs", "--tail", "20", container])
+            found.append(f"\n--- {container}: /lab/run holds {' '.join(marks.stdout.split()) or '-'}"
+                         f"\n--- the end of its log:\n{(log.stdout + log.stderr).strip()[-2500:]}")
+        if not found:
+            return ""
+        watchdog = self.run(["docker", "logs", "--tail", "15", f"{PROJECT}-watchdog-1"])
+        return ("".join(found) + f"\n--- the end of the watchdog's log:\n"
+                f"{(watchdog.stdout + watchdog.stderr).strip()[-2000:]}\n(a consumer is healthy "
+                "once it has its partitions and while the watchdog does not find it stalled; "
+                "`boletia lab logs <name> --runtime docker` shows more)")
 
     def _jupyter(self) -> bool:
         """JupyterLab in the network runs when its image was built (`boletia lab images --jupyter`)."""
