@@ -25,7 +25,7 @@ test: export BOLETIA_LANG = en
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -ra --durations=25 -m "not docker"
+	$(BIN)/python -m pytest -ra --durations=25 -m "not docker" -n 2 --dist loadfile --no-loadscope-reorder
 	VENV=$(VENV) scripts/test-docker.sh
 
 test-docker: setup

@@ -96,7 +96,8 @@ def test_status_json_names_state_pid_ports_and_connection(lab):
     assert all(r["health"] == "" for r in doc["components"])  # none stalled
     rows = {r["name"]: r for r in doc["components"]}
     assert rows["mongo"]["connection"].startswith("mongodb://")
-    assert rows["kafka-1"]["connection"] == "127.0.0.1:9092"
-    assert rows["connect"]["connection"] == "http://127.0.0.1:8083"
-    assert rows["reservas"]["connection"] == "http://127.0.0.1:8071"
+    s = lab.settings  # this worker's lab: the default ports, or its own (tests/conftest.py)
+    assert rows["kafka-1"]["connection"] == f"127.0.0.1:{s.ports.kafka[0]}"
+    assert rows["connect"]["connection"] == f"http://127.0.0.1:{s.ports.connect}"
+    assert rows["reservas"]["connection"] == f"http://127.0.0.1:{s.ports.reservas}"
     assert all(r["state"] == "running" and r["pid"] for r in rows.values())

@@ -194,11 +194,15 @@ class LocalRuntime:
         if extras:
             stop_all(extras)
             report(f"{len(extras)} extra consumer member(s): stopped")
-        for name in reversed(self.components()):
-            handle = self._handle(name)
-            if handle.state() != "stopped":
-                handle.stop()
-                report(_t("{name}: stopped", name=name))
+        running = [n for n in reversed(self.components()) if self._handle(n).state() != "stopped"]
+        if purge:
+            # the data goes with the lab, so nothing need leave in order: all are asked at
+            # once (one after the other, each broker's shutdown waited up to 20 s in turn)
+            stop_all([self._handle(n) for n in running])
+        for name in running:
+            if not purge:
+                self._handle(name).stop()
+            report(_t("{name}: stopped", name=name))
         busy = [p for c in COMPONENTS for p in c.ports(self.settings.ports)
                 if port_open(p, self.settings.host)]
         if busy:
