@@ -119,7 +119,8 @@ def test_one_broker_down_acks_all_still_works_and_broker_rejoins_isr(lab, settin
             missing.discard(msg.value)
             return not missing
 
-        observe.read_topic(topic, all_seen, timeout=60, bootstrap=",".join(settings.kafka_bootstrap.split(",")[:2]))
+        two_up = ",".join(settings.kafka_bootstrap.split(",")[:2])  # kafka-1 and kafka-2
+        observe.read_topic(topic, all_seen, timeout=60, bootstrap=two_up)
         assert not missing, f"{len(missing)} of 5 messages produced with acks=all were lost"
     finally:
         lab.start("kafka-3")
