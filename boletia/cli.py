@@ -883,6 +883,9 @@ def grade(submissions: Annotated[str, typer.Argument(help="a folder of submissio
           instructor: Annotated[str | None, typer.Option(help="the hidden cases' folder")] = None,
           levels: Annotated[str | None, typer.Option(help="the levels graded, e.g. decisions,loop,connector "
                                                      "(default: every one)")] = None,
+          bench: Annotated[bool, typer.Option(help="a leaderboard column (not a grade): the bookings/s each "
+                                              "design sustains and its p99, for decisions that pass every "
+                                              "case (about a minute each)")] = False,
           ) -> None:
     """Grade a class's designs, each in a sandbox: cases drawn at grade time, then the chaos
     scenarios over seeds the students never ran (the lab must be up)."""
@@ -893,7 +896,8 @@ def grade(submissions: Annotated[str, typer.Argument(help="a folder of submissio
     try:
         rows = grading.grade(Path(submissions), Path(out), seeds=seeds, seed=seed,
                              instructor=Path(instructor) if instructor else grading.INSTRUCTOR,
-                             levels=grading.levels_named(levels), report=console.print)
+                             levels=grading.levels_named(levels), report=console.print,
+                             bench=grading.BENCH_RATES if bench else ())
     except LabError as exc:
         _fail(exc)
     table = Table(*rows[0].keys())

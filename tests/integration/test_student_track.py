@@ -65,6 +65,23 @@ def test_the_grader_grades_a_folder_of_designs_by_cases_and_verdicts(lab, tmp_pa
     assert lab.design() == "fixed"
 
 
+def test_the_leaderboard_measures_a_design_through_its_sandbox_and_puts_the_lab_back(lab, tmp_path):
+    """The column beside the grade, on the real lab: the reference's three decisions, called
+    through the sandbox by the consumers, under the open-loop benchmark at a low rate. Whether
+    5/s is sustained is the machine's business (no timed assertion); that its bookings were
+    measured to their reservations, and the lab's design restored, is the grader's."""
+    found = lab.design()
+    (tmp_path / "sub").mkdir()
+    own = tmp_path / "sub" / "student_design.py"
+    own.write_text(SOLUTION.read_text())
+    board = grading.leaderboard(lab, own, tmp_path / "folder", rates=(5.0,), seconds=3.0,
+                                report=print)
+    assert [rate for rate, _, _ in board.steps] == [5.0], board.steps
+    assert board.steps[0][2] is not None, board.said()   # reservations written and timed
+    assert "bookings/s" in board.said() or "sustains none" in board.said()
+    assert lab.design() == (found if found != "student" else "fixed")
+
+
 def test_a_lesson_runs_as_a_batch_over_a_grid(lab, tmp_path):
     out = subprocess.run([BOLETIA, "notebooks", "run", str(ROOT / "notebooks" / "07-race-statistics.ipynb"),
                           "--grid", "design=seed,fixed", "--grid", "seed=3", "--out", str(tmp_path),

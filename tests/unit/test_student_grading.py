@@ -297,3 +297,61 @@ def test_the_graders_design_calls_the_judged_function_through_the_sandbox(tmp_pa
         design._box.close()
     with pytest.raises(ValueError):
         alone.design_file(tmp_path / "mine.py", "refunds", tmp_path / "x.py")
+
+
+def test_the_leaderboards_design_calls_all_three_through_the_sandbox(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mine.py").write_text(MINE)
+    design = _design(alone.sandboxed_whole(tmp_path / "sub" / "mine.py", tmp_path / "scratch",
+                                           tmp_path / "d.py"))
+    try:
+        assert design.booking_in(BOOKING) == {"mine": True} and design.refund(CANCEL) == ["mine"]
+        assert design.email_ledger("r1", "A")[0] == {"mine": "r1"}
+        assert design.refund.__module__ == "boletia.lab.student.sandbox"
+    finally:
+        design._box.close()
+
+
+# ---------------------------------------------------------------- the leaderboard column
+def test_the_leaderboard_keeps_the_highest_rate_sustained_with_every_lower_one():
+    board = grading.Leaderboard([(10, True, 120.0), (20, True, 340.4), (40, False, 2900.0)])
+    assert board.best() == (20, 340.4)
+    assert board.columns() == {"bench_sustained_per_s": "20", "bench_p99_ms": "340"}
+    assert "sustains 20 bookings/s" in board.said() and "40/s NOT sustained" in board.said()
+    # a rate that holds after one that did not is noise: the board stops at the first miss
+    assert grading.Leaderboard([(10, False, 1500.0), (20, True, 300.0)]).best() is None
+    none = grading.Leaderboard([(10, False, 1500.0)])
+    assert none.columns() == {"bench_sustained_per_s": "", "bench_p99_ms": ""}
+    assert "sustains none" in none.said()
+    assert grading.Leaderboard(skipped="the cases of refund fail first").said().startswith("not measured")
+
+
+def test_grade_with_bench_measures_only_the_designs_whose_cases_all_pass(tmp_path, monkeypatch):
+    """The benchmark is a column beside the grade: a design whose cases fail is not measured
+    (its bookings would be lost for a reason the grade already names), and says why."""
+    measured = []
+
+    def leaderboard(rt, own, folder, rates, report=None):
+        measured.append(own.parent.parent.name)
+        return grading.Leaderboard([(r, r < 40, 200.0) for r in rates])
+    monkeypatch.setattr(grading, "leaderboard", leaderboard)
+    def own_booking(module, db):   # pure, so no database: the stubs fail it, the solution passes
+        found = module.booking_in(BOOKING)
+        return found == {"id": "mine", "cantidad": 1}, f"-> {found}"
+    cases = tuple(practice.Case(name, "own booking", "", own_booking) for name in alone.RULES)
+    level = grading.Level("decisions", grading.DECISIONS.parts,
+                          cases=lambda folder, seed: cases, check=_pure_check,
+                          deploy=lambda rt, sub, folder, part: nullcontext())
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ref.py").write_text((ROOT / "instructor" / "solution.py").read_text())
+    (subs / "stubs.py").write_text((ROOT / "notebooks" / "exercises" / "student_design.py").read_text())
+    rt = SimpleNamespace(status=lambda: [], settings=None)
+    rows = grading.grade(subs, tmp_path / "out", seeds=0, seed=1, rt=rt, levels=(level,),
+                         bench=grading.BENCH_RATES)
+    table = {r["submission"]: (r["bench_sustained_per_s"], r["bench_p99_ms"]) for r in rows}
+    assert measured == ["ref"] and table == {"ref.py": ("20", "200"), "stubs.py": ("", "")}
+    assert "Leaderboard (not graded)" in (tmp_path / "out" / "ref" / "report.md").read_text()
+    assert "not measured: the cases of refund, booking_in, email_ledger fail first" in \
+        (tmp_path / "out" / "stubs" / "report.md").read_text()
+    assert list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))[1]["bench_sustained_per_s"] == ""

@@ -79,6 +79,21 @@ def sandboxed_file(submission: Path, scratch: Path, judged: str, path: Path) -> 
     return path
 
 
+def sandboxed_whole(submission: Path, scratch: Path, path: Path) -> Path:
+    """The grader's design for the leaderboard: all three decisions are calls into a sandbox
+    around the submission (its cost as graded, the sandbox's calls included)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '"""Written by `boletia grade --bench`: the three decisions from the submission, called '
+        'through a sandbox."""\n'
+        "import sys\n"
+        "from boletia.lab.student.sandbox import Sandboxed\n"
+        f"_box = Sandboxed({str(Path(submission).resolve())!r}, {str(Path(scratch).resolve())!r}, "
+        "stderr=sys.stderr)\n"
+        + "".join(f"{name} = _box.function({name!r})\n" for name in RULES))
+    return path
+
+
 # ---------------------------------------------------------------- level "consumer loop"
 def load_loop(loop_file: Path) -> type:
     """The student's `ConsumerLoop` class, read afresh from its file; say what is missing."""

@@ -283,12 +283,15 @@ class Graded:
     submission: str
     parts: list[PartScore]
     notes: list[str]
+    bench: Leaderboard | None = None   # with --bench: the design's cost, beside the grade
 
     def row(self) -> dict:
         row: dict = {"submission": self.submission}
         row.update({p.part.name: f"{p.points:g}" for p in self.parts})
         row["total"] = f"{sum(p.points for p in self.parts):g}"
         row["possible"] = str(sum(p.possible for p in self.parts))
+        if self.bench is not None:
+            row.update(self.bench.columns())
         row["notes"] = "; ".join(self.notes)[:500]
         return row
 
@@ -301,15 +304,87 @@ class Graded:
             lines.append(f"*{p.part.idea}*")
             lines += [f"- {f}" for f in p.failed] or ["- nothing failed"]
             lines.append("")
+        if self.bench is not None:
+            lines += ["## Leaderboard (not graded)", self.bench.said(), ""]
         if self.notes:
             lines += ["## What the sandbox stopped", *[f"- {n}" for n in self.notes]]
         return "\n".join(lines) + "\n"
 
 
+# ---------------------------------------------------------------- the leaderboard column
+BENCH_RATES = (10.0, 20.0, 40.0)   # bookings a second, in rising order
+BENCH_SECONDS = 5.0
+
+
+@dataclass
+class Leaderboard:
+    """What the submission's design sustains (bench.py's rule: every accepted booking's
+    reservation written, p99 from POST to reservation within 1 s), its three decisions called
+    through the sandbox; not a grade. `steps`: (rate, sustained, p99 ms) as measured, rising."""
+    steps: list[tuple[float, bool, float | None]] = field(default_factory=list)
+    skipped: str = ""   # why it was not measured
+
+    def best(self) -> tuple[float, float | None] | None:
+        """The highest rate sustained with every lower one, and its p99 (ms)."""
+        found = None
+        for rate, sustained, p99 in self.steps:
+            if not sustained:
+                break
+            found = (rate, p99)
+        return found
+
+    def columns(self) -> dict[str, str]:
+        best = self.best()
+        return {"bench_sustained_per_s": f"{best[0]:g}" if best else "",
+                "bench_p99_ms": f"{best[1]:.0f}" if best and best[1] is not None else ""}
+
+    def said(self) -> str:
+        if self.skipped:
+            return f"not measured: {self.skipped}"
+        tried = ", ".join(f"{r:g}/s {'sustained' if s else 'NOT sustained'}"
+                          + (f" (p99 {p:.0f} ms)" if p is not None else "") for r, s, p in self.steps)
+        best = self.best()
+        head = (f"sustains {best[0]:g} bookings/s, p99 POST->reservation {best[1]:.0f} ms"
+                if best and best[1] is not None else "sustains none of the rates tried")
+        return f"{head} (tried {tried}; the sandbox's calls included)"
+
+
+def leaderboard(rt, submission: Path, folder: Path, rates: tuple[float, ...] = BENCH_RATES,
+                seconds: float = BENCH_SECONDS, report=lambda m: None) -> Leaderboard:
+    """The open-loop benchmark (bench.run_rate) on the student design whose three decisions are
+    the submission's, in rising rates until one is not sustained; the lab's design put back."""
+    from boletia.adapters import mongo
+    from boletia.lab.experiments import bench
+    from boletia.lab.notebook.client import Boletia
+
+    board = Leaderboard()
+    found = rt.design()
+    rt.set_design("student", student_module=alone.sandboxed_whole(
+        submission, folder / "scratch", folder / "design-bench.py"))
+    try:
+        api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
+        with mongo.client(rt.settings.mongo_uri) as c:
+            db = mongo.database(c)
+            for rate in rates:
+                step, _ = bench.run_rate(rt, api, db, "student", rate, seconds, lead_in=2.0)
+                p99 = step.to_reservation_ms.get("p99")
+                board.steps.append((rate, step.sustained, p99))
+                verdict = "sustained" if step.sustained else "NOT sustained"
+                report(f"  bench {rate:g}/s: accepted {step.accepted}/{step.sent}, recorded "
+                       f"{step.recorded}, p99 {p99} ms -> {verdict}")
+                if not step.sustained:
+                    break
+    finally:
+        rt.set_design(found if found != "student" else "fixed")
+    return board
+
+
 def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
           instructor: Path = INSTRUCTOR, rt=None, levels: tuple[Level, ...] = LEVELS,
-          report=lambda m: None) -> list[dict]:
-    """Grade every *.py in `submissions`; write `out/grades.csv` and `out/<name>/report.md`."""
+          report=lambda m: None, bench: tuple[float, ...] = ()) -> list[dict]:
+    """Grade every *.py in `submissions`; write `out/grades.csv` and `out/<name>/report.md`.
+    `bench`: rates (bookings/s) of a leaderboard column for each submission whose decisions
+    pass every case (the others are not measured, and say so)."""
     files = sorted([*submissions.glob("*.py"), *(d for d in submissions.iterdir() if d.is_dir())])
     if not files:
         raise LabError(f"no submissions (NAME.py, or a folder NAME/ with student_design.py, "
@@ -329,6 +404,8 @@ def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
     for sub in files:
         report(f"{sub.name}: ...")
         graded.append(grade_one(sub, out / sub.stem, rt, seed, chaos_seeds, instructor, levels, report))
+        if bench:
+            graded[-1].bench = _bench(graded[-1], sub, out / sub.stem, rt, bench, report)
         (out / sub.stem / "report.md").write_text(graded[-1].report(seed, chaos_seeds))
     rows = [g.row() for g in graded]
     with open(out / "grades.csv", "w", newline="") as f:
@@ -397,6 +474,19 @@ def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], in
             parts += scores
     notes += _raised(parts)
     return Graded(sub.name, parts, notes)
+
+
+def _bench(graded: Graded, sub: Path, folder: Path, rt, rates: tuple[float, ...], report) -> Leaderboard:
+    """The leaderboard column of one submission: measured only on decisions that pass every case."""
+    decisions = [p for p in graded.parts if p.part.name in RULES_CALLS]
+    own = folder / "submission" / DECISIONS.file
+    if len(decisions) < len(RULES_CALLS) or not own.is_file():
+        return Leaderboard(skipped="no decisions handed in")
+    failing = [p.part.name for p in decisions if p.cases < p.cases_possible or not p.cases_possible]
+    if failing:
+        return Leaderboard(skipped=f"the cases of {', '.join(failing)} fail first")
+    report(f"{sub.name}: the leaderboard's benchmark ...")
+    return leaderboard(rt, own, folder, rates, report=report)
 
 
 def _scenario(part: Part, design: str, chaos_seed: int, rt, report) -> dict:
