@@ -64,6 +64,14 @@ class Ports(BaseModel):
     reservas: int = 8071
     ui: int = 8090
 
+    def shifted(self, offset: int) -> Ports:
+        """Every port moved by `offset`: another lab on the same host."""
+        return Ports(mongo=self.mongo + offset, ses=self.ses + offset,
+                     kafka=tuple(p + offset for p in self.kafka),
+                     controllers=tuple(p + offset for p in self.controllers),
+                     connect=self.connect + offset, eventos=self.eventos + offset,
+                     reservas=self.reservas + offset, ui=self.ui + offset)
+
 
 class Settings(BaseSettings):
     """Every setting of the lab, with `BOLETIA_` in the environment (AWS_DEFAULT_REGION as is).
@@ -73,6 +81,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     ports: Ports = Ports()
+    # A second lab on this host (issue 28.3): every default port moved by this much, and the
+    # default lab directory `.lab-<offset>`; an explicit BOLETIA_PORTS or BOLETIA_LAB_DIR wins
+    port_offset: int = Field(0, ge=0, le=40000)
     design: str = designs.DEFAULT  # one of DESIGNS, checked by designs.check
     lab_dir: Path = Field(default_factory=_default_lab_dir)
     mongo_uri: str = ""
@@ -116,6 +127,12 @@ class Settings(BaseSettings):
         host = values.get("host") or "127.0.0.1"
         raw = values.get("ports")
         p = raw if isinstance(raw, Ports) else Ports(**(raw or {}))
+        offset = int(values.get("port_offset") or 0)
+        if offset and not raw:
+            p = values["ports"] = Ports().shifted(offset)
+        if offset and not values.get("lab_dir"):
+            default = _default_lab_dir()
+            values["lab_dir"] = default.with_name(f"{default.name}-{offset}")
         defaults = {
             "mongo_uri": f"mongodb://{host}:{p.mongo}/?directConnection=true",
             "kafka_bootstrap": ",".join(f"{host}:{k}" for k in p.kafka),

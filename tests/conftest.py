@@ -9,11 +9,8 @@ further file only once at most two of its tests are left).
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 # the ports a worker's lab shifts by; clear of test_lab_errors' spare lab (27217, 5205, 9292-9294,
 # 19292-19294, 8283) and of the docker stage's
 SHIFT = 1000
@@ -21,16 +18,11 @@ FIRST = "tests/integration/test_notebooks.py"
 
 
 def worker_lane(worker: str) -> dict[str, str]:
-    """The environment of worker `gwN`'s lab: nothing for gw0 (the default lab), shifted ports
-    and `.lab-gwN/` for the others."""
+    """The environment of worker `gwN`'s lab: nothing for gw0 (the default lab); for the others
+    every port shifted by N * SHIFT, and with it the lab directory (`.lab-1000/`)."""
     if not worker.startswith("gw") or worker == "gw0":
         return {}
-    shift = SHIFT * int(worker[2:])
-    ports = {"mongo": 27017 + shift, "ses": 5005 + shift, "connect": 8083 + shift,
-             "kafka": [9092 + shift, 9093 + shift, 9094 + shift],
-             "controllers": [19092 + shift, 19093 + shift, 19094 + shift],
-             "eventos": 8070 + shift, "reservas": 8071 + shift, "ui": 8090 + shift}
-    return {"BOLETIA_PORTS": json.dumps(ports), "BOLETIA_LAB_DIR": str(ROOT / f".lab-{worker}")}
+    return {"BOLETIA_PORT_OFFSET": str(SHIFT * int(worker[2:]))}
 
 
 os.environ.update(worker_lane(os.environ.get("PYTEST_XDIST_WORKER", "")))

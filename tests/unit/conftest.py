@@ -10,7 +10,7 @@ from boletia import config
 
 @pytest.fixture(autouse=True)
 def _default_settings(monkeypatch):
-    for name in ("BOLETIA_PORTS", "BOLETIA_LAB_DIR"):
+    for name in ("BOLETIA_PORTS", "BOLETIA_PORT_OFFSET", "BOLETIA_LAB_DIR"):
         monkeypatch.delenv(name, raising=False)
     config.settings.cache_clear()
     yield

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from boletia import config
 from boletia.lab.components import BY_NAME
 from boletia.lab.runtimes.local import commands
@@ -22,3 +24,19 @@ def test_a_lab_on_other_ports_tells_its_services_those_ports(tmp_path):
         told = config.Settings(ports=json.loads(env["BOLETIA_PORTS"]))
         assert told.ports == SHIFTED, name
         assert env["BOLETIA_LAB_DIR"] == str(tmp_path)
+
+
+def test_a_port_offset_moves_every_default_port_and_the_lab_directory(monkeypatch):
+    """BOLETIA_PORT_OFFSET: a second lab on the host without spelling out every port (28.3);
+    its processes are told the shifted ports themselves, so the offset is never applied twice."""
+    monkeypatch.setenv("BOLETIA_PORT_OFFSET", "100")
+    s = config.Settings()
+    assert s.ports == SHIFTED and s.reservas_url.endswith(":8171") and s.lab_dir.name.endswith("-100")
+    env = commands.environment(BY_NAME["reservas"], s, LabFiles(s.lab_dir), "fixed")
+    monkeypatch.setenv("BOLETIA_PORTS", env["BOLETIA_PORTS"])   # what the child reads, offset inherited
+    assert config.Settings().ports == SHIFTED
+    monkeypatch.setenv("BOLETIA_LAB_DIR", "/srv/lab-b")
+    assert str(config.Settings().lab_dir) == "/srv/lab-b"       # an explicit directory wins
+    monkeypatch.setenv("BOLETIA_PORT_OFFSET", "-1")
+    with pytest.raises(ValueError, match="port_offset"):
+        config.Settings()

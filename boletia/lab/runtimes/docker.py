@@ -53,11 +53,7 @@ def compose_file() -> Path:
 
 
 def shifted(ports: config.Ports, offset: int) -> config.Ports:
-    return config.Ports(mongo=ports.mongo + offset, ses=ports.ses + offset,
-                        kafka=tuple(p + offset for p in ports.kafka),
-                        controllers=tuple(p + offset for p in ports.controllers),
-                        connect=ports.connect + offset, eventos=ports.eventos + offset,
-                        reservas=ports.reservas + offset, ui=ports.ui + offset)
+    return ports.shifted(offset)
 
 
 class DockerRuntime:
