@@ -1,8 +1,9 @@
 # The two commands of the README:
 #   make lab    set everything up, bring the lab up, and say how to open the notebooks
 #   make test   set everything up and run every test (unit, integration, notebooks) on the local
-#               runtime, then the docker runtime for real (scripts/test-docker.sh: as root, or with
-#               an engine that answers; otherwise it says it was not tested)
+#               runtime, on two workers with a lab each, while the docker stage is prepared beside
+#               them; then the docker runtime for real (scripts/test.sh, scripts/test-docker.sh: as
+#               root, or with an engine that answers; otherwise it says it was not tested)
 #   make test-docker   only the docker stage, required (BOLETIA_TEST_DOCKER=yes)
 #   make book   the course as a static site in build/book/html (the lessons' stored outputs, docs/)
 # .venv, or the active conda environment when it has this checkout's package (environment.yml)
@@ -25,8 +26,7 @@ test: export BOLETIA_LANG = en
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -ra --durations=25 -m "not docker" -n 2 --dist loadfile --no-loadscope-reorder
-	VENV=$(VENV) scripts/test-docker.sh
+	VENV=$(VENV) scripts/test.sh
 
 test-docker: setup
 	VENV=$(VENV) BOLETIA_TEST_DOCKER=yes scripts/test-docker.sh

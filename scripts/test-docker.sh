@@ -6,6 +6,10 @@
 # then tests/docker: the compose lab on shifted ports, its health, the contract, a kill and
 # restart, the control room, a chaos scenario judged clean, notebooks 02 and 03, and a clean `down`.
 #
+# Its phases: `scripts/test-docker.sh [all|prepare|tests]`: prepare is the engine and the images
+# (minutes of downloads and builds on a fresh machine: `make test` runs it beside the suite),
+# tests the compose lab's tests on what prepare made; all (the default) is both, in turn.
+#
 # BOLETIA_TEST_DOCKER: auto (default) runs it as root (the engine can be installed and started)
 # or when an engine already answers, and otherwise says loudly that the docker runtime was NOT
 # tested and why; yes requires it (a failure to get an engine fails); no skips it, saying so.
@@ -13,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
 mode=${BOLETIA_TEST_DOCKER:-auto}
+phase=${1:-all}
+case "$phase" in all|prepare|tests) ;; *) echo "error: the phase is all, prepare or tests (got '$phase')" >&2; exit 2 ;; esac
 say() { echo "==> $*"; }
 case "$mode" in
   no)  say "docker runtime NOT tested: BOLETIA_TEST_DOCKER=no"; exit 0 ;;
@@ -39,11 +45,17 @@ sampler=$!
 trap 'kill $sampler 2>/dev/null; rm -f "$lowest"' EXIT
 disk "before"
 started=$(date +%s)
-scripts/docker-engine.sh --base
+scripts/docker-engine.sh --base   # in the tests phase: the engine prepare started, found running
 engine=$(date +%s)
-"$BIN/boletia" lab images
+if [ "$phase" != tests ]; then
+  "$BIN/boletia" lab images
+fi
 built=$(date +%s)
 disk "with the images built" "the engine: $(engine_use)"
+if [ "$phase" = prepare ]; then
+  say "docker stage prepared in $(( built - started )) s: engine $(( engine - started )) s, images $(( built - engine )) s"
+  exit 0
+fi
 status=0
 BOLETIA_DOCKER_REQUIRED=1 "$BIN/python" -m pytest -ra --durations=10 tests/docker || status=$?
 disk "after the tests" "the engine: $(engine_use); the least seen during the stage: $(cat "$lowest") MB"
