@@ -11,6 +11,7 @@ package, shared by every checkout, kept by `lab down --purge`, fetched again on 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -95,9 +96,26 @@ def jars_ready() -> bool:
 
 
 def ensure_jars(on_progress: Callable[[str], None] | None = None) -> None:
-    """Fetch the jars with Maven unless they are laid out already; report each download."""
+    """Fetch the jars with Maven unless they are laid out already; report each download.
+    Two labs started at once on a fresh machine (the test workers) fetch once: the second waits
+    on a lock beside the cache, then finds the jars laid out (two Mavens copying into one
+    folder failed with "Failed to copy full contents")."""
     if jars_ready():
         return
+    lock = target().with_name(target().name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as held:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_progress:
+                on_progress("another lab is fetching the jars: waiting for it")
+            fcntl.flock(held, fcntl.LOCK_EX)
+        if not jars_ready():
+            _fetch(on_progress)
+
+
+def _fetch(on_progress: Callable[[str], None] | None) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise LabError(
