@@ -289,6 +289,40 @@ def scale(spec: Annotated[str, typer.Argument(metavar="COMPONENT=N", help=(
 
 
 @lab.command()
+def autoscale(consumer: Annotated[str, typer.Argument(help=f"the consumer to scale: {', '.join(CONSUMERS)}")],
+              target_lag: Annotated[int, typer.Option(min=1, help="messages of lag per member "
+                                                      "(KEDA's lagThreshold)")] = 50,
+              min_members: Annotated[int, typer.Option("--min", min=1, help="fewest members")] = 1,
+              max_members: Annotated[int, typer.Option("--max", min=1, help="most members (never more "
+                                                       "than the topics' partitions)")] = 3,
+              cooldown: Annotated[float, typer.Option(min=0, help="seconds between two changes")] = 15.0,
+              down_after: Annotated[float, typer.Option(min=0, help="seconds the lower count must be "
+                                                        "wanted before scaling down")] = 30.0,
+              seconds: Annotated[float | None, typer.Option("--for", help="stop after this long "
+                                                            "(default: until Ctrl-C)")] = None,
+              runtime: RuntimeOpt = "local") -> None:
+    """Scale a consumer by its group's lag, as KEDA's Kafka scaler would: one line per decision."""
+    import threading
+
+    from boletia.lab import autoscaler
+
+    rt = _runtime(runtime)
+    stop = threading.Event()
+    if seconds is not None:
+        threading.Timer(seconds, stop.set).start()
+    try:
+        policy = autoscaler.Policy(target_lag, min_members, max_members, cooldown, down_after)
+        made = autoscaler.run(rt, consumer, policy, stop, log=console.print)
+    except KeyboardInterrupt:
+        stop.set()
+        return
+    except (LabError, TimeoutError) as exc:
+        stop.set()
+        _fail(exc)
+    console.print(f"autoscale {consumer}: {len(made)} decision(s)")
+
+
+@lab.command()
 def partitions(topic: Annotated[str, typer.Argument(help="a topic, e.g. boletia.reservas")],
                count: Annotated[int, typer.Argument(help="its new number of partitions")],
                runtime: RuntimeOpt = "local") -> None:
@@ -990,7 +1024,7 @@ PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
           "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
     lab: {"Run the lab": ("up", "status", "logs", "token", "design", "ui", "down", "images",
                           "bootstrap", "reconcile"),
-          "Scale out": ("scale", "partitions"),
+          "Scale out": ("scale", "autoscale", "partitions"),
           "Break it": ("kill", "pause", "resume", "restart", "crash", "slow", "fail-writes",
                        "clear-faults", "dead-letters", "arm")},
 }
