@@ -37,7 +37,7 @@ def test_status_reports_every_component(lab, settings):
     assert all(r.state == "running" and r.pid for r in rows.values())
     assert rows["mongo"].connection.startswith("mongodb://")
     assert rows["connect"].connection == settings.connect_url
-    assert rows["kafka-2"].connection == "127.0.0.1:9093"
+    assert rows["kafka-2"].connection == f"127.0.0.1:{settings.ports.kafka[1]}"
 
 
 def test_second_up_changes_nothing(lab):
