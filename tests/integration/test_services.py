@@ -228,6 +228,21 @@ def test_bad_input_is_refused_and_changes_nothing(api, db, settings, lab):
     assert _snapshot(db) == before
 
 
+def test_the_listing_leaves_out_the_labs_own_events(lab, api, db):
+    """The checker's canary (`__sonda__`, made by the lab's first check) is no client's to act
+    on: DELETE refuses its name, so the catalogue does not offer it."""
+    from boletia.lab.experiments import drain
+    from boletia.lab.experiments.checker import SENTINEL
+
+    mine = _name("Listed")
+    assert api.create_event(mine, 5, "Teatro").ok
+    assert drain.drain(db, lab.settings, lab.design())["drained"]   # the canary, as the lab makes it
+    assert db.eventos.find_one({"nombre": SENTINEL}) is not None
+    listed = api.events()
+    assert listed.ok and mine in {e["Nombre"] for e in listed.body}
+    assert not [e["Nombre"] for e in listed.body if e["Nombre"].startswith("__")], listed.body
+
+
 def test_openapi_and_docs_are_published(settings):
     for base, path in ((settings.eventos_url, "/eventos"), (settings.reservas_url, "/reservas")):
         doc = requests.get(f"{base}/openapi.json", timeout=10).json()
