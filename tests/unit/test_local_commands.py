@@ -26,13 +26,13 @@ def test_a_lab_on_other_ports_tells_its_services_those_ports(tmp_path):
         assert env["BOLETIA_LAB_DIR"] == str(tmp_path)
 
 
-def test_a_port_offset_moves_every_default_port_and_the_lab_directory(monkeypatch):
+def test_a_port_offset_moves_every_default_port_and_the_lab_directory(monkeypatch, tmp_path):
     """BOLETIA_PORT_OFFSET: a second lab on the host without spelling out every port (28.3);
     its processes are told the shifted ports themselves, so the offset is never applied twice."""
     monkeypatch.setenv("BOLETIA_PORT_OFFSET", "100")
     s = config.Settings()
     assert s.ports == SHIFTED and s.reservas_url.endswith(":8171") and s.lab_dir.name.endswith("-100")
-    env = commands.environment(BY_NAME["reservas"], s, LabFiles(s.lab_dir), "fixed")
+    env = commands.environment(BY_NAME["reservas"], s, LabFiles(tmp_path), "fixed")  # not in the tree
     monkeypatch.setenv("BOLETIA_PORTS", env["BOLETIA_PORTS"])   # what the child reads, offset inherited
     assert config.Settings().ports == SHIFTED
     monkeypatch.setenv("BOLETIA_LAB_DIR", "/srv/lab-b")
