@@ -308,8 +308,10 @@ def autoscale(consumer: Annotated[str, typer.Argument(help=f"the consumer to sca
 
     rt = _runtime(runtime)
     stop = threading.Event()
-    if seconds is not None:
-        threading.Timer(seconds, stop.set).start()
+    if seconds is not None:   # a daemon: Ctrl-C before --for ends leaves nothing waiting
+        timer = threading.Timer(seconds, stop.set)
+        timer.daemon = True
+        timer.start()
     try:
         policy = autoscaler.Policy(target_lag, min_members, max_members, cooldown, down_after)
         made = autoscaler.run(rt, consumer, policy, stop, log=console.print)
