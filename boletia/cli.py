@@ -23,7 +23,7 @@ from boletia import config
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS, SERVICES
 from boletia.lab.errors import LabError
 from boletia.lab.experiments.chaos import SCENARIOS
-from boletia.lab.groups import MAX_MEMBERS
+from boletia.lab.groups import CONNECT, MAX_MEMBERS, MAX_WORKERS
 from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes.docker import EXTRAS
 from boletia.lab.runtimes.factory import get_runtime
@@ -56,9 +56,11 @@ def _listed(choice: type[enum.StrEnum]) -> str:
 ComponentArg = Annotated[Component, typer.Argument(metavar="COMPONENT", help=_listed(Component))]
 # a log to read: any component, or a member k > 1 of a scaled consumer (`boletia lab scale`)
 LogName = choices("LogName", [*Component, *(f"{c}-{k}" for c in CONSUMERS
-                                            for k in range(2, MAX_MEMBERS + 1))])
+                                            for k in range(2, MAX_MEMBERS + 1)),
+                               *(f"{CONNECT}-{k}" for k in range(2, MAX_WORKERS + 1))])
 LogArg = Annotated[LogName, typer.Argument(metavar="COMPONENT", help=_listed(Component)
-                                           + "; or a consumer's member, e.g. inventario-2")]
+                                           + "; or a consumer's member, e.g. inventario-2, "
+                                             "or a Connect worker, e.g. connect-2")]
 # the failure verbs take the same names: a member of a scaled consumer is killed on its own
 MemberArg = LogArg
 
@@ -171,11 +173,14 @@ def _print_status(rt) -> None:
     if isinstance(connectors, str):
         console.print(f"connectors: {connectors}")
         return
-    table = Table("connector", "type", "state", "tasks",
-                  caption="a FAILED one is restarted by the watchdog (`boletia lab logs watchdog`)")
+    table = Table("connector", "type", "state", "tasks", "on worker (connector; tasks)",
+                  caption="a FAILED one is restarted by the watchdog (`boletia lab logs watchdog`); "
+                          "more workers: `boletia lab scale connect=2`")
     for name, c in connectors.items():
         tasks = " ".join(f"[{COLOUR.get(t, 'white')}]{t}[/]" for t in c["tasks"]) or "[red]none[/]"
-        table.add_row(name, c["type"], f"[{COLOUR.get(c['state'], 'white')}]{c['state']}[/]", tasks)
+        where = "; ".join([c.get("worker") or "-", " ".join(w or "-" for w in c.get("task_workers", []))])
+        table.add_row(name, c["type"], f"[{COLOUR.get(c['state'], 'white')}]{c['state']}[/]", tasks,
+                      where)
     Console().print(table)
 
 
@@ -275,9 +280,11 @@ def restart(component: MemberArg, runtime: RuntimeOpt = "local") -> None:
 
 @lab.command()
 def scale(spec: Annotated[str, typer.Argument(metavar="COMPONENT=N", help=(
-              f"a consumer and its number of members: {', '.join(CONSUMERS)} (e.g. inventario=2)"))],
+              f"a consumer and its number of members: {', '.join(CONSUMERS)} (e.g. inventario=2); "
+              f"or Connect and its number of workers (connect=2)"))],
           runtime: RuntimeOpt = "local") -> None:
-    """Run a consumer as N members of its one group (fewer: the highest-numbered stop)."""
+    """Run a consumer as N members of its one group, or Connect as N workers of one cluster
+    (fewer: the highest-numbered stop)."""
     from boletia.lab import groups
 
     rt = _runtime(runtime)

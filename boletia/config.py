@@ -64,6 +64,11 @@ class Ports(BaseModel):
     reservas: int = 8071
     ui: int = 8090
 
+    def connect_worker(self, k: int) -> int:
+        """The REST port of Connect's worker k (1 is `connect`): 100 apart, clear of the other
+        ports of this lab and of a lab shifted by a multiple of 1000."""
+        return self.connect + 100 * (k - 1)
+
     def shifted(self, offset: int) -> Ports:
         """Every port moved by `offset`: another lab on the same host."""
         return Ports(mongo=self.mongo + offset, ses=self.ses + offset,

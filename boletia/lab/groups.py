@@ -1,9 +1,11 @@
-"""Consumer groups of N members: their names, instance ids and who holds which partition.
+"""Groups of N members: consumer groups (who holds which partition) and the Connect cluster
+(which worker runs which connector and task).
 
 Pure logic, shared by every runtime and by `boletia lab status`: member 1 of a consumer is the
 component itself (`inventario`, instance `local`); member k > 1 is `inventario-k`, instance
 `local-k`. The instance id must be unique per member: two members with one id fence each other
-(static membership, KIP-345) and the group never settles.
+(static membership, KIP-345) and the group never settles. Connect's worker k > 1 is
+`connect-k`, one more worker of the same Connect group (`group.id`), on its own REST port.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from boletia.lab.errors import LabError
 
 MAX_MEMBERS = 6  # on 2 cores more members only compete for the CPU
+CONNECT = "connect"
+MAX_WORKERS = 3  # each worker is a JVM of up to 768 MB; three share 6 connectors and tasks
 
 
 def member_name(consumer: str, k: int) -> str:
@@ -26,16 +30,49 @@ def group_instance_id(group: str, k: int) -> str:
     return f"{group}-{instance(k)}"
 
 
+def max_members(component: str) -> int:
+    return MAX_WORKERS if component == CONNECT else MAX_MEMBERS
+
+
 def parse_scale(spec: str) -> tuple[str, int]:
     """`inventario=2` -> ("inventario", 2), or a LabError that says what to write."""
     name, sep, count = spec.partition("=")
     if not sep or not name or not count.strip().isdigit():
-        raise LabError(f"scale takes COMPONENT=N (for example inventario=2), not {spec!r}")
-    n = int(count)
-    if not 1 <= n <= MAX_MEMBERS:
-        raise LabError(f"{name}={n}: a consumer runs between 1 and {MAX_MEMBERS} members "
+        raise LabError(f"scale takes COMPONENT=N (for example inventario=2 or connect=2), "
+                       f"not {spec!r}")
+    name, n = name.strip(), int(count)
+    most = max_members(name)
+    if not 1 <= n <= most:
+        what = "Connect runs between 1 and {} workers" if name == CONNECT else \
+            "a consumer runs between 1 and {} members"
+        raise LabError(f"{name}={n}: {what.format(most)} "
                        "(0 would stop it: use `boletia lab kill` for that)")
-    return name.strip(), n
+    return name, n
+
+
+def worker_holdings(statuses: dict[str, dict]) -> dict[str, list[str]]:
+    """Connect's `GET /connectors?expand=status` answer -> each worker id (`host:port`) and
+    what it runs: a connector by its name, a task as `name/N`, sorted."""
+    held: dict[str, list[str]] = {}
+    for name, entry in statuses.items():
+        status = entry.get("status", entry)
+        connector = status.get("connector", {})
+        if connector.get("worker_id"):
+            held.setdefault(connector["worker_id"], []).append(name)
+        for task in status.get("tasks", []):
+            if task.get("worker_id"):
+                held.setdefault(task["worker_id"], []).append(f"{name}/{task.get('id', 0)}")
+    return {w: sorted(units) for w, units in sorted(held.items())}
+
+
+def task_worker(statuses: dict[str, dict], connector: str, task: int = 0) -> str | None:
+    """The worker id that runs `connector`'s task `task`, RUNNING; None while it has none."""
+    status = statuses.get(connector, {})
+    status = status.get("status", status)
+    for t in status.get("tasks", []):
+        if t.get("id", 0) == task and t.get("state") == "RUNNING":
+            return t.get("worker_id")
+    return None
 
 
 def member_rows(group: str, members: list[dict]) -> list[dict]:

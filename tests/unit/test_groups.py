@@ -90,5 +90,60 @@ def test_the_local_runtime_lists_each_member_and_knows_its_name(tmp_path, monkey
     assert rows["inventario-2"].log.endswith("logs/inventario-2.log")
     assert rt._member("inventario-2") == (rt._component("inventario"), 2)
     assert rt._member("kafka-2") is None and rt._member("inventario-1") is None
-    with pytest.raises(LabError, match="only consumers scale"):
+    (tmp_path / "run" / "connect-2.pid").write_text('{"pid": 1, "create_time": 0}')
+    rows = {s.name: s for s in rt.status()}
+    assert rows["connect-2"].kind == "connect"
+    assert rows["connect-2"].connection == f"http://127.0.0.1:{rt.settings.ports.connect + 100}"
+    assert rt._member("connect-2") == (rt._component("connect"), 2)
+    assert rt._member("connect-4") is None  # beyond MAX_WORKERS
+    with pytest.raises(LabError, match="eventos does not scale here; what scales: .*connect"):
         rt.scale("eventos", 2)
+
+
+def test_connect_scales_to_three_workers_and_says_so():
+    assert groups.parse_scale("connect=3") == ("connect", 3)
+    with pytest.raises(LabError, match="Connect runs between 1 and 3 workers"):
+        groups.parse_scale("connect=4")
+
+
+# Connect's `GET /connectors?expand=status`, trimmed: two workers share three connectors
+STATUSES = {
+    "mongo-sink": {"status": {"name": "mongo-sink", "type": "sink",
+                              "connector": {"state": "RUNNING", "worker_id": "127.0.0.1:8183"},
+                              "tasks": [{"id": 0, "state": "RUNNING", "worker_id": "127.0.0.1:8183"}]}},
+    "mongo-source": {"status": {"name": "mongo-source", "type": "source",
+                                "connector": {"state": "RUNNING", "worker_id": "127.0.0.1:8083"},
+                                "tasks": [{"id": 0, "state": "RUNNING", "worker_id": "127.0.0.1:8083"}]}},
+    "mongo-source-inventario": {"status": {
+        "name": "mongo-source-inventario", "type": "source",
+        "connector": {"state": "RUNNING", "worker_id": "127.0.0.1:8083"},
+        "tasks": [{"id": 0, "state": "UNASSIGNED", "worker_id": "127.0.0.1:8183"}]}},
+}
+
+
+def test_each_worker_is_listed_with_the_connectors_and_tasks_it_runs():
+    assert groups.worker_holdings(STATUSES) == {
+        "127.0.0.1:8083": ["mongo-source", "mongo-source-inventario", "mongo-source/0"],
+        "127.0.0.1:8183": ["mongo-sink", "mongo-sink/0", "mongo-source-inventario/0"],
+    }
+
+
+def test_a_task_not_running_has_no_worker_yet():
+    assert groups.task_worker(STATUSES, "mongo-source") == "127.0.0.1:8083"
+    assert groups.task_worker(STATUSES, "mongo-source-inventario") is None  # UNASSIGNED
+    assert groups.task_worker(STATUSES, "no-such-connector") is None
+
+
+def test_connect_workers_ports_collide_with_no_other_port_of_this_lab_or_a_shifted_one():
+    from boletia.config import Ports
+
+    for offset in (0, 1000, 2000):
+        ports = Ports().shifted(offset)
+        workers = {ports.connect_worker(k) for k in range(1, groups.MAX_WORKERS + 1)}
+        assert len(workers) == groups.MAX_WORKERS
+        for other in (0, 1000, 2000):
+            o = Ports().shifted(other)
+            others = {o.mongo, o.ses, *o.kafka, *o.controllers, o.eventos, o.reservas, o.ui}
+            assert not workers & others, (offset, other)
+            if other != offset:
+                assert not workers & {o.connect_worker(k) for k in range(1, groups.MAX_WORKERS + 1)}

@@ -87,6 +87,11 @@ class FakeRuntime:
         self.calls.append(("design", design))
         self.current_design = design
 
+    def scale(self, component, members, report=None):
+        self.calls.append(("scale", component, members))
+        for k in range(2, members + 1):  # listed by status() as the local runtime lists them
+            self.states[f"{component}-{k}"] = "running"
+
 
 class FakeSource:
     """What the hub samples, with a counter per probe: the fan-out tests read it."""
@@ -272,7 +277,7 @@ def test_an_empty_admin_token_is_refused_at_start_up(rt, hub, api, token, monkey
 
 
 ADMIN_ROUTES = [("post", "/api/admin/component"), ("post", "/api/admin/fault"),
-                ("post", "/api/admin/design"), ("post", "/api/admin/event"),
+                ("post", "/api/admin/design"), ("post", "/api/admin/scale"), ("post", "/api/admin/event"),
                 ("post", "/api/admin/load"), ("post", "/api/admin/load/rate"),
                 ("post", "/api/admin/load/stop"), ("post", "/api/admin/check"),
                 ("get", "/api/admin/whoami"), ("get", "/api/admin/jobs/1"),
@@ -335,6 +340,12 @@ def test_a_body_that_is_not_json_gets_415(client, rt, path, ctype):
     ("/api/admin/fault", {"fault": "fail-writes", "times": True}, "must be a number"),
     ("/api/admin/fault", {"fault": "fail-writes", "times": 3, "service": "mongo"}, "unknown service"),
     ("/api/admin/design", {"design": "chaos"}, "unknown design 'chaos'"),
+    ("/api/admin/scale", {"component": "eventos", "members": 2}, "unknown component to scale 'eventos'"),
+    ("/api/admin/scale", {"component": "inventario"}, "missing field 'members'"),
+    ("/api/admin/scale", {"component": "inventario", "members": 7}, "between 1 and 6"),
+    ("/api/admin/scale", {"component": "connect", "members": 4}, "between 1 and 3"),
+    ("/api/admin/scale", {"component": "connect", "members": 0}, "between 1 and 3"),
+    ("/api/admin/component", {"component": "inventario-2", "verb": "kill"}, "unknown component 'inventario-2'"),
     ("/api/admin/load", {"rate": 0}, "'rate' must be between 0.5 and 200"),
     ("/api/admin/load", {"rate": 1000}, "'rate' must be between 0.5 and 200"),
     ("/api/admin/load", {"rate": "fast"}, "'rate' must be a number"),
@@ -731,3 +742,11 @@ def test_a_trusted_host_behind_a_proxy_is_answered_and_others_still_refused(rt, 
     finally:
         a.extensions["boletia_ui"]["close"]()
         srv.close()
+
+
+def test_the_control_room_scales_and_then_reaches_each_member(client, rt):
+    assert post(client, "/api/admin/scale", {"component": "connect", "members": 2}).status_code == 200
+    assert post(client, "/api/admin/scale", {"component": "inventario", "members": 3}).status_code == 200
+    r = post(client, "/api/admin/component", {"component": "connect-2", "verb": "kill"})
+    assert r.status_code == 200, r.get_json()
+    assert rt.calls == [("scale", "connect", 2), ("scale", "inventario", 3), ("kill", "connect-2")]

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bson import ObjectId
 from kafka import TopicPartition
@@ -35,7 +36,7 @@ from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
 from boletia.lab.experiments import checker, drain, load
 from boletia.lab.experiments.verdict import check_lab
-from boletia.lab.notebook import evidence, lag
+from boletia.lab.notebook import evidence, lag, observe
 from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.port import Runtime
 from boletia.lab.setup import connectors
@@ -637,6 +638,72 @@ def member_kill(ctx: Context) -> None:
     _proved_rebalance(ctx, SCALED, before, mark, window)
 
 
+def _workers(ctx: Context) -> dict[str, str]:
+    """Connect's workers as the runtime lists them: name (`connect`, `connect-2`) -> REST URL."""
+    return {r.name: r.connection for r in ctx.rt.status()
+            if r.kind == "connect" and r.state == "running"}
+
+
+def _task_holder(url: str, connector: str) -> str | None:
+    try:
+        return groups.task_worker(connectors.statuses(url), connector)
+    except Exception:  # noqa: BLE001 - the worker between rebalances: not yet
+        return None
+
+
+def connect_worker_kill(ctx: Context) -> None:
+    """Connect runs as two workers; the one running the task of inventario's source is
+    SIGKILLed under load. Its task waits out the worker's session (10 s) and the delay a
+    departed worker is given to return (`scheduled.rebalance.max.delay.ms`, 10 s), then
+    starts on the other worker, from the last offset the dead one committed: the changes made
+    meanwhile are published late, none lost. Then the dead worker is started again."""
+    ctx.rt.scale(groups.CONNECT, 2)
+    ctx.after.append(lambda: ctx.rt.scale(groups.CONNECT, 1))  # once judged, one worker again
+    source = connectors.publisher(ctx.design, "inventario")
+    topic = "boletia.inventario"
+    urls = _workers(ctx)
+    ids = {name: urlsplit(url).netloc for name, url in urls.items()}
+    statuses = connectors.statuses(urls[groups.CONNECT])
+    holder = groups.task_worker(statuses, source)
+    victim = next((n for n, wid in ids.items() if wid == holder), None)
+    ctx.require(f"Connect runs as two workers, one of them running {source}'s task",
+                len(urls) == 2 and victim is not None, holder=holder,
+                workers=groups.worker_holdings(statuses))
+    if victim is None:
+        return
+    survivor = next(n for n in urls if n != victim)
+    bootstrap = ctx.rt.settings.kafka_bootstrap
+    times: dict[str, float] = {}
+    orphaned: list[float] = []  # epoch seconds: the kill, the task running again
+
+    def inject():
+        ctx.rt.kill(victim)
+        killed = time.monotonic()
+        orphaned.append(time.time())
+        ctx.require(f"{victim} was down after the kill", ctx.rt.state(victim) == "stopped")
+        size = observe.topic_size(topic, bootstrap)  # what the dead task had published
+        ctx.wait(lambda: _task_holder(urls[survivor], source) == ids[survivor], 120,
+                 f"{source}'s task starting on {survivor}")
+        orphaned.append(time.time())
+        times["task_moved_s"] = round(time.monotonic() - killed, 1)
+        ctx.wait(lambda: observe.topic_size(topic, bootstrap) > size, 60,
+                 f"{source} publishing to {topic} again from {survivor}")
+        times["published_again_s"] = round(time.monotonic() - killed, 1)
+        if victim == groups.CONNECT:  # worker 1 is the lab's address: started as it was
+            ctx.rt.start(groups.CONNECT)
+        ctx.rt.scale(groups.CONNECT, 2)  # the dead worker back in the cluster
+        times["back_s"] = round(time.monotonic() - killed, 1)
+    _under_load(ctx, inject)
+    ctx.fact(f"{victim} (running {source}'s task) SIGKILLed under load; the task moved to "
+             f"{survivor}", **times, workers=groups.worker_holdings(
+                 connectors.statuses(_workers(ctx)[groups.CONNECT])))
+    ctx.require(f"{source}'s task moved to {survivor} and published again",
+                "published_again_s" in times, **times)
+    answers = ctx.answered_between(*orphaned) if len(orphaned) == 2 else {}
+    ctx.require(f"bookings were answered while {source} had no task (changes to publish late)",
+                answers.get(200, 0) > 0, answers=answers)
+
+
 SCENARIOS = {s.name: s for s in [
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
              db_write_failures, mode=1, seed_violates="booking-has-reservation"),
@@ -668,6 +735,8 @@ SCENARIOS = {s.name: s for s in [
              scale_down_under_load, events=2, capacity=60),
     Scenario("member-kill", "the second inventario member SIGKILLed under load; its partitions "
              "move after its session timeout", member_kill, events=2, capacity=60),
+    Scenario("connect-worker-kill", "Connect as two workers; the one running inventario's source "
+             "SIGKILLed under load, its task moves to the other", connect_worker_kill),
 ]}
 MODE_SCENARIOS = {s.mode: s.name for s in SCENARIOS.values() if s.mode}
 assert sorted(MODE_SCENARIOS) == sorted(SEED_MODES)

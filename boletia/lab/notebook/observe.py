@@ -231,7 +231,9 @@ def quorum_status() -> str:
 
 
 def connect_overview(url: str | None = None) -> dict:
-    """Connect's worker, and every connector with its type, state and tasks."""
+    """Connect's worker, every connector with its type, state and tasks (and the worker
+    that runs each), and what each worker of the cluster holds (`lab scale connect=N`)."""
+    from boletia.lab import groups
     from boletia.lab.setup.connectors import rest
 
     url = url or _settings().connect_url
@@ -240,9 +242,10 @@ def connect_overview(url: str | None = None) -> dict:
     connectors = {
         name: {"type": v["status"]["type"], "state": v["status"]["connector"]["state"],
                "worker": v["status"]["connector"]["worker_id"],
-               "tasks": [t["state"] for t in v["status"]["tasks"]]}
+               "tasks": [t["state"] for t in v["status"]["tasks"]],
+               "task_workers": [t.get("worker_id") for t in v["status"]["tasks"]]}
         for name, v in sorted(status.items())}
-    return {"worker": worker, "connectors": connectors}
+    return {"worker": worker, "connectors": connectors, "workers": groups.worker_holdings(status)}
 
 
 class Sampler:

@@ -167,6 +167,18 @@ def pause(url: str, name: str, timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
+def statuses(url: str) -> dict[str, dict]:
+    """Every connector's status, with the worker that runs it and each of its tasks
+    (`groups.worker_holdings` reads who holds what)."""
+    r = rest().get(f"{url}/connectors", params={"expand": "status"}, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+def all_running(status: dict) -> bool:
+    return _all_in(status, "RUNNING")
+
+
 def _all_in(status: dict, wanted: str) -> bool:
     tasks = status.get("tasks", [])
     return (status.get("connector", {}).get("state") == wanted and bool(tasks)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boletia import config
+from boletia.lab import groups
 from boletia.lab.components import APPS, BY_NAME, CONSUMER_TOPICS, CONSUMERS, SINK_CONNECTOR
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes.port import Runtime
@@ -89,8 +90,10 @@ def _choice(value: Any, name: str, allowed: tuple[str, ...] | list[str]) -> str:
 
 
 def component_action(body: dict, rt: Runtime) -> Action:
-    """{"component": "inventario", "verb": "kill"}."""
-    component = _choice(body.get("component"), "component", rt.components())
+    """{"component": "inventario", "verb": "kill"}; a member of a scaled consumer or a Connect
+    worker (`inventario-2`, `connect-2`) too, while the runtime lists it."""
+    members = [s.name for s in rt.status() if s.name not in rt.components()]
+    component = _choice(body.get("component"), "component", [*rt.components(), *members])
     verb = _choice(body.get("verb"), "verb", VERBS)
     return Action(f"{verb} {component}", lambda: getattr(rt, verb)(component),
                   frozenset({component}))
@@ -128,6 +131,16 @@ def fault_action(body: dict, rt: Runtime, settings: config.Settings) -> Action:
                       lambda: connectors.replay(settings.connect_url, SINK_CONNECTOR),
                       frozenset({"connect", SINK_CONNECTOR}))
     return Action("clear every fault", rt.clear_faults, frozenset({"mongo-faults", *CONSUMERS}))
+
+
+def scale_action(body: dict, rt: Runtime) -> Action:
+    """{"component": "inventario", "members": 2}: a consumer as N members of its group, or
+    {"component": "connect", "members": 2}: Connect as N workers."""
+    component = _choice(body.get("component"), "component to scale", [*CONSUMERS, groups.CONNECT])
+    members = number(body, "members", int, lo=1, hi=groups.max_members(component))
+    what = "worker(s)" if component == groups.CONNECT else "member(s)"
+    return Action(f"scale {component} to {members} {what}", lambda: rt.scale(component, members),
+                  frozenset({component}))
 
 
 def design_action(body: dict, rt: Runtime) -> Action:

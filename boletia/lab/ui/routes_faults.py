@@ -1,5 +1,5 @@
 """The faults panel (token): a component's verbs (kill, pause, resume, restart, start), a
-consumer's or MongoDB's faults, the sink's replay, and the design switch; each one a job of
+consumer's or MongoDB's faults, the sink's replay, scaling out and the design switch; each one a job of
 `actions.py`, answered 200 when done, 202 when under way."""
 
 from __future__ import annotations
@@ -31,3 +31,10 @@ def fault():
 def design():
     r = room()
     return job_answer(r.control.jobs.submit(actions.design_action(body(), r.rt)))
+
+
+@faults.post("/api/admin/scale")
+@admin
+def scale():
+    r = room()
+    return job_answer(r.control.jobs.submit(actions.scale_action(body(), r.rt)))

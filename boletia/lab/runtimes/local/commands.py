@@ -18,7 +18,8 @@ from boletia.lab.setup import jars
 BOOKING_KEY_HOLDERS = ("reservas", "notificaciones")
 
 
-def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
+def command(comp: Component, s: config.Settings, files: LabFiles, member: int = 1) -> list[str]:
+    """`member`: Connect's worker k (`connect-k`); a consumer's members share one command."""
     if comp.kind == "mongo":
         data = files.home("mongo") / "data"
         data.mkdir(parents=True, exist_ok=True)
@@ -35,7 +36,7 @@ def command(comp: Component, s: config.Settings, files: LabFiles) -> list[str]:
     if comp.kind == "kafka":
         return java("kafka.Kafka", files.broker_config(comp.name, s), heap="512m")
     if comp.kind == "connect":
-        props = files.connect_config(s)
+        props = files.connect_config(s, worker=member)
         jaas = files.connect_jaas()  # a path, not a secret: the REST users' file is 0600
         return java("org.apache.kafka.connect.cli.ConnectDistributed", props, heap="768m",
                     extra=[f"-Djava.security.auth.login.config={jaas}"] if jaas else [])

@@ -66,11 +66,18 @@ class LocalRuntime:
         return BY_NAME[name]
 
     def _member(self, name: str) -> tuple[Component, int] | None:
-        """(consumer, k) when `name` is member k > 1 of a scaled consumer (`inventario-2`)."""
+        """(component, k) when `name` is member k > 1 of a scaled consumer (`inventario-2`)
+        or Connect's worker k (`connect-2`)."""
         base, _, k = name.rpartition("-")
-        if base in CONSUMERS and k.isdigit() and int(k) >= 2:
+        if (base in CONSUMERS or base == groups.CONNECT) and k.isdigit() \
+                and 2 <= int(k) <= groups.max_members(base):
             return BY_NAME[base], int(k)
         return None
+
+    def _extra_handles(self) -> list[ProcessHandle]:
+        """Every member beyond the first, of every consumer and of Connect."""
+        return [self._handle(groups.member_name(c, k)) for c in (*CONSUMERS, groups.CONNECT)
+                for k in self._extra_members(c)]
 
     def _handle(self, name: str) -> ProcessHandle:
         return ProcessHandle(self.files.pid_file(name))
@@ -189,11 +196,10 @@ class LocalRuntime:
                 self.scale(c, n, report)
 
     def down(self, purge: bool = False, report: Report = _silent) -> None:
-        extras = [self._handle(groups.member_name(c, k)) for c in CONSUMERS
-                  for k in self._extra_members(c)]
+        extras = self._extra_handles()
         if extras:
             stop_all(extras)
-            report(f"{len(extras)} extra consumer member(s): stopped")
+            report(f"{len(extras)} extra member(s) of consumers or Connect: stopped")
         running = [n for n in reversed(self.components()) if self._handle(n).state() != "stopped"]
         if purge:
             # the data goes with the lab, so nothing need leave in order: all are asked at
@@ -222,13 +228,16 @@ class LocalRuntime:
                 ports=comp.ports(self.settings.ports), connection=self._connection(comp),
                 log=str(self.files.log_file(comp.name)),
                 health=read_stalled(self.files.root, comp.group) if comp.group else ""))
-            if comp.kind == "consumer":
+            if comp.kind in ("consumer", "connect"):
                 for k in self._extra_members(comp.name):
                     name = groups.member_name(comp.name, k)
                     handle = self._handle(name)
+                    worker = comp.kind == "connect"
                     out.append(ComponentStatus(
                         name=name, kind=comp.kind, state=handle.state(), pid=handle.pid,
-                        connection=f"group {comp.group}, instance {groups.instance(k)}",
+                        ports=[self.settings.ports.connect_worker(k)] if worker else [],
+                        connection=self.worker_url(k) if worker
+                        else f"group {comp.group}, instance {groups.instance(k)}",
                         log=str(self.files.log_file(name))))
         return out
 
@@ -293,12 +302,12 @@ class LocalRuntime:
 
     def restart(self, component: str, report: Report = _silent) -> None:
         member = self._member(component)
-        if member is not None:  # a member of a scaled consumer: the same member again
+        if member is not None:  # a member of a scaled consumer, or a Connect worker: the same again
             self._handle(component).stop()
             self._start_member(*member)
             comp, k = member
             self._wait_members(comp, max(k, self.members(comp.name)), comp.start_timeout)
-            report(f"{component}: back in group {comp.group}")
+            report(f"{component}: back in group {comp.group or 'boletia-connect'}")
             return
         self._component(component)
         self._handle(component).stop()
@@ -352,17 +361,23 @@ class LocalRuntime:
         return sorted(found)
 
     def members(self, consumer: str) -> int:
-        """How many members of `consumer` run now (the first one included)."""
-        self._consumer(consumer)
+        """How many members of `consumer` (or workers of Connect) run now, the first included."""
+        if consumer != groups.CONNECT:
+            self._consumer(consumer)
         extra = [k for k in self._extra_members(consumer)
                  if self._handle(groups.member_name(consumer, k)).state() != "stopped"]
         return 1 + len(extra)
 
     def _start_member(self, comp: Component, k: int) -> None:
         name = groups.member_name(comp.name, k)
+        if comp.kind == "connect":
+            port = self.settings.ports.connect_worker(k)
+            if port_owner(port):
+                raise LabError(f"port {port} for {name} is taken by {port_owner(port)}; stop "
+                               "that program and scale again")
         hooks.clear_ready(self.files.root, name)
         self._handle(name).start(
-            commands.command(comp, self.settings, self.files), self.files.log_file(name),
+            commands.command(comp, self.settings, self.files, member=k), self.files.log_file(name),
             env=commands.environment(comp, self.settings, self.files, self.design(), member=k),
             cwd=self.files.root)
 
@@ -374,6 +389,10 @@ class LocalRuntime:
             return
         names = [groups.member_name(comp.name, k) for k in numbers]
         stop_all([self._handle(n) for n in names])
+        if comp.kind == "connect":  # a worker leaves Connect's group as it stops
+            for n in names:
+                report(f"{n}: stopped, out of Connect's group")
+            return
         for n in names:
             hooks.clear_ready(self.files.root, n)
         try:
@@ -385,9 +404,51 @@ class LocalRuntime:
         for n in names:
             report(f"{n}: stopped, out of group {comp.group}")
 
+    def worker_url(self, k: int) -> str:
+        return f"http://{self.settings.host}:{self.settings.ports.connect_worker(k)}"
+
+    def connect_urls(self) -> list[str]:
+        """The REST address of every running Connect worker, worker 1's first: any of them
+        answers for the whole cluster (a request is forwarded to the leader)."""
+        return [self.worker_url(k) for k in range(1, groups.MAX_WORKERS + 1)
+                if self._handle(groups.member_name(groups.CONNECT, k)).state() == "running"]
+
+    def _wait_workers(self, n: int, timeout: float) -> dict[str, list[str]]:
+        """Until exactly workers 1..n run Connect's connectors and tasks between them, every
+        one RUNNING (Connect's incremental cooperative rebalance takes two rounds: the leader
+        first revokes, then assigns)."""
+        from boletia.lab.setup import connectors
+
+        wanted = {f"{self.settings.host}:{self.settings.ports.connect_worker(k)}"
+                  for k in range(1, n + 1)}
+        deadline = time.monotonic() + timeout
+        held: dict[str, list[str]] = {}
+        while time.monotonic() < deadline:
+            for k in range(2, n + 1):
+                name = groups.member_name(groups.CONNECT, k)
+                if self._handle(name).process() is None:
+                    log = self.files.log_file(name)
+                    raise LabError(f"{name} died while joining Connect's group. Its log ({log}) "
+                                   f"ends with:\n{tail(log, 25)}")
+            try:
+                statuses = connectors.statuses(self.connect_urls()[0])
+                held = groups.worker_holdings(statuses)
+                running = all(connectors.all_running(v["status"]) for v in statuses.values())
+            except Exception:  # noqa: BLE001 - a worker between rebalances, or still starting
+                running = False
+            if running and set(held) == wanted:
+                return held
+            time.sleep(1.0)
+        raise LabError(f"Connect did not settle on {n} workers in {timeout:.0f}s (its "
+                       f"connectors and tasks run on {sorted(held) or 'none'}); see `boletia lab "
+                       f"status` and the workers' logs under {self.files.root / 'logs'}")
+
     def _wait_members(self, comp: Component, n: int, timeout: float) -> list[dict]:
         """Until the group's coordinator lists exactly members 1..n (by instance id), its
-        rebalance over (Stable)."""
+        rebalance over (Stable); for Connect, until workers 1..n share its work."""
+        if comp.kind == "connect":
+            held = self._wait_workers(n, timeout)
+            return [{"instance": w, "partitions": units} for w, units in held.items()]
         group = comp.group or comp.name
         wanted = {groups.group_instance_id(group, k) for k in range(1, n + 1)}
         deadline = time.monotonic() + timeout
@@ -413,12 +474,15 @@ class LocalRuntime:
 
     def scale(self, component: str, members: int, report: Report = _silent) -> None:
         """Run `members` processes of a consumer as members of its one group, each with its
-        own instance id and log; fewer: the highest-numbered stop first."""
+        own instance id and log, or of Connect as workers of one cluster, each with its own
+        REST port; fewer: the highest-numbered stop first."""
         comp = self._component(component)
-        if comp.kind != "consumer":
-            raise LabError(f"only consumers scale for now; consumers: {', '.join(CONSUMERS)}")
-        if not 1 <= members <= groups.MAX_MEMBERS:
-            raise LabError(f"{component}: between 1 and {groups.MAX_MEMBERS} members, not {members}")
+        if comp.kind not in ("consumer", "connect"):
+            raise LabError(f"{component} does not scale here; what scales: "
+                           f"{', '.join(CONSUMERS)}, {groups.CONNECT}")
+        most = groups.max_members(component)
+        if not 1 <= members <= most:
+            raise LabError(f"{component}: between 1 and {most} members, not {members}")
         self._running(component)
         extra = self._extra_members(component)
         self._stop_members(comp, sorted((k for k in extra if k > members), reverse=True), report)
@@ -429,7 +493,8 @@ class LocalRuntime:
         begun = time.monotonic()
         rows = self._wait_members(comp, members, comp.start_timeout)
         for r in sorted(rows, key=lambda r: r["instance"] or ""):
-            held = ", ".join(f"{t}[{p}]" for t, p in r["partitions"]) or "none: idle"
+            held = ", ".join(p if isinstance(p, str) else f"{p[0]}[{p[1]}]"
+                             for p in r["partitions"]) or "none: idle"
             report(f"{r['instance']}: {held}")
-        report(f"{component}: {members} member(s) in group {comp.group} "
+        report(f"{component}: {members} member(s) in group {comp.group or 'boletia-connect'} "
                f"(settled in {time.monotonic() - begun:.1f}s)")

@@ -157,7 +157,18 @@ class LabFiles:
             run_java_tool(args, name, self.home(name))
         return props
 
-    def connect_config(self, settings: config.Settings) -> Path:
+    def connect_config(self, settings: config.Settings, worker: int = 1) -> Path:
+        """Worker 1's config (and the REST users' files); worker k > 1 (`boletia lab scale
+        connect=N`) differs only in its REST port, and shares worker 1's plugin folder as it
+        is (rewriting it would unlink jars a running worker reads)."""
+        if worker > 1:
+            home = self.home(f"connect-{worker}")
+            return self.render(
+                "connect-distributed.properties", home / "connect.properties",
+                bootstrap=settings.kafka_bootstrap, host=settings.host,
+                port=settings.ports.connect_worker(worker),
+                plugin_path=self.home("connect") / "plugins",
+                auth=credentials.connect_values(self.credentials()))
         creds = self.credentials()
         home = self.home("connect")
         if creds:  # the REST API's users, for BasicAuthSecurityRestExtension's login module

@@ -43,7 +43,9 @@ export function updateFaults(snap) {
   }
   const comps = snap.components || [];
   fillSelect($("#component"), comps.map((c) => c.name));
-  fillSelect($("#consumer"), comps.filter((c) => c.kind === "consumer").map((c) => c.name));
+  const consumers = comps.filter((c) => c.kind === "consumer" && !/-\d+$/.test(c.name)).map((c) => c.name);
+  fillSelect($("#consumer"), consumers);
+  fillSelect($("#scale-component"), [...consumers, "connect"]);
   fillSelect($("#fail-service"), comps.filter((c) => c.kind === "service" || c.kind === "consumer").map((c) => c.name), true);
   updateJobs((snap.control || {}).jobs || []);
 }
@@ -60,6 +62,8 @@ export function wireFaults() {
     { fault: "fail-writes", times: num("#fail-times"), service: $("#fail-service").value || null }));
   $("#replay-sink").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/fault", { fault: "replay-sink" }));
   $("#clear-faults").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/fault", { fault: "clear" }));
+  $("#scale").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/scale",
+    { component: $("#scale-component").value, members: num("#scale-members") }));
   $("#designs").addEventListener("change", () => { designTouched = true; });
   $("#switch-design").addEventListener("click", async (e) => {
     const chosen = $("input[name=design]:checked");
