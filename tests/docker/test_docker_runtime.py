@@ -198,6 +198,48 @@ def test_a_chaos_scenario_on_the_containers_is_judged_clean(lab):
     print(f"[docker lab] notification-redelivery: clean in {result['seconds']} s")
 
 
+def test_a_consumer_scales_out_to_containers_in_one_group_and_back(lab):
+    """`scale inventario=2` on docker: a second container in inventario's group, healthy by its
+    own readiness mark, holding partitions; member-kill on it under load is judged clean (its
+    partitions wait out its session, then move); scaled back, its container is gone."""
+    from boletia.lab.experiments import chaos
+
+    lab.scale("inventario", 2, report=lambda m: print(f"[docker lab] {m}", flush=True))
+    try:
+        assert lab.members("inventario") == 2 and lab.state("inventario-2") == "running"
+        _wait_for("inventario-2 healthy", lambda: "(healthy)" in _containers().get("inventario-2", ""))
+        result = chaos.run("member-kill", "fixed", seed=1, rt=lab,
+                           report=lambda m: print(f"[docker lab] {m}", flush=True))
+        assert all(r["held"] for r in result["requirements"]), result["requirements"]
+        assert result["verdict"] == "clean", {k: result[k] for k in ("violations", "examples", "drain")}
+        print(f"[docker lab] member-kill: clean in {result['seconds']} s, {result['evidence']}")
+    finally:
+        lab.scale("inventario", 1)
+    assert lab.members("inventario") == 1 and "inventario-2" not in _containers()
+    assert "inventario-2" not in {s.name for s in lab.status()}
+
+
+def test_connect_scales_to_two_workers_and_a_killed_one_hands_over_its_task(lab):
+    """`scale connect=2` on docker: a second worker container (connect-2 on the lab's network,
+    its REST published) shares the connectors and tasks; the one running inventario's source
+    task is SIGKILLed under load, the task moves and publishes again, and the checker is clean."""
+    from boletia.lab.experiments import chaos
+
+    try:
+        result = chaos.run("connect-worker-kill", "fixed", seed=1, rt=lab,
+                           report=lambda m: print(f"[docker lab] {m}", flush=True))
+        assert all(r["held"] for r in result["requirements"]), result["requirements"]
+        assert result["verdict"] == "clean", {k: result[k] for k in ("violations", "examples", "drain")}
+        moved = next(r for r in result["requirements"] if "published again" in r["claim"])
+        assert 5 <= moved["task_moved_s"] <= moved["published_again_s"] <= 120, moved
+        print(f"[docker lab] connect-worker-kill: clean in {result['seconds']} s, {moved}")
+    finally:
+        lab.scale("connect", 1)
+    assert lab.members("connect") == 1 and "connect-2" not in _containers()
+    rows = {s.name: s for s in lab.status()}
+    assert "connect-2" not in rows and rows["connect"].state == "running"
+
+
 @pytest.mark.parametrize("notebook", ["02-connect-source-and-sink.ipynb", "03-booking-and-cancelling.ipynb"])
 def test_a_lesson_runs_on_the_docker_runtime(lab, notebook, monkeypatch):
     """The lesson with `runtime = "docker"` (papermill; its own assertions are the checks): its

@@ -62,13 +62,36 @@ def fresh_settings():
     config.settings.cache_clear()
 
 
-@pytest.mark.parametrize("runtime", ["docker", "kind"])
-def test_other_runtimes_say_not_yet(runtime, tmp_path, monkeypatch, fresh_settings):
+@pytest.mark.parametrize("component", ["inventario", "connect"])
+def test_kind_says_not_yet(component, tmp_path, monkeypatch, fresh_settings):
     monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
     from boletia.lab.runtimes.factory import get_runtime
 
-    with pytest.raises(LabError, match=f"not yet on {runtime}: "):
-        get_runtime(runtime).scale("inventario", 2)
+    with pytest.raises(LabError, match="not yet on kind: "):
+        get_runtime("kind").scale(component, 2)
+
+
+def test_a_docker_member_is_the_compose_container_with_its_own_identity():
+    from boletia.lab.runtimes.docker import MEMBER_LABEL, MEMBER_NUMBER, NETWORK, member_container
+
+    attrs = {"Config": {"Image": "boletia:lab", "Env": ["BOLETIA_KAFKA=kafka:9092", "BOLETIA_INSTANCE=x",
+                                                        "BOLETIA_LAB_MEMBER=inventario"],
+                        "Healthcheck": {"Interval": 2_000_000_000, "Retries": 30}},
+             "HostConfig": {"RestartPolicy": {"Name": "unless-stopped"}},
+             "Mounts": [{"Type": "volume", "Name": "boletia_lab", "Destination": "/lab"},
+                        {"Type": "bind", "Source": "/etc/hosts", "Destination": "/etc/hosts"}]}
+    args = member_container(attrs, "inventario", 3)
+    assert args["image"] == "boletia:lab" and args["network"] == NETWORK
+    assert sorted(args["environment"]) == ["BOLETIA_INSTANCE=local-3", "BOLETIA_KAFKA=kafka:9092",
+                                           "BOLETIA_LAB_MEMBER=inventario-3"]
+    assert args["volumes"] == {"boletia_lab": {"bind": "/lab", "mode": "rw"}}
+    assert args["labels"][MEMBER_LABEL] == "inventario" and args["labels"][MEMBER_NUMBER] == "3"
+    check = args["healthcheck"]
+    assert check["interval"] == 2_000_000_000 and check["retries"] == 30
+    assert "/lab/run/inventario-3.ready" in check["test"][-1]
+    assert "/lab/run/inventario.stalled" in check["test"][-1]       # the group's, the watchdog's
+    assert "boletia-service inventario" in args["command"][-1]
+    assert "stalled" not in args["command"][-1]                      # member 1 clears the group's mark
 
 
 def test_an_unreadable_assignment_is_unknown_not_idle():
@@ -147,3 +170,19 @@ def test_connect_workers_ports_collide_with_no_other_port_of_this_lab_or_a_shift
             assert not workers & others, (offset, other)
             if other != offset:
                 assert not workers & {o.connect_worker(k) for k in range(1, groups.MAX_WORKERS + 1)}
+
+
+def test_a_docker_worker_is_the_connect_container_under_its_own_name():
+    from boletia.lab.runtimes.docker import MEMBER_NUMBER, member_container, worker_id
+
+    check = ["CMD-SHELL", "wget -qO- http://localhost:8083/connector-plugins | grep -q Mongo"]
+    attrs = {"Config": {"Image": "boletia-connect:lab", "Cmd": ["bash", "-c", "..."],
+                        "Env": ["KAFKA_HEAP_OPTS=-Xmx768m", "CONNECT_ADVERTISED_HOST=connect"],
+                        "Healthcheck": {"Test": check, "Interval": 5_000_000_000}},
+             "HostConfig": {"RestartPolicy": {"Name": "unless-stopped"}}, "Mounts": []}
+    args = member_container(attrs, "connect", 2)
+    assert args["hostname"] == "connect-2" and args["labels"][MEMBER_NUMBER] == "2"
+    assert sorted(args["environment"]) == ["CONNECT_ADVERTISED_HOST=connect-2", "KAFKA_HEAP_OPTS=-Xmx768m"]
+    assert "command" not in args                                   # the image's: a Connect worker
+    assert args["healthcheck"] == {"test": check, "interval": 5_000_000_000}
+    assert worker_id(1) == "connect:8083" and worker_id(2) == "connect-2:8083"

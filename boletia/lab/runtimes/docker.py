@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from boletia import config, designs, resources
+from boletia.lab import groups
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
+from boletia.lab.groups import CONNECT
 from boletia.lab.runtimes import host_tools, images, private
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.runtimes.shell import Runner, armed, run_command, succeeded
@@ -233,9 +235,15 @@ class DockerRuntime:
             list(EXTRAS) if self._jupyter() else [])
 
     def _component(self, name: str) -> str:
-        if name not in self.components():
-            raise LabError(f"unknown component {name!r}; components: {', '.join(self.components())}")
+        if name not in self.components() and not self._is_member(name):
+            raise LabError(f"unknown component {name!r}; components: {', '.join(self.components())}"
+                           " (and the members of a scaled consumer or Connect, e.g. inventario-2)")
         return name
+
+    def _is_member(self, name: str) -> bool:
+        """A member k > 1 of a scaled consumer or Connect that has a container now (`inventario-2`)."""
+        base, _, k = name.rpartition("-")
+        return base in SCALABLE and k.isdigit() and int(k) in self._members(base)
 
     def _consumer(self, name: str) -> str:
         if name not in CONSUMERS:
@@ -291,7 +299,15 @@ class DockerRuntime:
     def set_design(self, design: str, report=lambda m: None) -> None:
         self._set_design(design)
         self._compose("run", "--rm", "setup")             # the design's connectors
+        # the members of a scaled consumer run the new design too: out, then made again
+        counts = {c: len(self._members(c)) + 1 for c in CONSUMERS}
+        for c, n in counts.items():
+            if n > 1:
+                self.scale(c, 1, report)
         self._compose("up", "-d", "--wait", *APPS)        # the design's services and consumers
+        for c, n in counts.items():
+            if n > 1:
+                self.scale(c, n, report)
 
     def status(self) -> list[ComponentStatus]:
         by_service = self._containers()
@@ -304,11 +320,25 @@ class DockerRuntime:
             health = ((found.attrs.get("State") or {}).get("Health") or {}).get("Status") if found else ""
             result.append(ComponentStatus(name=name, kind=kinds[name], state=state, pid=None,
                                           ports=self._published(name),
-                                          connection=f"container {PROJECT}-{name}-1",
+                                          connection=self.settings.connect_url if name == CONNECT
+                                          else f"container {PROJECT}-{name}-1",
+                                          member_id=worker_id(1) if name == CONNECT else "",
                                           log=f"docker compose logs {name}",
                                           health="its health check fails (a consumer: stalled, "
                                                  "see `boletia lab logs watchdog --runtime docker`)"
                                           if health == "unhealthy" else ""))
+        for c in (c for c in COMPONENTS if c.name in SCALABLE):
+            for k, found in sorted(self._members(c.name).items()):
+                state = {"running": "running", "paused": "paused"}.get(found.status, "stopped")
+                worker = c.name == CONNECT
+                port = self._published_ports()[0].connect_worker(k)
+                result.append(ComponentStatus(
+                    name=f"{c.name}-{k}", kind=c.kind, state=state, pid=None,
+                    ports=[port] if worker else [],
+                    connection=f"http://127.0.0.1:{port}" if worker
+                    else f"container {found.name}, group {c.group}",
+                    member_id=worker_id(k) if worker else groups.group_instance_id(c.group, k),
+                    log=f"docker logs {found.name}"))
         return result
 
     def _published(self, name: str) -> list[int]:
@@ -389,9 +419,138 @@ class DockerRuntime:
         with mongo.client(self.settings.mongo_uri) as c:
             mongo.fail_next_writes(c, times, app_name=service)
 
+    # ------------------------------------------------------------------ scaling
+    def _members(self, consumer: str) -> dict[int, Any]:
+        """The containers of a consumer's members beyond the first, by member number."""
+        found = self._engine_call(lambda: self._engine().containers.list(
+            all=True, filters={"label": [f"{COMPOSE_LABEL}.project={PROJECT}",
+                                         f"{MEMBER_LABEL}={consumer}"]}), consumer)
+        return {int(c.labels[MEMBER_NUMBER]): c for c in found
+                if c.labels.get(MEMBER_LABEL) == consumer and c.labels.get(MEMBER_NUMBER, "").isdigit()}
+
+    def members(self, component: str) -> int:
+        if component != CONNECT:
+            self._consumer(component)
+        return 1 + sum(1 for c in self._members(component).values() if c.status == "running")
+
     def scale(self, component: str, members: int, report=lambda m: None) -> None:
-        raise LabError("not yet on docker: `boletia lab scale` runs consumers as several members "
-                       "on the local runtime only for now (issue 27); use `--runtime local`")
+        """A consumer as N containers in its one group: member k > 1 is a container like the
+        compose service's (its image, environment, network and lab volume), with its own
+        instance id and readiness mark; fewer: the highest-numbered leave first (SIGTERM,
+        then out of the group). Connect as N workers of one cluster: worker k > 1 is a
+        container like `connect`, named connect-k on the lab's network, its REST published on
+        the connect port + 100(k-1)."""
+        from boletia.adapters import kafka
+
+        if component == CONNECT:
+            self._scale_workers(members, report)
+            return
+        comp = next((c for c in COMPONENTS if c.name == self._consumer(component)), None)
+        if not 1 <= members <= groups.MAX_MEMBERS:
+            raise LabError(f"{component}: between 1 and {groups.MAX_MEMBERS} members, not {members}")
+        base = self._container(component)
+        if base.status != "running":
+            raise LabError(f"{component} is not running; `boletia lab restart {component} "
+                           "--runtime docker` first")
+        existing = self._members(component)
+        leaving = sorted((k for k in existing if k > members), reverse=True)
+        for k in leaving:
+            self._engine_call(lambda c=existing[k]: c.stop(timeout=20), component)
+            self._engine_call(existing[k].remove, component)
+        if leaving:
+            try:
+                kafka.remove_static_members(self.settings.kafka_bootstrap, comp.group,
+                                            [groups.group_instance_id(comp.group, k) for k in leaving])
+            except Exception as exc:  # noqa: BLE001 - already gone (session expired): fine
+                report(f"{component}: members {leaving} had left already ({type(exc).__name__})")
+            for k in leaving:
+                report(f"{groups.member_name(component, k)}: stopped, out of group {comp.group}")
+        for k in range(2, members + 1):
+            if k in existing and k not in leaving:
+                if existing[k].status != "running":
+                    self._engine_call(existing[k].start, component)
+                continue
+            args = member_container(base.attrs, component, k)
+            self._engine_call(lambda a=args: self._engine().containers.run(**a), component)
+        wanted = {groups.group_instance_id(comp.group, k) for k in range(2, members + 1)}
+        rows = self._wait_group(comp.group, members, wanted)
+        for r in rows:
+            held = ", ".join(f"{t}[{p}]" for t, p in r["partitions"]) or "none: idle"
+            report(f"{r['instance']}: {held}")
+        report(f"{component}: {members} member(s) in group {comp.group}")
+
+    def _scale_workers(self, n: int, report=lambda m: None) -> None:
+        if not 1 <= n <= groups.MAX_WORKERS:
+            raise LabError(f"Connect runs between 1 and {groups.MAX_WORKERS} workers, not {n}")
+        base = self._container(CONNECT)
+        if base.status != "running":
+            raise LabError("connect is not running; `boletia lab restart connect --runtime docker` first")
+        existing = self._members(CONNECT)
+        for k in sorted((k for k in existing if k > n), reverse=True):  # SIGTERM: it leaves the group
+            self._engine_call(lambda c=existing[k]: c.stop(timeout=30), CONNECT)
+            self._engine_call(existing[k].remove, CONNECT)
+            report(f"{groups.member_name(CONNECT, k)}: stopped, out of Connect's group")
+        ports = self._published_ports()[0]
+        for k in range(2, n + 1):
+            if k in existing:
+                if existing[k].status != "running":
+                    self._engine_call(existing[k].start, CONNECT)
+                continue
+            name = groups.member_name(CONNECT, k)
+            args = member_container(base.attrs, CONNECT, k)
+            args["ports"] = {"8083/tcp": ("127.0.0.1", ports.connect_worker(k))}
+            args["networking_config"] = {NETWORK: self._engine().api.create_endpoint_config(
+                aliases=[name])}  # the other workers forward requests to it by this name
+            self._engine_call(lambda a=args: self._engine().containers.run(**a), CONNECT)
+        held = self._wait_workers(n)
+        for worker, units in sorted(held.items()):
+            report(f"{worker}: {', '.join(units)}")
+        rest = ", ".join(str(ports.connect_worker(k)) for k in range(1, n + 1))
+        report(f"connect: {n} worker(s), REST on {rest}")
+
+    def _wait_workers(self, n: int, timeout: float = 240) -> dict[str, list[str]]:
+        """Until exactly workers 1..n run Connect's connectors and tasks between them, every
+        one RUNNING (asked of worker 1, which answers for the cluster)."""
+        import time
+
+        from boletia.lab.setup import connectors
+
+        wanted = {worker_id(k) for k in range(1, n + 1)}
+        deadline, held = time.monotonic() + timeout, {}
+        while time.monotonic() < deadline:
+            try:
+                statuses = connectors.statuses(self.settings.connect_url)
+                held = groups.worker_holdings(statuses)
+                running = all(connectors.all_running(v["status"]) for v in statuses.values())
+            except Exception:  # noqa: BLE001 - a worker between rebalances, or still starting
+                running = False
+            if running and set(held) == wanted:
+                return held
+            time.sleep(1.0)
+        raise LabError(f"Connect did not settle on {n} workers in {timeout:.0f}s (its connectors "
+                       f"and tasks run on {sorted(held) or 'none'}); see `boletia lab status "
+                       f"--runtime docker` and `docker logs {PROJECT}-connect-2-1`")
+
+    def _wait_group(self, group: str, n: int, wanted: set[str], timeout: float = 180) -> list[dict]:
+        """Until the group is Stable with n members, those of `wanted` among them (member 1's
+        instance id is its container's: compose sets none)."""
+        import time
+
+        from boletia.adapters import kafka
+
+        deadline, seen = time.monotonic() + timeout, []
+        while time.monotonic() < deadline:
+            try:
+                rows = kafka.group_members(self.settings.kafka_bootstrap, [group]).get(group, [])
+            except Exception:  # noqa: BLE001 - coordinator moving: ask again
+                rows = []
+            seen = sorted(r["instance"] or "" for r in rows)
+            if len(rows) == n and wanted <= set(seen) and all(r["group_state"] == "Stable" for r in rows):
+                return sorted(rows, key=lambda r: r["instance"] or "")
+            time.sleep(1.0)
+        raise LabError(f"group {group} did not settle on {n} members in {timeout:.0f}s (it has "
+                       f"{seen or 'none'}); see `boletia lab status --runtime docker` and "
+                       f"`docker logs {PROJECT}-{group}-2-1`")
 
     def clear_faults(self) -> None:
         from boletia.adapters import mongo
@@ -448,7 +607,9 @@ class DockerRuntime:
 
     def _container(self, component: str) -> Any:
         name = self._component(component)
-        found = self._containers(name).get(name)
+        base, _, k = name.rpartition("-")
+        found = (self._members(base).get(int(k)) if base in SCALABLE and k.isdigit()
+                 else self._containers(name).get(name))
         if found is None:
             raise LabError(f"{name} has no container: is the docker lab up? "
                            "(`boletia lab up --runtime docker`, or `boletia lab status --runtime docker`)")
@@ -456,6 +617,9 @@ class DockerRuntime:
 
 
 MARK = "%Y-%m-%dT%H:%M:%S.%fZ"          # log_mark()'s format
+MEMBER_LABEL = "boletia.member-of"      # a scaled consumer's extra container: its consumer
+MEMBER_NUMBER = "boletia.member"        # and its member number (2, 3, ...)
+SCALABLE = (*CONSUMERS, CONNECT)        # what `scale` makes members of
 COMPOSE_LABEL = "com.docker.compose"    # compose labels each container with its project and service
 NETWORK = f"{PROJECT}_default"
 
@@ -470,3 +634,46 @@ def _from_env():
 
 def _explained(exc: Exception) -> str:
     return str(getattr(exc, "explanation", None) or exc)
+
+
+def member_container(attrs: dict, consumer: str, k: int) -> dict[str, Any]:
+    """`containers.run` arguments for member k of `consumer`, from the compose container's
+    `attrs` (`docker inspect`): its image, environment, network, lab volume and restart policy,
+    with member k's instance id, readiness mark and health check. Labelled with compose's
+    project (so `compose down --remove-orphans` removes it) under a service of its own."""
+    from boletia.lab import hooks
+
+    name = groups.member_name(consumer, k)
+    cfg, host = attrs["Config"], attrs.get("HostConfig") or {}
+    labels = {f"{COMPOSE_LABEL}.project": PROJECT, f"{COMPOSE_LABEL}.service": name,
+              MEMBER_LABEL: consumer, MEMBER_NUMBER: str(k)}
+    restart = {"Name": (host.get("RestartPolicy") or {}).get("Name") or "unless-stopped"}
+    compose = cfg.get("Healthcheck") or {}  # the service's timings (nanoseconds)
+    timings = {mine: compose[theirs] for theirs, mine in (
+        ("Interval", "interval"), ("Timeout", "timeout"), ("Retries", "retries"),
+        ("StartPeriod", "start_period")) if theirs in compose}
+    if consumer == CONNECT:  # the image's own command; the worker advertises its own name
+        env = [e for e in cfg.get("Env") or [] if not e.startswith("CONNECT_ADVERTISED_HOST=")]
+        return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
+                "hostname": name, "environment": [*env, f"CONNECT_ADVERTISED_HOST={name}"],
+                "network": NETWORK,
+                "healthcheck": {"test": compose.get("Test"), **timings},
+                "restart_policy": restart, "labels": labels}
+    env = [e for e in cfg.get("Env") or []
+           if not e.startswith(("BOLETIA_INSTANCE=", f"{hooks.MEMBER_ENV}="))]
+    env += [f"BOLETIA_INSTANCE={groups.instance(k)}", f"{hooks.MEMBER_ENV}={name}"]
+    group = next(c.group for c in COMPONENTS if c.name == consumer)
+    # ready: this member's own mark; stalled: the watchdog's, per group (member 1 clears it)
+    health = {"test": ["CMD", "sh", "-c", f"test -f /lab/run/{name}.ready && ! test -f "
+                                          f"/lab/run/{group}.stalled"], **timings}
+    volumes = {m["Name"]: {"bind": m["Destination"], "mode": "rw"}
+               for m in attrs.get("Mounts") or [] if m.get("Type") == "volume"}
+    return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
+            "command": ["sh", "-c", f"rm -f /lab/run/{name}.ready && exec boletia-service {consumer}"],
+            "environment": env, "network": NETWORK, "volumes": volumes, "healthcheck": health,
+            "restart_policy": restart, "labels": labels}
+
+
+def worker_id(k: int) -> str:
+    """How Connect names worker k (its advertised host, connect/Dockerfile, and REST port)."""
+    return f"{groups.member_name(CONNECT, k)}:8083"

@@ -27,6 +27,7 @@ class ComponentStatus:
     connection: str | None = None
     log: str | None = None
     health: str = ""  # a consumer the watchdog saw stalled says what it saw ("" otherwise)
+    member_id: str = ""  # who its group knows a member as: a worker's id, an instance id
 
     def as_dict(self) -> dict:
         return asdict(self)

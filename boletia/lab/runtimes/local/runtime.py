@@ -17,6 +17,7 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from boletia import config
 from boletia.adapters import kafka
@@ -227,6 +228,9 @@ class LocalRuntime:
                 name=comp.name, kind=comp.kind, state=handle.state(), pid=handle.pid,
                 ports=comp.ports(self.settings.ports), connection=self._connection(comp),
                 log=str(self.files.log_file(comp.name)),
+                member_id=(urlsplit(self.worker_url(1)).netloc if comp.kind == "connect"
+                           else groups.group_instance_id(comp.group, 1) if comp.kind == "consumer"
+                           else ""),
                 health=read_stalled(self.files.root, comp.group) if comp.group else ""))
             if comp.kind in ("consumer", "connect"):
                 for k in self._extra_members(comp.name):
@@ -238,6 +242,8 @@ class LocalRuntime:
                         ports=[self.settings.ports.connect_worker(k)] if worker else [],
                         connection=self.worker_url(k) if worker
                         else f"group {comp.group}, instance {groups.instance(k)}",
+                        member_id=urlsplit(self.worker_url(k)).netloc if worker
+                        else groups.group_instance_id(comp.group, k),
                         log=str(self.files.log_file(name))))
         return out
 
