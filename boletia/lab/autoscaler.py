@@ -118,13 +118,20 @@ def group_lag(bootstrap: str, group: str, topics: tuple[str, ...]) -> tuple[int,
     return lag, len(tps)
 
 
-def run(rt, consumer: str, policy: Policy, stop: threading.Event, every: float = 2.0,
-        log: Callable[[str], None] = print) -> list[Decision]:
-    """Scale `consumer` by its group's lag until `stop` is set; returns the decisions made."""
+def consumer_component(consumer: str):
     comp = BY_NAME.get(consumer)
     if comp is None or comp.kind != "consumer":
         raise LabError(f"the autoscaler scales a consumer ({', '.join(CONSUMER_TOPICS)}), not {consumer!r}")
-    scaler = Autoscaler(policy)
+    return comp
+
+
+def run(rt, consumer: str, policy: Policy, stop: threading.Event, every: float = 2.0,
+        log: Callable[[str], None] = print, watch: Callable[[int, int, int], None] = lambda *_: None,
+        scaler: Autoscaler | None = None) -> list[Decision]:
+    """Scale `consumer` by its group's lag until `stop` is set; returns the decisions made.
+    `watch(lag, partitions, members)` sees each reading (the control room shows them)."""
+    comp = consumer_component(consumer)
+    scaler = scaler or Autoscaler(policy)
     log(f"autoscale {consumer}: target lag {policy.target_lag} per member, "
         f"{policy.min_members}..{policy.max_members} members, cooldown {policy.cooldown:g}s, "
         f"down after {policy.stabilize_down:g}s")
@@ -135,9 +142,66 @@ def run(rt, consumer: str, policy: Policy, stop: threading.Event, every: float =
             log(f"autoscale {consumer}: could not read the lag (retrying): {exc!r}")
             stop.wait(every)
             continue
-        decision = scaler.observe(time.monotonic(), lag, partitions, members_running(rt, consumer))
+        members = members_running(rt, consumer)
+        watch(lag, partitions, members)
+        decision = scaler.observe(time.monotonic(), lag, partitions, members)
         if decision is not None:
             log(f"autoscale {consumer}: {decision.line()}")
             rt.scale(consumer, decision.to, report=lambda m: log(f"  {m}"))
         stop.wait(every)
     return scaler.decisions
+
+
+class Running:
+    """The autoscaler in a thread of the control room: started and stopped from its panel,
+    which shows the last reading and every decision (`status()`, in each snapshot)."""
+
+    def __init__(self, rt, consumer: str, policy: Policy, every: float = 2.0):
+        consumer_component(consumer)
+        self.rt, self.consumer, self.policy, self.every = rt, consumer, policy, every
+        self.scaler = Autoscaler(policy)
+        self.stop_event = threading.Event()
+        self.started = time.monotonic()
+        self.reading: dict[str, int] = {}
+        self.lines: list[str] = []
+        self.state, self.message = "running", ""
+        self.thread = threading.Thread(target=self._run, name=f"autoscale-{consumer}", daemon=True)
+
+    def start(self) -> Running:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            run(self.rt, self.consumer, self.policy, self.stop_event, self.every, log=self._log,
+                watch=self._watch, scaler=self.scaler)
+            self.state = "stopped"
+        except Exception as exc:  # noqa: BLE001 - a scale that failed ends the run: say why
+            self.state, self.message = "error", f"{type(exc).__name__}: {exc}"
+
+    def _log(self, line: str) -> None:
+        self.lines = [*self.lines[-19:], line]
+
+    def _watch(self, lag: int, partitions: int, members: int) -> None:
+        self.reading = {"lag": lag, "partitions": partitions, "members": members,
+                        "wanted": self.scaler.wanted(lag, partitions)}
+
+    @property
+    def active(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self, wait: float = 0.0) -> None:
+        self.stop_event.set()
+        if wait:
+            self.thread.join(wait)
+
+    def status(self) -> dict:
+        p = self.policy
+        return {"state": "stopping" if self.stop_event.is_set() and self.active else self.state,
+                "message": self.message, "consumer": self.consumer,
+                "policy": {"target_lag": p.target_lag, "min_members": p.min_members,
+                           "max_members": p.max_members, "cooldown": p.cooldown,
+                           "stabilize_down": p.stabilize_down},
+                "reading": self.reading, "log": self.lines[-6:],
+                "decisions": [{"at_s": round(d.at - self.started, 1), "members": d.members, "to": d.to,
+                               "lag": d.lag, "why": d.why} for d in self.scaler.decisions[-20:]]}

@@ -278,6 +278,7 @@ def test_an_empty_admin_token_is_refused_at_start_up(rt, hub, api, token, monkey
 
 ADMIN_ROUTES = [("post", "/api/admin/component"), ("post", "/api/admin/fault"),
                 ("post", "/api/admin/design"), ("post", "/api/admin/scale"), ("post", "/api/admin/event"),
+                ("post", "/api/admin/autoscale"), ("post", "/api/admin/autoscale/stop"),
                 ("post", "/api/admin/load"), ("post", "/api/admin/load/rate"),
                 ("post", "/api/admin/load/stop"), ("post", "/api/admin/check"),
                 ("get", "/api/admin/whoami"), ("get", "/api/admin/jobs/1"),
@@ -354,6 +355,12 @@ def test_a_body_that_is_not_json_gets_415(client, rt, path, ctype):
     ("/api/admin/load", {"rate": 5, "cancel_ratio": 2}, "'cancel_ratio' must be between"),
     ("/api/admin/load/rate", {"rate": -1}, "'rate' must be between"),
     ("/api/admin/load/rate", {}, "missing field 'rate'"),
+    ("/api/admin/autoscale", {"consumer": "connect"}, "unknown consumer to autoscale 'connect'"),
+    ("/api/admin/autoscale", {"consumer": "inventario", "target_lag": 0}, "'target_lag' must be between"),
+    ("/api/admin/autoscale", {"consumer": "inventario", "max_members": 7},
+     "'max_members' must be between 1 and 6"),
+    ("/api/admin/autoscale", {"consumer": "inventario", "min_members": 3, "max_members": 2},
+     "'min_members' (3) must not be above 'max_members' (2)"),
 ])
 def test_bad_input_gets_a_400_that_says_what_to_send(client, rt, path, body, words):
     r = post(client, path, body)
@@ -751,3 +758,27 @@ def test_the_control_room_scales_and_then_reaches_each_member(client, rt):
     r = post(client, "/api/admin/component", {"component": "connect-2", "verb": "kill"})
     assert r.status_code == 200, r.get_json()
     assert rt.calls == [("scale", "connect", 2), ("scale", "inventario", 3), ("kill", "connect-2")]
+
+
+def test_the_control_room_runs_the_autoscaler_and_shows_its_decisions(client, rt, monkeypatch):
+    """Started from its panel, it reads the group's lag (here: 150 messages on 6 partitions),
+    scales inventario to ceil(150 / 50) = 3 through the runtime, and every snapshot carries the
+    reading and the decision; one at a time; stopped, it says so."""
+    from boletia.lab import autoscaler
+
+    monkeypatch.setattr(autoscaler, "group_lag", lambda bootstrap, group, topics: (150, 6))
+    r = post(client, "/api/admin/autoscale", {"consumer": "inventario", "target_lag": 50, "max_members": 3})
+    assert r.status_code == 200, r.get_json()
+    control = client.application.extensions["boletia_ui"]["control"]
+    deadline = time.monotonic() + 10
+    while not control.state()["autoscale"]["decisions"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shown = control.state()["autoscale"]
+    assert [(d["members"], d["to"], d["lag"]) for d in shown["decisions"]] == [(1, 3, 150)], shown
+    assert shown["state"] == "running" and shown["reading"]["partitions"] == 6
+    assert ("scale", "inventario", 3) in rt.calls
+    again = post(client, "/api/admin/autoscale", {"consumer": "notificaciones"})
+    assert again.status_code == 409 and "already scaling inventario" in again.get_json()["error"]
+    stopped = post(client, "/api/admin/autoscale/stop", {})
+    assert stopped.status_code == 200 and stopped.get_json()["autoscale"]["state"] == "stopped"
+    assert post(client, "/api/admin/autoscale/stop", {}).status_code == 409

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boletia import config
-from boletia.lab import groups
+from boletia.lab import autoscaler, groups
 from boletia.lab.components import APPS, BY_NAME, CONSUMER_TOPICS, CONSUMERS, SINK_CONNECTOR
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes.port import Runtime
@@ -141,6 +141,20 @@ def scale_action(body: dict, rt: Runtime) -> Action:
     what = "worker(s)" if component == groups.CONNECT else "member(s)"
     return Action(f"scale {component} to {members} {what}", lambda: rt.scale(component, members),
                   frozenset({component}))
+
+
+def autoscale_policy(body: dict) -> tuple[str, autoscaler.Policy]:
+    """{"consumer": "inventario", "target_lag": 50, "max_members": 3} (and optionally
+    min_members, cooldown, stabilize_down in seconds): the autoscaler's consumer and policy."""
+    consumer = _choice(body.get("consumer"), "consumer to autoscale", CONSUMERS)
+    lo = number(body, "min_members", int, 1, 1, groups.MAX_MEMBERS)
+    hi = number(body, "max_members", int, 3, 1, groups.MAX_MEMBERS)
+    if lo > hi:
+        raise BadInput(f"'min_members' ({lo}) must not be above 'max_members' ({hi})")
+    return consumer, autoscaler.Policy(
+        target_lag=number(body, "target_lag", int, 50, 1, 100_000), min_members=lo, max_members=hi,
+        cooldown=number(body, "cooldown", float, 15.0, 0, 600),
+        stabilize_down=number(body, "stabilize_down", float, 30.0, 0, 3600))
 
 
 def design_action(body: dict, rt: Runtime) -> Action:

@@ -23,7 +23,8 @@ Routes:
 | `POST /api/book`, `DELETE /api/reservas/<id>` | anyone | forwarded to `reservas` |
 | `GET /api/my?email=…&evento=…` | anyone | a customer's reservations and emails |
 | `GET /api/admin/whoami` | token | checks the token; the control room's state |
-| `POST /api/admin/component`, `/fault`, `/design`, `/event` | token | the CLI's verbs (`actions.py`) |
+| `POST /api/admin/component`, `/fault`, `/design`, `/scale`, `/event` | token | the CLI's verbs |
+| `POST /api/admin/autoscale`, `/autoscale/stop` | token | the lag autoscaler, a thread of this process |
 | `POST /api/admin/load`, `/load/rate`, `/load/stop`, `/check` | token | load generator and verdict |
 | `GET /api/admin/jobs/<id>` | token | one action's outcome |
 | `GET /api/admin/layout` | token | the component list as the diagram lays it out |

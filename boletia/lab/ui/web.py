@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 
 from boletia import config
+from boletia.lab import autoscaler
 from boletia.lab.notebook.client import Answer, Boletia
 from boletia.lab.runtimes.port import Runtime
 from boletia.lab.ui import actions, loadgen
@@ -27,7 +28,7 @@ EXTENSION = "boletia_ui"
 
 
 class Control:
-    """The instructor's side: jobs, the load run and its verdict. `state()` is what the hub
+    """The instructor's side: jobs, the load run and its verdict, the autoscaler. `state()` is what the hub
     adds to every control-room snapshot."""
 
     def __init__(self, rt: Runtime, settings: config.Settings, admin_api: Boletia,
@@ -36,16 +37,20 @@ class Control:
         self.jobs = actions.Jobs()
         self.load: loadgen.LoadRun | None = None
         self.verdict: loadgen.Verdict | None = None
+        self.autoscale: autoscaler.Running | None = None
         self.lock = threading.Lock()
 
     def state(self) -> dict[str, Any]:
         return {"load": self.load.status() if self.load else None,
                 "check": self.verdict.status() if self.verdict else None,
+                "autoscale": self.autoscale.status() if self.autoscale else None,
                 "jobs": self.jobs.recent()}
 
     def close(self) -> None:
         if self.load is not None:
             self.load.stop()
+        if self.autoscale is not None:
+            self.autoscale.stop()
         self.jobs.close()
 
 

@@ -279,6 +279,25 @@ def test_a_killed_consumer_lags_until_it_is_started_again(page, ui, lab, run_id)
             lab.start("inventario")
 
 
+def test_the_autoscaler_started_from_its_panel_reads_the_real_lag(page, ui, lab):
+    """The panel starts the lag autoscaler in the control room's process: it reads inventario's
+    group on the real brokers (6 partitions, one member), shows the reading, and stops."""
+    open_control(page, ui, lab)
+    wait(page, "the consumers listed", lambda d: d.find_elements(
+        By.CSS_SELECTOR, "#autoscale-consumer option[value='inventario']"))
+    Select(css(page, "#autoscale-consumer")).select_by_value("inventario")
+    css(page, "#autoscale-start").click()
+    try:
+        wait(page, "the autoscaler's reading", lambda d: re.search(
+            r"inventario · running · target 50 per member, 1 to 3 members · lag \d+ on 6 partitions: "
+            r"1 member\(s\) running, [1-3] wanted", css(d, "#autoscale-state").text), timeout=30)
+        assert css(page, "#autoscale-stop").is_enabled() and not css(page, "#autoscale-start").is_enabled()
+    finally:
+        css(page, "#autoscale-stop").click()
+    wait(page, "the autoscaler stopped", lambda d: "inventario · stopped" in css(d, "#autoscale-state").text)
+    lab.scale("inventario", 1)  # whatever it decided meanwhile: one member again
+
+
 def test_a_load_run_then_the_checkers_verdict(page, ui, lab, images):
     open_control(page, ui, lab, view="load")
     assert not css(page, "#faults").is_displayed()

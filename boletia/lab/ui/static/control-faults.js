@@ -37,6 +37,31 @@ function updateJobs(jobs) {
   });
 }
 
+// The autoscaler's panel: its state, its last reading of the group's lag, and its decisions.
+function updateAutoscale(a) {
+  const running = a && ["running", "stopping"].includes(a.state);
+  $("#autoscale-start").disabled = Boolean(running);
+  $("#autoscale-stop").disabled = !running;
+  if (!a) {
+    setText($("#autoscale-state"), _("not running"));
+    return;
+  }
+  const r = a.reading || {};
+  const reading = r.lag === undefined ? _("no reading yet")
+    : _("lag {lag} on {partitions} partitions: {members} member(s) running, {wanted} wanted", r);
+  const policy = _("target {target} per member, {lo} to {hi} members",
+    { target: a.policy.target_lag, lo: a.policy.min_members, hi: a.policy.max_members });
+  const state = a.message ? `${a.state} — ${a.message}` : a.state;
+  setText($("#autoscale-state"), [a.consumer, state, policy, reading].join(" · "));
+  const list = $("#autoscale-decisions");
+  const key = JSON.stringify(a.decisions);
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren(...a.decisions.slice().reverse().map((d) => el("li", {
+    text: _("at {at} s: {from} → {to} member(s), {why}", { at: d.at_s, from: d.members, to: d.to, why: d.why }),
+  })));
+}
+
 export function updateFaults(snap) {
   if (!designTouched && snap.design) {
     for (const r of $$("input[name=design]")) r.checked = r.value === snap.design;
@@ -46,6 +71,8 @@ export function updateFaults(snap) {
   const consumers = comps.filter((c) => c.kind === "consumer" && !/-\d+$/.test(c.name)).map((c) => c.name);
   fillSelect($("#consumer"), consumers);
   fillSelect($("#scale-component"), [...consumers, "connect"]);
+  fillSelect($("#autoscale-consumer"), consumers);
+  updateAutoscale((snap.control || {}).autoscale);
   fillSelect($("#fail-service"), comps.filter((c) => c.kind === "service" || c.kind === "consumer").map((c) => c.name), true);
   updateJobs((snap.control || {}).jobs || []);
 }
@@ -64,6 +91,10 @@ export function wireFaults() {
   $("#clear-faults").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/fault", { fault: "clear" }));
   $("#scale").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/scale",
     { component: $("#scale-component").value, members: num("#scale-members") }));
+  $("#autoscale-start").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/autoscale", {
+    consumer: $("#autoscale-consumer").value, target_lag: num("#autoscale-target"), max_members: num("#autoscale-max"),
+  }));
+  $("#autoscale-stop").addEventListener("click", (e) => act(e.currentTarget, "/api/admin/autoscale/stop", {}));
   $("#designs").addEventListener("change", () => { designTouched = true; });
   $("#switch-design").addEventListener("click", async (e) => {
     const chosen = $("input[name=design]:checked");
