@@ -121,7 +121,7 @@ class Kafka:
             self.stats["commit_failures"] += 1
             for tp, o in last.items():
                 self._log(f"commit-failed {tp.topic}[{tp.partition}]@{o}: {exc!r}")
-            raise CommitFailed(repr(exc)) from None
+            raise CommitFailed(str(exc)) from None  # "CommitFailedError: why"
         self.stats["commits"] += 1
 
     def retry(self, message: Message, error: Exception) -> None:

@@ -230,7 +230,7 @@ def commit_refused(loop_class, rng=None):
     try:
         run(loop_class, w)
     except Exception as exc:  # noqa: BLE001 - the student's loop let it out
-        return False, f"one commit refused by Kafka: the loop let out {exc!r}"
+        return False, f"one commit refused by Kafka: the loop let it out ({type(exc).__name__}: {exc})"
     # the refused partition stays where it was (its messages come back on a restart, as in
     # Kafka); the other one must go on and be committed
     going_on = w.committed.get(1, 0) == b
