@@ -61,3 +61,29 @@ def test_the_trace_never_prints_a_label_over_another():
             assert not a.overlaps(boxes[j]), (labels[i].get_text(), labels[j].get_text())
     assert ax.get_title() and ax.get_xlabel()
     plt.close(ax.figure)
+
+
+def test_the_trace_keeps_every_arrow_out_from_under_the_other_hops_labels():
+    """The stored run of lesson 03 (the consumer paused a second): the diagonal hops ran under
+    the `polled` label and against a `change` label, whose white boxes hid them (issue 29)."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    booking = SimpleNamespace(planned=0.0, answered=0.019, published=0.016, recorded=1.023,
+                              announced=1.028, emailed=1.078,
+                              where={"published": "boletia.inventario[2]@208",
+                                     "announced": "boletia.reservas[2]@151"})
+    ax = diagram.trace(booking)
+    renderer = ax.figure.canvas.get_renderer()
+    arrows = [c for c in ax.get_children() if type(c).__name__ == "Annotation" and c.arrow_patch]
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    assert len(arrows) == len(labels) == 9
+    for i, label in enumerate(labels):
+        box = label.get_window_extent(renderer)
+        for j, arrow in enumerate(arrows):
+            if j != i:
+                start, end = arrow.xyann, arrow.xy
+                assert not diagram._crosses(ax, box, start, end), (label.get_text(), j)
+    assert ax.get_ylabel()
+    plt.close(ax.figure)

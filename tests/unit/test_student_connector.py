@@ -97,9 +97,15 @@ def test_the_refund_is_told_which_reservation_was_refunded_twice():
             "boletia.inventario[0]@3": {"nombre": "E 1"}}
     run = _run(docs, examples=["E 1: capacity 40 != available 15 + held 29 (+4 tickets)"])
     lines = feedback.refunded_twice(run, docs.get)
-    assert lines == ["reservation R9 (2 tickets of 'E 1') refunded twice: the consumer crashed after "
-                     "its refund, before its commit, and the cancel that came back was refunded "
-                     "again (+4 tickets on that event)"]
+    assert lines == ["'E 1' ended with 4 tickets too many: reservation R9 (2 tickets) refunded twice "
+                     "(the consumer crashed after the refund, before its commit, and the cancel that came "
+                     "back was refunded again); the other 2 tickets from cancels redelivered with it (a "
+                     "crash before the commit brings back the whole batch)"]
+    # the figures add up when the crashed cancels are all there is
+    exact = _run(docs, examples=["E 1: capacity 40 != available 13 + held 29 (+2 tickets)"])
+    assert feedback.refunded_twice(exact, docs.get) == [
+        "'E 1' ended with 2 tickets too many: reservation R9 (2 tickets) refunded twice (the consumer "
+        "crashed after the refund, before its commit, and the cancel that came back was refunded again)"]
     # its redelivery found the refund done, or nothing appeared: no such claim
     assert feedback.refunded_twice(_run(docs, done=list(docs), examples=run["examples"]
                                         ["tickets-conserved"]), docs.get) == []

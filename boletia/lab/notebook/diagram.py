@@ -144,6 +144,7 @@ def trace(b, ax=None):
     """One booking (a bench.Booking with its stages filled) as arrows between lanes, at the
     milliseconds they really happened after the request left."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import ScaledTranslation
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.6))
@@ -169,33 +170,65 @@ def trace(b, ax=None):
     end = max([v for v in ms.values() if v is not None] + [10.0])
     ax.set_xlim(-0.05 * end, end * 1.45)  # room on the right for the last labels
     ax.set_ylim(len(LANES) - 0.5, -0.5)   # fixed before the labels are placed: they are measured
+    drawn = [(a, t_a, z, t_z, label) for a, t_a, z, t_z, label in hops
+             if t_a is not None and t_z is not None]
+    arrows = [((t_a, lane[a]), (t_z, lane[z])) for a, t_a, z, t_z, _ in drawn]
     placed = []
-    for a, t_a, z, t_z, label in hops:
-        if t_a is None or t_z is None:
-            continue
+    # a label starts 4 points right of its moment (or ends 4 points left of it): clear of the
+    # arrows drawn straight down there
+    beside = {side: ax.transData + ScaledTranslation(side * 4 / 72, 0, ax.figure.dpi_scale_trans)
+              for side in (1, -1)}
+    for i, (a, t_a, z, t_z, label) in enumerate(drawn):
         ax.annotate("", xy=(t_z, lane[z]), xytext=(t_a, lane[a]),
                     arrowprops={"arrowstyle": "->", "color": "#1f77b4", "lw": 1.6})
         away = 1 if lane[z] > lane[a] else -1  # beyond the arrow's head, away from where it came
-        text = ax.text(t_z, lane[z] + 0.28 * away, f" {label} ({t_z:.0f} ms)",
+        text = ax.text(t_z, lane[z] + 0.28 * away, f"{label} ({t_z:.0f} ms)", transform=beside[1],
                        fontsize=7.5, va="center", color="#333", zorder=5,  # over the later arrows
                        bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5})
-        placed.append(_clear_of(ax, text, placed, lane[z], away))
+        # clear of the labels placed and of every other arrow (its own ends where it starts)
+        placed.append(_clear_of(ax, text, placed, lane[z], away, arrows[:i] + arrows[i + 1:], beside))
     ax.set_yticks(range(len(LANES)), LANES)
+    ax.set_ylabel("where it happened")
     ax.set_xlabel("milliseconds after the request left")
     ax.set_title("one booking, traced through the real system")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
 
-def _clear_of(ax, text, placed: list, lane_y: float, away: int):
-    """Move `text` further from its lane, then to the other side, until it overlaps none of the
-    labels already placed (two hops a few milliseconds apart would print one label over the other).
-    Returns its final extent on the canvas."""
+def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), beside=None):
+    """Move `text` further from its lane, then to the other side, then to the left of its moment,
+    until it overlaps none of the labels already placed (two hops a few milliseconds apart would
+    print one label over the other) and no arrow runs under it (its white box would hide the
+    arrow). Returns its final extent on the canvas; when no place is clear, the one that crosses
+    the fewest."""
     renderer = ax.figure.canvas.get_renderer()
     x = text.get_position()[0]
-    for offset in (0.28, 0.48, -0.28, -0.48, 0.68, -0.68):
-        text.set_position((x, lane_y + offset * away))
-        box = text.get_window_extent(renderer).expanded(1.0, 1.1)
-        if not any(box.overlaps(other) for other in placed):
-            return box
-    return box
+    best = None
+    sides = (1, -1) if beside else (1,)
+    for side in sides:
+        for offset in (0.28, 0.48, -0.28, -0.48, 0.68, -0.68):
+            if beside:
+                text.set_transform(beside[side])
+                text.set_horizontalalignment("left" if side == 1 else "right")
+            text.set_position((x, lane_y + offset * away))
+            box = text.get_window_extent(renderer).expanded(1.0, 1.1)
+            crossed = sum(box.overlaps(other) for other in placed) + sum(
+                _crosses(ax, box, start, end) for start, end in arrows)
+            if crossed == 0:
+                return box
+            if best is None or crossed < best[0]:
+                best = (crossed, side, offset, box)
+    if beside:
+        text.set_transform(beside[best[1]])
+        text.set_horizontalalignment("left" if best[1] == 1 else "right")
+    text.set_position((x, lane_y + best[2] * away))
+    return best[3]
+
+
+def _crosses(ax, box, start, end, samples: int = 60) -> bool:
+    """Whether the straight arrow from `start` to `end` (data coordinates) passes through `box`
+    (display coordinates)."""
+    points = ax.transData.transform([(start[0] + (end[0] - start[0]) * k / samples,
+                                      start[1] + (end[1] - start[1]) * k / samples)
+                                     for k in range(samples + 1)])
+    return any(box.contains(px, py) for px, py in points)

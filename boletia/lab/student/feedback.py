@@ -53,27 +53,37 @@ def excess(run: dict) -> dict[str, int]:
 
 
 def refunded_twice(run: dict, read=None) -> list[str]:
-    """The refund's own evidence: each cancel the consumer crashed on after its write, whose
-    redelivery did not find the refund done, on an event that ended with tickets to spare.
-    `read(where)`: the message at a position (default: read from the lab's Kafka)."""
+    """The refund's own evidence, one line per event that ended with tickets to spare: the
+    cancels the consumer crashed on after its write, whose redelivery did not find the refund
+    done, and what else the event gained (the cancels redelivered with them: a crash before the
+    commit brings back its whole batch). `read(where)`: the message at a position."""
     fact = next((f for f in run.get("evidence", []) if f.get("fact") == CRASHED), None)
     if fact is None or read is None:
         return []
     done = set(fact.get("redelivery_found_work_done", []))
     extra = excess(run)
-    lines = []
+    twice: dict[str, list[dict]] = {}
     for where in fact.get("at", []):
         if not where.startswith("boletia.reservas[") or where in done:
             continue
         doc = read(where)
-        if not doc or extra.get(doc.get("evento"), 0) <= 0:
-            continue
-        n = doc.get("cantidad")
-        lines.append(f"reservation {doc.get('_id')} ({n} ticket{'' if n == 1 else 's'} of "
-                     f"{doc.get('evento')!r}) refunded twice: the consumer crashed after its refund, "
-                     f"before its commit, and the cancel that came back was refunded again "
-                     f"({extra[doc['evento']]:+d} tickets on that event)")
+        if doc and extra.get(doc.get("evento"), 0) > 0:
+            twice.setdefault(doc["evento"], []).append(doc)
+    lines = []
+    for evento, docs in twice.items():
+        named = sum(d.get("cantidad") or 0 for d in docs)
+        which = ", ".join(f"reservation {d.get('_id')} ({_tickets(d.get('cantidad'))})" for d in docs)
+        rest = extra[evento] - named
+        lines.append(f"{evento!r} ended with {_tickets(extra[evento])} too many: {which} refunded twice "
+                     "(the consumer crashed after the refund, before its commit, and the cancel that "
+                     "came back was refunded again)"
+                     + (f"; the other {_tickets(rest)} from cancels redelivered with it (a crash before "
+                        "the commit brings back the whole batch)" if rest > 0 else ""))
     return lines
+
+
+def _tickets(n) -> str:
+    return f"{n} ticket{'' if n == 1 else 's'}"
 
 
 def own_evidence(exercise: str, run: dict, settings=None) -> list[str]:
