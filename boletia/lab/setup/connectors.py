@@ -98,12 +98,18 @@ def _failed(status: dict) -> list[dict]:
     return [p for p in parts if p.get("state") == "FAILED"]
 
 
-def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0) -> None:
+def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0,
+                 unseen: float = 15.0) -> None:
     """Wait for RUNNING; a FAILED state that lasts past `grace` seconds (a restart reports
-    the old state for a moment) is an error with the task's stack trace."""
+    the old state for a moment) is an error with the task's stack trace. A connector that
+    exists but has had no status at all for `unseen` seconds is restarted once: its status
+    records were lost (seen once: its task running, `/status` a 404 for a minute, after the
+    worker's status producer was refused by a broker that had just lost the partition's
+    leadership); a restart writes them again."""
     begun = time.monotonic()
     deadline = begun + timeout
     last: dict = {}
+    restarted = False
     while time.monotonic() < deadline:
         last = state(url, name)
         failed = _failed(last)
@@ -111,8 +117,23 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
             raise LabError(f"connector {name} FAILED:\n{failed[0].get('trace', '')[:2000]}")
         if _all_in(last, "RUNNING"):
             return
+        if not last and not restarted and time.monotonic() - begun >= unseen and exists(url, name):
+            restart(url, name)
+            restarted = True
         time.sleep(0.5)
-    raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: {last}")
+    raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: "
+                   f"{last or 'Connect has no status for it'}"
+                   + (" (restarted once when its status stayed missing)" if restarted else ""))
+
+
+def exists(url: str, name: str) -> bool:
+    return rest().get(f"{url}/connectors/{name}", timeout=10).ok
+
+
+def restart(url: str, name: str) -> None:
+    """The connector and its tasks restarted (each writes its status again)."""
+    rest().post(f"{url}/connectors/{name}/restart", params={"includeTasks": "true"},
+                timeout=30).raise_for_status()
 
 
 def stop(url: str, name: str, timeout: float = 30.0) -> None:

@@ -1,0 +1,54 @@
+"""`connectors.wait_running`'s rules, over a stand-in for Connect's REST answers (the waiting
+against the real Connect runs in every lesson and integration test)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from boletia.lab.errors import LabError
+from boletia.lab.setup import connectors
+
+RUNNING = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "RUNNING"}]}
+
+
+class Rest:
+    """Connect as the case needs it: the connector exists or not; its status is missing until
+    it is restarted (its status records lost), then RUNNING."""
+
+    def __init__(self, exists: bool):
+        self.exists, self.restarts = exists, []
+
+    def get(self, url, timeout):
+        return SimpleNamespace(ok=self.exists)
+
+    def post(self, url, params, timeout):
+        self.restarts.append((url, params))
+        return SimpleNamespace(raise_for_status=lambda: None)
+
+    def status(self, url, name):
+        return RUNNING if self.restarts else {}
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_a_connector_without_any_status_is_restarted_once_if_it_exists(monkeypatch, exists):
+    connect = Rest(exists)
+    monkeypatch.setattr(connectors, "rest", lambda: connect)
+    monkeypatch.setattr(connectors, "state", connect.status)
+    if exists:
+        connectors.wait_running("http://connect", "check", timeout=5, unseen=0)
+        assert connect.restarts == [("http://connect/connectors/check/restart", {"includeTasks": "true"})]
+    else:  # nothing to restart: it says what it saw, and restarts nothing
+        with pytest.raises(LabError, match="not RUNNING after 1s: Connect has no status for it$"):
+            connectors.wait_running("http://connect", "check", timeout=1, unseen=0)
+        assert connect.restarts == []
+
+
+def test_a_connector_whose_status_is_missing_only_for_a_moment_is_left_alone(monkeypatch):
+    answers = iter([{}, {}, RUNNING])
+    connect = Rest(True)
+    monkeypatch.setattr(connectors, "rest", lambda: connect)
+    monkeypatch.setattr(connectors, "state", lambda url, name: next(answers))
+    connectors.wait_running("http://connect", "check", timeout=5, unseen=15)
+    assert connect.restarts == []
