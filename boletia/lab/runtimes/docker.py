@@ -518,12 +518,7 @@ class DockerRuntime:
         wanted = {worker_id(k) for k in range(1, n + 1)}
         deadline, held = time.monotonic() + timeout, {}
         while time.monotonic() < deadline:
-            try:
-                statuses = connectors.statuses(self.settings.connect_url)
-                held = groups.worker_holdings(statuses)
-                running = all(connectors.all_running(v["status"]) for v in statuses.values())
-            except Exception:  # noqa: BLE001 - a worker between rebalances, or still starting
-                running = False
+            held, running = connectors.holdings(self.settings.connect_url)
             if running and set(held) == wanted:
                 return held
             time.sleep(1.0)

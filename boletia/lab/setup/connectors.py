@@ -196,6 +196,18 @@ def statuses(url: str) -> dict[str, dict]:
     return r.json()
 
 
+def holdings(url: str) -> tuple[dict[str, list[str]], bool]:
+    """Which worker runs each connector and task (worker id -> names), and whether every one
+    is RUNNING; ({}, False) while Connect cannot say (a worker between rebalances, or starting)."""
+    from boletia.lab import groups
+
+    try:
+        found = statuses(url)
+    except Exception:  # noqa: BLE001 - not answering for now: not settled
+        return {}, False
+    return groups.worker_holdings(found), all(all_running(v["status"]) for v in found.values())
+
+
 def all_running(status: dict) -> bool:
     return _all_in(status, "RUNNING")
 

@@ -436,12 +436,8 @@ class LocalRuntime:
                     log = self.files.log_file(name)
                     raise LabError(f"{name} died while joining Connect's group. Its log ({log}) "
                                    f"ends with:\n{tail(log, 25)}")
-            try:
-                statuses = connectors.statuses(self.connect_urls()[0])
-                held = groups.worker_holdings(statuses)
-                running = all(connectors.all_running(v["status"]) for v in statuses.values())
-            except Exception:  # noqa: BLE001 - a worker between rebalances, or still starting
-                running = False
+            urls = self.connect_urls()  # none while worker 1 restarts
+            held, running = connectors.holdings(urls[0]) if urls else ({}, False)
             if running and set(held) == wanted:
                 return held
             time.sleep(1.0)
