@@ -327,11 +327,12 @@ class DockerRuntime:
                                           health="its health check fails (a consumer: stalled, "
                                                  "see `boletia lab logs watchdog --runtime docker`)"
                                           if health == "unhealthy" else ""))
-        for c in (c for c in COMPONENTS if c.name in SCALABLE):
-            for k, found in sorted(self._members(c.name).items()):
+        ports = self._published_ports()[0]
+        for c in (c for c in COMPONENTS if c.name in SCALABLE):  # from the one listing above
+            for k, found in sorted(members_of(by_service.values(), c.name).items()):
                 state = {"running": "running", "paused": "paused"}.get(found.status, "stopped")
                 worker = c.name == CONNECT
-                port = self._published_ports()[0].connect_worker(k)
+                port = ports.connect_worker(k)
                 result.append(ComponentStatus(
                     name=f"{c.name}-{k}", kind=c.kind, state=state, pid=None,
                     ports=[port] if worker else [],
@@ -422,11 +423,9 @@ class DockerRuntime:
     # ------------------------------------------------------------------ scaling
     def _members(self, consumer: str) -> dict[int, Any]:
         """The containers of a consumer's members beyond the first, by member number."""
-        found = self._engine_call(lambda: self._engine().containers.list(
+        return members_of(self._engine_call(lambda: self._engine().containers.list(
             all=True, filters={"label": [f"{COMPOSE_LABEL}.project={PROJECT}",
-                                         f"{MEMBER_LABEL}={consumer}"]}), consumer)
-        return {int(c.labels[MEMBER_NUMBER]): c for c in found
-                if c.labels.get(MEMBER_LABEL) == consumer and c.labels.get(MEMBER_NUMBER, "").isdigit()}
+                                         f"{MEMBER_LABEL}={consumer}"]}), consumer), consumer)
 
     def members(self, component: str) -> int:
         if component != CONNECT:
@@ -602,9 +601,7 @@ class DockerRuntime:
 
     def _container(self, component: str) -> Any:
         name = self._component(component)
-        base, _, k = name.rpartition("-")
-        found = (self._members(base).get(int(k)) if base in SCALABLE and k.isdigit()
-                 else self._containers(name).get(name))
+        found = self._containers(name).get(name)  # a member's service label is its name too
         if found is None:
             raise LabError(f"{name} has no container: is the docker lab up? "
                            "(`boletia lab up --runtime docker`, or `boletia lab status --runtime docker`)")
@@ -667,6 +664,12 @@ def member_container(attrs: dict, consumer: str, k: int) -> dict[str, Any]:
             "command": ["sh", "-c", f"rm -f /lab/run/{name}.ready && exec boletia-service {consumer}"],
             "environment": env, "network": NETWORK, "volumes": volumes, "healthcheck": health,
             "restart_policy": restart, "labels": labels}
+
+
+def members_of(containers, component: str) -> dict[int, Any]:
+    """The containers among `containers` that are members k > 1 of `component`, by k."""
+    return {int(c.labels[MEMBER_NUMBER]): c for c in containers
+            if c.labels.get(MEMBER_LABEL) == component and c.labels.get(MEMBER_NUMBER, "").isdigit()}
 
 
 def worker_id(k: int) -> str:
