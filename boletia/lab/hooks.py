@@ -25,6 +25,7 @@ CRASH = "crash-before-commit"
 DELAY = "delay"
 FAULTS = (CRASH, DELAY)
 CRASH_EXIT_CODE = 86
+CRASH_FIRED = "fault fired after the write, before its commit"  # the consumer's last line
 SPEC = "boletia.lab.hooks:consumer_hooks"  # what the runtimes set in BOLETIA_CONSUMER_HOOKS
 # a consumer run as several members of its group: each marks its own readiness
 # (`inventario-2.ready`); faults stay armed per consumer, for every member
@@ -98,8 +99,7 @@ class ConsumerHooks:
                 crash.write_text(f"{int(left) - 1} {topic or ''}".strip())
             else:
                 crash.unlink(missing_ok=True)
-            self.log(f"crash {record.topic}[{record.partition}]@{record.offset}: fault fired "
-                     "after the write, before its commit")
+            self.log(f"crash {record.topic}[{record.partition}]@{record.offset}: {CRASH_FIRED}")
             os._exit(CRASH_EXIT_CODE)
 
 

@@ -159,7 +159,7 @@ class FakeContainer:
 
     def logs(self, **options):
         self._do("logs", json.dumps(options, sort_keys=True))
-        return b"one\ntwo\nthree\n"
+        return self.engine.log_answer
 
 
 class FakeEngine:
@@ -170,8 +170,10 @@ class FakeEngine:
 
     def __init__(self, rec: Recorder | None = None, states: dict[str, str] | None = None,
                  health: dict[str, str] | None = None, refuse: dict[str, Exception] | None = None,
-                 exec_answer: tuple[int | None, bytes, bytes] = (0, b"", b"")):
+                 exec_answer: tuple[int | None, bytes, bytes] = (0, b"", b""),
+                 log_answer: bytes = b"one\ntwo\nthree\n"):
         self.rec = rec if rec is not None else Recorder()
+        self.log_answer = log_answer
         self.states, self.health = states, health or {}
         self.refuse, self.exec_answer = refuse or {}, exec_answer
         self.containers, self.networks = self, self
@@ -670,10 +672,10 @@ def test_every_runtime_configures_connect_workers_alike():
     assert local["consumer.session.timeout.ms"] == "10000"
 
 
-def _docker_exec(settings, stdout="", stderr="", returncode=0, refused=None):
+def _docker_exec(settings, stdout="", stderr="", returncode=0, refused=None, log=b"one\n"):
     """A docker runtime whose `exec` in the container answers so (or is refused)."""
     engine = FakeEngine(exec_answer=(returncode, stdout.encode(), stderr.encode()),
-                        refuse={"exec": refused} if refused else None)
+                        refuse={"exec": refused} if refused else None, log_answer=log)
     return docker_runtime(engine=engine, settings=settings)
 
 
@@ -698,6 +700,25 @@ def test_a_crash_armed_that_fires_at_once_and_ends_the_exec_is_still_armed(setti
         runtime(settings, stdout="inventario: crash 3.0\n", returncode=137).crash_consumer("notificaciones")
     with pytest.raises(LabError, match="exit 1"):
         _docker_exec(settings, stderr="boom", returncode=1).crash_consumer("notificaciones", 3)
+
+
+def test_a_crash_that_ended_the_exec_before_a_line_of_it_came_back_is_read_from_the_log(
+        settings, monkeypatch):
+    """Seen in CI on docker: exit 137 and no output at all, the crash already fired. The
+    consumer's log since the exec began is the proof; without it the arm failed."""
+    from boletia.lab import hooks
+    from boletia.lab.runtimes import docker as runtime
+
+    monkeypatch.setattr(runtime.time, "sleep", lambda s: None)
+    fired = f"crash notificaciones[0]@7: {hooks.CRASH_FIRED}\n".encode()
+    engine = FakeEngine(exec_answer=(137, b"", b""), log_answer=b"consumed\n" + fired)
+    docker_runtime(engine=engine, settings=settings).crash_consumer("notificaciones", 3)
+    assert any(c[:3] == ["sdk", "logs", "notificaciones"] and '"since"' in c[3]
+               for c in engine.rec.calls)
+    with pytest.raises(LabError, match="exit 137"):
+        _docker_exec(settings, returncode=137, log=b"consumed\n").crash_consumer("notificaciones", 3)
+    with pytest.raises(LabError, match="exit 137"):  # a delay never ends the container
+        _docker_exec(settings, returncode=137, log=fired).slow_consumer("notificaciones", 1.0)
 
 
 def test_cli_chaos_runs_on_the_runtime_asked_for(monkeypatch):
