@@ -4,6 +4,8 @@ marks named in the legend rather than written over the lines."""
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -64,9 +66,27 @@ def test_the_recorded_curve_says_where_each_design_stopped_and_why():
                        "sustained": True, "recorded": 15, "accepted": 15}]}
     assert curves.stopped(live) == {"fixed": "sustained up to 5/s; every rate offered was sustained: "
                                              "the limit is above them"}
-    fig = curves.draw(curves.load(), live, Figure(figsize=(11, 4)))
+    fig = curves.draw(curves.load(), live, Figure(figsize=(13, 4)))
     assert [ax.get_title() for ax in fig.axes] == ["p99 time from a booking to its reservation",
-                                                   "bookings recorded per second"]
+                                                   "bookings recorded per second",
+                                                   "this lesson's run: p99 per rate"]
+
+
+def test_the_lessons_few_bookings_a_second_are_bars_side_by_side_not_crosses_on_one_another():
+    """At 5 and 15/s every design's point sat in the recorded panels' bottom-left corner, one on
+    another; the lesson's run has its own panel, a bar per design and rate, none over another."""
+    from boletia.lab.notebook import curves
+
+    live = {"steps": [{"design": d, "rate": r, "to_reservation_ms": {"p99": p}, "drained_per_s": r,
+                       "sustained": True, "recorded": 3 * r, "accepted": 3 * r}
+                      for d, p in (("fixed", 16.0), ("seed", 20.0), ("txn", 2.5)) for r in (5, 15)]}
+    left, middle, right = curves.draw(curves.load(), live, Figure(figsize=(13, 4))).axes
+    recorded_points = sum(len(line.get_xdata()) for line in left.lines[:3])
+    assert recorded_points == len(curves.load()["steps"])        # the recorded run only, as lines
+    bars = sorted((p.get_x(), p.get_x() + p.get_width()) for p in right.patches)
+    assert len(bars) == 6 and all(a[1] <= b[0] for a, b in itertools.pairwise(bars))
+    assert sorted(t.get_text() for t in right.texts) == ["15/15"] * 3 + ["45/45"] * 3
+    assert [t.get_text() for t in right.get_xticklabels()] == ["5", "15"]
 
 
 def test_a_log_line_drops_pymongos_full_server_reply():

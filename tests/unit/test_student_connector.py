@@ -72,8 +72,8 @@ def test_the_diff_names_the_write_and_the_field():
         reference={"inventario": [want, want]},
         labels={"inventario": ["the booking of R1 (2 tickets)", "the refund of R1", "the sink's copy"]})
     assert connector.diff(seen) == [
-        'the booking of R1 (2 tickets): your topic got the document alone ({"nombre": "Opera", '
-        '"vendidos": 2}); expected the change event: operationType \'update\', '
+        'the booking of R1 (2 tickets): your topic got the document alone (its fields nombre, '
+        'vendidos); expected the change event: operationType \'update\', '
         'updateDescription.updatedFields {"vendidos": 2}',
         'the refund of R1: updateDescription.updatedFields: expected {"vendidos": 2}, got {"vendidos": 3}',
         "the sink's copy: expected an event, nothing reached your topic"]
@@ -132,3 +132,18 @@ def test_a_scenario_runs_the_students_pipeline_behind_a_guard_for_the_labs_topic
     stub = connector.load(STUB)["pipeline"]
     assert json.loads(connector.guarded(stub)) == [connector.GUARD, *json.loads(stub)]
     assert connector.guarded("not json") == "not json"
+
+
+def test_the_feedback_puts_each_finding_on_its_line_and_each_hint_once():
+    """Seen in lesson 06: three findings joined on one 700-character line, each of four failed
+    cases followed by the same 200-character hint."""
+    from boletia.lab.student.practice import Case, Result, show
+
+    hint = "the change event, not the document"
+    cases = [Case("connector_events", f"case {i}", hint, lambda c, s: (False, "")) for i in range(3)]
+    shown = show([Result(cases[0], False, "the booking of R1: one\nthe booking of R2: two"),
+                  Result(cases[1], True, ""), Result(cases[2], False, "the refund: three")])
+    assert shown.splitlines() == [
+        "✗ [connector_events] case 0", "    the booking of R1: one", "    the booking of R2: two",
+        f"    hint: {hint}", "✓ [connector_events] case 1", "✗ [connector_events] case 2",
+        "    the refund: three", "    hint: as above", "1/3 cases pass"]
