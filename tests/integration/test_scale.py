@@ -6,6 +6,7 @@ a scale-down."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from boletia.adapters import kafka
 from boletia.lab import groups
@@ -21,7 +22,7 @@ def _members(lab, group: str) -> list[dict]:
 @pytest.fixture
 def runtime(lab):
     yield lab
-    for consumer in ("inventario", "notificaciones"):
+    for consumer in ("inventario", "notificaciones", "reservas"):
         lab.scale(consumer, 1)
     lab.clear_faults()
 
@@ -80,3 +81,46 @@ def test_a_member_beyond_the_partitions_is_idle(runtime):
     assert sum(r["idle"] for r in rows) == 1
     assert sorted(p for r in rows for p in r["partitions"]) == [
         f"boletia.reservas[{p}]" for p in range(3)]
+
+
+def _answering(url: str, probes: int = 40) -> dict[str, int]:
+    """Which replica answers each new connection to one address."""
+    seen: dict[str, int] = {}
+    for _ in range(probes):
+        with requests.Session() as session:
+            try:
+                replica = session.get(f"{url}/health", timeout=3).json()["replica"]
+            except requests.RequestException:
+                replica = "(no answer)"
+        seen[replica] = seen.get(replica, 0) + 1
+    return seen
+
+
+def test_an_api_scales_to_replicas_on_one_address_and_a_killed_one_loses_nothing(runtime, scenario):
+    """reservas as 3 processes on its one port under load: every replica answers the address,
+    a killed one leaves it to the others, and every booking answered 200 has its reservation."""
+    url = runtime.settings.reservas_url
+
+    def body(ctx):
+        def inject():
+            ctx.rt.scale("reservas", 3)
+            before = _answering(url)
+            ctx.fact("reservas scaled to 3 on one address", answered=before)
+            ctx.require("all 3 replicas answer reservas' address",
+                        set(before) == {"reservas", "reservas-2", "reservas-3"}, answered=before)
+            ctx.rt.kill("reservas-2")
+            after = _answering(url)
+            ctx.fact("reservas-2 killed", answered=after)
+            ctx.require("the address is answered by the other two alone",
+                        set(after) == {"reservas", "reservas-3"}, answered=after)
+        ctx.during_load(inject, delay=1.0, customers=4, operations=10)
+
+    scenario("test-api-replicas", body)
+    summary = chaos.run("test-api-replicas", "fixed", seed=11, rt=runtime)
+    print("api replicas:", summary["seconds"], "s", summary["operations"], summary["evidence"])
+    assert summary["verdict"] == "clean", summary
+    assert summary["drain"]["drained"] and summary["operations"]["bookings_ok"] > 0
+    rows = {s.name: s for s in runtime.status() if s.name.startswith("reservas")}
+    assert rows["reservas-2"].state == "stopped" and rows["reservas-3"].state == "running"
+    runtime.scale("reservas", 1)
+    assert runtime.members("reservas") == 1 and set(_answering(url, 10)) == {"reservas"}
