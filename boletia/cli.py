@@ -281,10 +281,11 @@ def restart(component: MemberArg, runtime: RuntimeOpt = "local") -> None:
 @lab.command()
 def scale(spec: Annotated[str, typer.Argument(metavar="COMPONENT=N", help=(
               f"a consumer and its number of members: {', '.join(CONSUMERS)} (e.g. inventario=2); "
-              f"or Connect and its number of workers (connect=2)"))],
+              f"Connect and its number of workers (connect=2); or an API and its number of "
+              f"replicas on its one address (reservas=2, local runtime)"))],
           runtime: RuntimeOpt = "local") -> None:
-    """Run a consumer as N members of its one group, or Connect as N workers of one cluster
-    (fewer: the highest-numbered stop)."""
+    """Run a consumer as N members of its one group, Connect as N workers of one cluster, or
+    an API as N replicas sharing its port (fewer: the highest-numbered stop)."""
     from boletia.lab import groups
 
     rt = _runtime(runtime)

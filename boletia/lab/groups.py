@@ -6,6 +6,8 @@ component itself (`inventario`, instance `local`); member k > 1 is `inventario-k
 `local-k`. The instance id must be unique per member: two members with one id fence each other
 (static membership, KIP-345) and the group never settles. Connect's worker k > 1 is
 `connect-k`, one more worker of the same Connect group (`group.id`), on its own REST port.
+An API's replica k > 1 is `eventos-k`, one more process listening on the same port (each binds
+it with SO_REUSEPORT; the kernel spreads new connections between them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from boletia.lab.errors import LabError
 MAX_MEMBERS = 6  # on 2 cores more members only compete for the CPU
 CONNECT = "connect"
 MAX_WORKERS = 3  # each worker is a JVM of up to 768 MB; three share 6 connectors and tasks
+API_SERVICES = ("eventos", "reservas")
+MAX_REPLICAS = 4  # of an API: waitress's 16 threads each; more only compete for 2 cores
 
 
 def member_name(consumer: str, k: int) -> str:
@@ -31,7 +35,8 @@ def group_instance_id(group: str, k: int) -> str:
 
 
 def max_members(component: str) -> int:
-    return MAX_WORKERS if component == CONNECT else MAX_MEMBERS
+    return MAX_WORKERS if component == CONNECT else MAX_REPLICAS if component in API_SERVICES \
+        else MAX_MEMBERS
 
 
 def parse_scale(spec: str) -> tuple[str, int]:
@@ -44,6 +49,7 @@ def parse_scale(spec: str) -> tuple[str, int]:
     most = max_members(name)
     if not 1 <= n <= most:
         what = "Connect runs between 1 and {} workers" if name == CONNECT else \
+            "an API runs between 1 and {} replicas" if name in API_SERVICES else \
             "a consumer runs between 1 and {} members"
         raise LabError(f"{name}={n}: {what.format(most)} "
                        "(0 would stop it: use `boletia lab kill` for that)")

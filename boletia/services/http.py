@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
+import socket
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -29,6 +31,9 @@ from werkzeug.routing import BaseConverter
 
 from boletia.domain import model, ownership
 from boletia.domain.model import MAX_BODY_BYTES, ErrorOut, InvalidRequest
+
+REPLICA_ENV = "BOLETIA_REPLICA"       # set by the lab for a scaled API's replica k: `reservas-2`
+REPLICA_HEADER = "X-Boletia-Replica"  # on every answer: which replica gave it
 
 # What each status means on these APIs, for every route that can answer it.
 MEANING = {
@@ -277,8 +282,11 @@ def create_app(name: str, api: SpecTree) -> Flask:
 
     app.before_request(only_json_bodies)
 
+    replica = os.environ.get(REPLICA_ENV) or name
+
     @app.after_request
     def _harden(resp: Response) -> Response:
+        resp.headers[REPLICA_HEADER] = replica  # which process of a scaled API answered
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers.setdefault("Cache-Control", "no-store")
         return resp
@@ -323,7 +331,7 @@ def create_app(name: str, api: SpecTree) -> Flask:
 
     @app.get("/health")
     def _health():
-        return jsonify({"service": name, "status": "ok"})
+        return jsonify({"service": name, "status": "ok", "replica": replica, "pid": os.getpid()})
 
     app.register_blueprint(get_swaggerui_blueprint(
         "/docs", "/openapi.json", config={"app_name": f"Boletia {name}"}), url_prefix="/docs")
@@ -359,7 +367,24 @@ def serve(app: Flask, port: int, host: str = "127.0.0.1") -> None:
     own = {"eventos": s.eventos_url, "reservas": s.reservas_url}.get(app.name, "")
     app.config["TRUSTED_HOSTS"] = trusted_hosts(own, host, s.trusted_hosts)
 
+    sock = shared_socket(host, port)
     print(f"{app.name}: listening on http://{host}:{port} (docs at /docs)", file=sys.stderr,
           flush=True)
-    waitress_serve(app, host=host, port=port, threads=16, ident=app.name,
+    waitress_serve(app, sockets=[sock], threads=16, ident=app.name,
                    max_request_body_size=MAX_BODY_BYTES * 4, channel_timeout=30)
+
+
+def shared_socket(host: str, port: int) -> socket.socket:
+    """The API's listening socket, bound with SO_REUSEPORT: the replicas of a scaled API
+    (`boletia lab scale reservas=3`) each bind the same address and the kernel spreads new
+    connections between them; when one dies the others keep the address. The kernel lets only
+    processes of the same user share it, and `lab up` refuses a port that anything holds
+    already, so a stray process is never joined by accident."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock

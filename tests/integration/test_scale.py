@@ -21,7 +21,7 @@ def _members(lab, group: str) -> list[dict]:
 @pytest.fixture
 def runtime(lab):
     yield lab
-    for consumer in ("inventario", "notificaciones"):
+    for consumer in ("inventario", "notificaciones", "reservas"):
         lab.scale(consumer, 1)
     lab.clear_faults()
 
@@ -80,3 +80,16 @@ def test_a_member_beyond_the_partitions_is_idle(runtime):
     assert sum(r["idle"] for r in rows) == 1
     assert sorted(p for r in rows for p in r["partitions"]) == [
         f"boletia.reservas[{p}]" for p in range(3)]
+
+
+
+def test_an_api_scales_to_replicas_on_one_address_and_a_killed_one_loses_nothing(runtime):
+    """reservas as 3 processes on its one port under load: every replica answers the address,
+    a killed one leaves it to the others, and every booking answered 200 has its reservation."""
+    summary = chaos.run("api-replica-kill", "fixed", seed=11, rt=runtime)
+    print("api-replica-kill:", summary["seconds"], "s", summary["operations"], summary["evidence"])
+    assert summary["verdict"] == "clean", summary
+    assert summary["requirements"] and all(r["held"] for r in summary["requirements"]), summary
+    assert summary["drain"]["drained"] and summary["operations"]["bookings_ok"] > 0
+    assert runtime.members("reservas") == 1
+    assert set(chaos.answering(runtime.settings.reservas_url, 10)) == {"reservas"}

@@ -119,8 +119,45 @@ def test_the_local_runtime_lists_each_member_and_knows_its_name(tmp_path, monkey
     assert rows["connect-2"].connection == f"http://127.0.0.1:{rt.settings.ports.connect + 100}"
     assert rt._member("connect-2") == (rt._component("connect"), 2)
     assert rt._member("connect-4") is None  # beyond MAX_WORKERS
-    with pytest.raises(LabError, match="eventos does not scale here; what scales: .*connect"):
-        rt.scale("eventos", 2)
+    (tmp_path / "run" / "reservas-2.pid").write_text('{"pid": 1, "create_time": 0}')
+    rows = {s.name: s for s in rt.status()}
+    assert rows["reservas-2"].kind == "service" and rows["reservas-2"].member_id == "reservas-2"
+    assert rows["reservas-2"].ports == rows["reservas"].ports  # one address, shared
+    assert rows["reservas-2"].connection == f"{rt.settings.reservas_url} (shared by its replicas)"
+    assert rt._member("reservas-2") == (rt._component("reservas"), 2)
+    assert rt._member("reservas-5") is None  # beyond MAX_REPLICAS
+    with pytest.raises(LabError, match="mongo does not scale here; what scales: .*connect, eventos, "
+                                       "reservas"):
+        rt.scale("mongo", 2)
+
+
+def test_an_api_scales_to_replicas_within_its_bound_and_says_so():
+    assert groups.parse_scale("reservas=4") == ("reservas", 4)
+    with pytest.raises(LabError, match="an API runs between 1 and 4 replicas"):
+        groups.parse_scale("eventos=5")
+
+
+def test_docker_says_where_the_apis_replicas_run(tmp_path, monkeypatch, fresh_settings):
+    monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
+    from boletia.lab.runtimes.factory import get_runtime
+
+    with pytest.raises(LabError, match="reservas: replicas of the APIs run on the local runtime only"):
+        get_runtime("docker").scale("reservas", 2)
+
+
+def test_a_replica_is_told_its_name_and_only_services_are(tmp_path, monkeypatch, fresh_settings):
+    monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
+    from boletia import config
+    from boletia.lab.components import BY_NAME
+    from boletia.lab.runtimes.local import commands
+    from boletia.lab.runtimes.local.storage import LabFiles
+
+    s = config.settings()
+    files = LabFiles(s.lab_dir)
+    env = lambda name, k: commands.environment(BY_NAME[name], s, files, "fixed", member=k)  # noqa: E731
+    assert env("reservas", 2)["BOLETIA_REPLICA"] == "reservas-2"
+    assert env("eventos", 1)["BOLETIA_REPLICA"] == "eventos"
+    assert "BOLETIA_REPLICA" not in env("inventario", 2)
 
 
 def test_connect_scales_to_three_workers_and_says_so():

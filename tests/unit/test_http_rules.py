@@ -201,3 +201,35 @@ def test_a_service_refuses_a_host_it_does_not_answer_to(host, status):
     assert answer.status_code == status, answer.get_json()
     if status == 400:
         assert "answers to" in answer.get_json()["error"]
+
+
+def test_every_answer_names_the_replica_that_gave_it(monkeypatch):
+    monkeypatch.setenv("BOLETIA_REPLICA", "reservas-2")
+    app = reservas.create_app(db=NoDatabase(), design="fixed", booking_key=KEY)
+    health = app.test_client().get("/health")
+    assert health.get_json()["replica"] == "reservas-2" and health.get_json()["pid"] > 0
+    refused = app.test_client().post("/reservas", data=b"x")
+    assert refused.status_code == 415 and refused.headers["X-Boletia-Replica"] == "reservas-2"
+    monkeypatch.delenv("BOLETIA_REPLICA")
+    one = eventos.create_app(db=NoDatabase(), token="s3cret-token").test_client().get("/health")
+    assert one.get_json()["replica"] == "eventos"  # an API not scaled: its own name
+
+
+def test_two_replicas_bind_one_address_and_a_stranger_without_the_option_cannot():
+    """SO_REUSEPORT (loopback only, nothing served): what lets `lab scale reservas=2` share
+    the port; a socket bound without it, as any other program's, is refused the address."""
+    import socket
+
+    from boletia.services.http import shared_socket
+
+    first = shared_socket("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = shared_socket("127.0.0.1", port)
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        assert second.getsockname()[1] == port
+        with pytest.raises(OSError, match="in use"):
+            stranger.bind(("127.0.0.1", port))
+    finally:
+        for s in (first, second, stranger):
+            s.close()

@@ -146,4 +146,17 @@ def test_the_feedback_puts_each_finding_on_its_line_and_each_hint_once():
     assert shown.splitlines() == [
         "✗ [connector_events] case 0", "    the booking of R1: one", "    the booking of R2: two",
         f"    hint: {hint}", "✓ [connector_events] case 1", "✗ [connector_events] case 2",
-        "    the refund: three", "    hint: as above", "1/3 cases pass"]
+        "    the refund: three", "    hint: as for “case 0” above", "1/3 cases pass"]
+
+
+def test_a_cancel_crashed_on_again_after_its_redelivery_is_named_once_with_its_count():
+    """Seen in lesson 06: the crash fault fired twice on one cancel (crashed, redelivered,
+    crashed again), and the reservation was listed twice, 'refunded twice'."""
+    where = "boletia.reservas[1]@7"
+    run = {"evidence": [{"fact": feedback.CRASHED, "at": [where, where],
+                         "redelivery_found_work_done": []}],
+           "examples": {"tickets-conserved": ["E 1: capacity 40 != available 15 + held 27 (+2 tickets)"]}}
+    lines = feedback.refunded_twice(run, {where: {"_id": "R9", "evento": "E 1", "cantidad": 1}}.get)
+    assert lines == ["'E 1' ended with 2 tickets too many: reservation R9 (1 ticket) refunded 3 times "
+                     "(the consumer crashed after the refund, before its commit, and the cancel that came "
+                     "back was refunded again)"]

@@ -638,6 +638,53 @@ def member_kill(ctx: Context) -> None:
     _proved_rebalance(ctx, SCALED, before, mark, window)
 
 
+API_SCALED = "reservas"
+
+
+def answering(url: str, probes: int = 40) -> dict[str, int]:
+    """Which replica answers each of `probes` new connections to one address (the kernel
+    spreads connections, not requests, between the processes that share a port)."""
+    import requests
+
+    seen: dict[str, int] = {}
+    for _ in range(probes):
+        try:
+            with requests.Session() as session:
+                replica = session.get(f"{url}/health", timeout=3).json().get("replica", "?")
+        except (requests.RequestException, ValueError):
+            replica = "(no answer)"
+        seen[replica] = seen.get(replica, 0) + 1
+    return seen
+
+
+def api_replica_kill(ctx: Context) -> None:
+    """reservas runs as three replicas sharing its one port; the second is SIGKILLed under
+    load. The kernel stops giving it connections at once; a customer whose kept-alive
+    connection it held sees that request fail and reconnects to another replica; every
+    booking answered 200 still has its reservation."""
+    url = ctx.rt.settings.reservas_url
+    ctx.rt.scale(API_SCALED, 3)
+    replicas = {groups.member_name(API_SCALED, k) for k in (1, 2, 3)}
+    victim = groups.member_name(API_SCALED, 2)
+    before = answering(url)
+    ctx.require(f"all 3 replicas answer {API_SCALED}'s one address", set(before) == replicas,
+                answered=before)
+
+    def inject():
+        ctx.rt.kill(victim)
+        ctx.require(f"{victim} was down after the kill", ctx.rt.state(victim) == "stopped")
+    window = _under_load(ctx, inject, after=3.0)
+    after = answering(url)
+    ctx.fact(f"{victim} killed under load; the address answered by", before=before, after=after,
+             answers=ctx.answered_between(window[0], window[1] + 3.0))
+    ctx.require("the address is answered by the other two alone", set(after) == replicas - {victim},
+                answered=after)
+    ctx.require("bookings were answered 200 after the kill",
+                any(o.op == "book" and o.status == 200 and o.sent and o.sent > window[1]
+                    for o in ctx.record.ops))
+    ctx.rt.scale(API_SCALED, 1)  # the dead replica out of the lab's list, as an operator would
+
+
 def _workers(ctx: Context) -> dict[str, tuple[str, str]]:
     """Connect's running workers as the runtime lists them: name (`connect`, `connect-2`) ->
     (its REST URL from this machine, the worker id Connect reports its tasks on)."""
@@ -738,6 +785,9 @@ SCENARIOS = {s.name: s for s in [
              "move after its session timeout", member_kill, events=2, capacity=60),
     Scenario("connect-worker-kill", "Connect as two workers; the one running inventario's source "
              "SIGKILLed under load, its task moves to the other", connect_worker_kill),
+    Scenario("api-replica-kill", "reservas as three replicas on its one port; the second "
+             "SIGKILLed under load, the others keep the address", api_replica_kill, events=2,
+             capacity=60),
 ]}
 MODE_SCENARIOS = {s.mode: s.name for s in SCENARIOS.values() if s.mode}
 assert sorted(MODE_SCENARIOS) == sorted(SEED_MODES)

@@ -459,6 +459,11 @@ class DockerRuntime:
         if component == CONNECT:
             self._scale_workers(members, report)
             return
+        if component in groups.API_SERVICES:
+            raise LabError(f"{component}: replicas of the APIs run on the local runtime only, so "
+                           "far (here one container publishes the port, and no load balancer "
+                           "stands in front of it yet); `boletia lab scale` on docker scales "
+                           f"the consumers and {CONNECT}")
         comp = next((c for c in COMPONENTS if c.name == self._consumer(component)), None)
         if not 1 <= members <= groups.MAX_MEMBERS:
             raise LabError(f"{component}: between 1 and {groups.MAX_MEMBERS} members, not {members}")

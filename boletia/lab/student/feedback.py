@@ -72,9 +72,14 @@ def refunded_twice(run: dict, read=None) -> list[str]:
     lines = []
     for evento, docs in twice.items():
         named = sum(d.get("cantidad") or 0 for d in docs)
-        which = ", ".join(f"reservation {d.get('_id')} ({_tickets(d.get('cantidad'))})" for d in docs)
+        crashes: dict[str, list[dict]] = {}  # the same cancel crashed on again after its redelivery
+        for d in docs:
+            crashes.setdefault(str(d.get("_id")), []).append(d)
+        which = ", ".join(f"reservation {rid} ({_tickets(ds[0].get('cantidad'))}) refunded "
+                          f"{'twice' if len(ds) == 1 else f'{len(ds) + 1} times'}"
+                          for rid, ds in crashes.items())
         rest = extra[evento] - named
-        lines.append(f"{evento!r} ended with {_tickets(extra[evento])} too many: {which} refunded twice "
+        lines.append(f"{evento!r} ended with {_tickets(extra[evento])} too many: {which} "
                      "(the consumer crashed after the refund, before its commit, and the cancel that "
                      "came back was refunded again)"
                      + (f"; the other {_tickets(rest)} from cancels redelivered with it (a crash before "

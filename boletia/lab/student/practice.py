@@ -232,14 +232,15 @@ def seed_redelivery(settings) -> int:
 def show(results: list[Result]) -> str:
     """A line per case; under a failed one its detail (a line per finding) and its hint, each
     hint in full once: cases that share one say so instead of repeating it."""
-    lines, hinted = [], set()
+    lines, hinted = [], {}
     for r in results:
         mark = "✓" if r.passed else "✗"
         lines.append(f"{mark} [{r.case.exercise}] {r.case.name}")
         if not r.passed:
             lines += [f"    {line}" for line in str(r.detail).splitlines() or [""]]
-            lines.append("    hint: as above" if r.case.hint in hinted else f"    hint: {r.case.hint}")
-            hinted.add(r.case.hint)
+            first = hinted.setdefault(r.case.hint, r.case.name)
+            lines.append(f"    hint: as for “{first}” above" if first != r.case.name
+                         else f"    hint: {r.case.hint}")
     passed = sum(r.passed for r in results)
     lines.append(f"{passed}/{len(results)} cases pass")
     return "\n".join(lines)

@@ -134,11 +134,14 @@ def fault_action(body: dict, rt: Runtime, settings: config.Settings) -> Action:
 
 
 def scale_action(body: dict, rt: Runtime) -> Action:
-    """{"component": "inventario", "members": 2}: a consumer as N members of its group, or
-    {"component": "connect", "members": 2}: Connect as N workers."""
-    component = _choice(body.get("component"), "component to scale", [*CONSUMERS, groups.CONNECT])
+    """{"component": "inventario", "members": 2}: a consumer as N members of its group,
+    {"component": "connect", "members": 2}: Connect as N workers, or {"component": "reservas",
+    "members": 2}: an API as N replicas on its one address."""
+    component = _choice(body.get("component"), "component to scale",
+                        [*CONSUMERS, groups.CONNECT, *groups.API_SERVICES])
     members = number(body, "members", int, lo=1, hi=groups.max_members(component))
-    what = "worker(s)" if component == groups.CONNECT else "member(s)"
+    what = ("worker(s)" if component == groups.CONNECT else "replica(s)"
+            if component in groups.API_SERVICES else "member(s)")
     return Action(f"scale {component} to {members} {what}", lambda: rt.scale(component, members),
                   frozenset({component}))
 

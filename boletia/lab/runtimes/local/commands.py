@@ -85,6 +85,10 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         env["BOLETIA_ADMIN_TOKEN"] = files.admin_token()
     if comp.name in BOOKING_KEY_HOLDERS:
         env["BOLETIA_BOOKING_KEY"] = files.booking_key()
+    if comp.kind == "service":
+        from boletia.services.http import REPLICA_ENV
+
+        env[REPLICA_ENV] = groups.member_name(comp.name, member)  # says which replica answered
     if comp.kind == "consumer":
         # stable across restarts, unique per member of the group (lab/groups.py)
         env["BOLETIA_INSTANCE"] = groups.instance(member)

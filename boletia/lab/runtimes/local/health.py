@@ -10,7 +10,7 @@ from boletia import config
 from boletia.adapters import mongo
 from boletia.lab import hooks
 from boletia.lab.components import Component
-from boletia.lab.runtimes.local.processes import ProcessHandle, port_open
+from boletia.lab.runtimes.local.processes import ProcessHandle, listening_pids, port_open
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.setup import connectors
 
@@ -24,6 +24,8 @@ def healthy(comp: Component, s: config.Settings, files: LabFiles, handle: Proces
         if comp.health == "http":
             url = (f"{s.ses_url}/moto-api/" if comp.kind == "ses"
                    else f"{getattr(s, f'{comp.name}_url')}/health")
+            if comp.kind == "service" and handle.pid not in listening_pids(comp.ports(s.ports)[0]):
+                return False  # the port answers, but by another replica of a scaled API
             return requests.get(url, timeout=2).ok
         if comp.health == "ready":
             return hooks.is_ready(files.root, comp.name, handle.pid)

@@ -33,6 +33,7 @@ from boletia.lab.components import (
     Component,
 )
 from boletia.lab.errors import LabError
+from boletia.lab.groups import API_SERVICES
 from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes import private
 from boletia.lab.runtimes.local import commands, faults
@@ -67,17 +68,18 @@ class LocalRuntime:
         return BY_NAME[name]
 
     def _member(self, name: str) -> tuple[Component, int] | None:
-        """(component, k) when `name` is member k > 1 of a scaled consumer (`inventario-2`)
-        or Connect's worker k (`connect-2`)."""
+        """(component, k) when `name` is member k > 1 of a scaled consumer (`inventario-2`),
+        Connect's worker k (`connect-2`) or an API's replica k (`reservas-2`)."""
         base, _, k = name.rpartition("-")
-        if (base in CONSUMERS or base == groups.CONNECT) and k.isdigit() \
+        if (base in (*CONSUMERS, *API_SERVICES) or base == groups.CONNECT) and k.isdigit() \
                 and 2 <= int(k) <= groups.max_members(base):
             return BY_NAME[base], int(k)
         return None
 
     def _extra_handles(self) -> list[ProcessHandle]:
-        """Every member beyond the first, of every consumer and of Connect."""
-        return [self._handle(groups.member_name(c, k)) for c in (*CONSUMERS, groups.CONNECT)
+        """Every member beyond the first, of every consumer, API and of Connect."""
+        return [self._handle(groups.member_name(c, k))
+                for c in (*CONSUMERS, *API_SERVICES, groups.CONNECT)
                 for k in self._extra_members(c)]
 
     def _handle(self, name: str) -> ProcessHandle:
@@ -115,7 +117,8 @@ class LocalRuntime:
                     "and run `boletia lab up` again.")
 
     def _start(self, comp: Component) -> None:
-        self._check_ports_free(comp)
+        if not (comp.name in API_SERVICES and self.members(comp.name) > 1):  # else: its replicas'
+            self._check_ports_free(comp)
         if comp.kind == "consumer":
             hooks.clear_ready(self.files.root, comp.name)
         self._handle(comp.name).start(
@@ -151,7 +154,7 @@ class LocalRuntime:
             self.files.set_design(design or previous)
         if self.design() != previous:  # running services and consumers read it at start
             stop_all([self._handle(name) for name in APPS]
-                     + [self._handle(groups.member_name(c, k)) for c in CONSUMERS
+                     + [self._handle(groups.member_name(c, k)) for c in (*CONSUMERS, *API_SERVICES)
                         for k in self._extra_members(c)])
         self.files.admin_token()
         if self.settings.auth:  # generated once, before Kafka's storage is formatted
@@ -186,8 +189,8 @@ class LocalRuntime:
             self.files.set_student_module(student_module)
         self.files.set_design(design)
         bootstrap.register_connectors(self.settings, design, report)
-        # every member of a scaled consumer runs the new design too: stopped, then started again
-        counts = {c: self.members(c) for c in CONSUMERS if self.state(c) != "stopped"}
+        # every member of a scaled consumer or API runs the new design too: stopped, then started
+        counts = {c: self.members(c) for c in (*CONSUMERS, *API_SERVICES) if self.state(c) != "stopped"}
         for c in counts:
             self._stop_members(BY_NAME[c], sorted(self._extra_members(c), reverse=True), report)
         stop_all([self._handle(name) for name in APPS])
@@ -200,7 +203,7 @@ class LocalRuntime:
         extras = self._extra_handles()
         if extras:
             stop_all(extras)
-            report(f"{len(extras)} extra member(s) of consumers or Connect: stopped")
+            report(f"{len(extras)} extra member(s) of consumers, APIs or Connect: stopped")
         running = [n for n in reversed(self.components()) if self._handle(n).state() != "stopped"]
         if purge:
             # the data goes with the lab, so nothing need leave in order: all are asked at
@@ -230,8 +233,17 @@ class LocalRuntime:
                 log=str(self.files.log_file(comp.name)),
                 member_id=(urlsplit(self.worker_url(1)).netloc if comp.kind == "connect"
                            else groups.group_instance_id(comp.group, 1) if comp.kind == "consumer"
-                           else ""),
+                           else comp.name if comp.name in API_SERVICES else ""),
                 health=read_stalled(self.files.root, comp.group) if comp.group else ""))
+            if comp.name in API_SERVICES:
+                for k in self._extra_members(comp.name):
+                    name = groups.member_name(comp.name, k)
+                    handle = self._handle(name)
+                    out.append(ComponentStatus(
+                        name=name, kind=comp.kind, state=handle.state(), pid=handle.pid,
+                        ports=comp.ports(self.settings.ports),
+                        connection=f"{self._connection(comp)} (shared by its replicas)",
+                        member_id=name, log=str(self.files.log_file(name))))
             if comp.kind in ("consumer", "connect"):
                 for k in self._extra_members(comp.name):
                     name = groups.member_name(comp.name, k)
@@ -313,7 +325,8 @@ class LocalRuntime:
             self._start_member(*member)
             comp, k = member
             self._wait_members(comp, max(k, self.members(comp.name)), comp.start_timeout)
-            report(f"{component}: back in group {comp.group or 'boletia-connect'}")
+            report(f"{component}: back" + ("" if comp.kind == "service"
+                                           else f" in group {comp.group or 'boletia-connect'}"))
             return
         self._component(component)
         self._handle(component).stop()
@@ -368,7 +381,7 @@ class LocalRuntime:
 
     def members(self, consumer: str) -> int:
         """How many members of `consumer` (or workers of Connect) run now, the first included."""
-        if consumer != groups.CONNECT:
+        if consumer not in (groups.CONNECT, *API_SERVICES):
             self._consumer(consumer)
         extra = [k for k in self._extra_members(consumer)
                  if self._handle(groups.member_name(consumer, k)).state() != "stopped"]
@@ -395,9 +408,10 @@ class LocalRuntime:
             return
         names = [groups.member_name(comp.name, k) for k in numbers]
         stop_all([self._handle(n) for n in names])
-        if comp.kind == "connect":  # a worker leaves Connect's group as it stops
+        if comp.kind in ("connect", "service"):  # a worker leaves Connect's group as it stops
             for n in names:
-                report(f"{n}: stopped, out of Connect's group")
+                report(f"{n}: stopped" + (", out of Connect's group" if comp.kind == "connect"
+                                          else ", its share of the port closed"))
             return
         for n in names:
             hooks.clear_ready(self.files.root, n)
@@ -445,12 +459,50 @@ class LocalRuntime:
                        f"connectors and tasks run on {sorted(held) or 'none'}); see `boletia lab "
                        f"status` and the workers' logs under {self.files.root / 'logs'}")
 
+    def _wait_replicas(self, comp: Component, n: int, timeout: float) -> list[dict]:
+        """Until the API's address has been answered by exactly replicas 1..n: a probe per new
+        connection (the kernel spreads connections, not requests), read back by the replica
+        name each answer carries (`/health`)."""
+        import requests
+
+        url = {"eventos": self.settings.eventos_url, "reservas": self.settings.reservas_url}[comp.name]
+        wanted = {groups.member_name(comp.name, k) for k in range(1, n + 1)}
+        answered: dict[str, int] = {}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for k in range(2, n + 1):
+                name = groups.member_name(comp.name, k)
+                if self._handle(name).process() is None:
+                    log = self.files.log_file(name)
+                    raise LabError(f"{name} died during start-up. Its log ({log}) ends with:\n"
+                                   f"{tail(log, 25)}")
+            try:
+                with requests.Session() as session:  # one connection per probe
+                    replica = session.get(f"{url}/health", timeout=2).json().get("replica")
+                answered[replica] = answered.get(replica, 0) + 1
+            except (requests.RequestException, ValueError):
+                pass
+            if wanted <= set(answered) and sum(answered.values()) >= 4 * n:
+                strangers = set(answered) - wanted
+                if strangers:
+                    raise LabError(f"{comp.name}'s address was also answered by {sorted(strangers)}, "
+                                   f"which should not run; see `boletia lab status`")
+                total = sum(answered.values())
+                return [{"instance": r, "partitions": [f"answered {c} of {total} probes"]}
+                        for r, c in sorted(answered.items())]
+            time.sleep(0.05)
+        raise LabError(f"{comp.name}: not every replica answered its address in {timeout:.0f}s "
+                       f"(answers: {answered or 'none'}); see the replicas' logs under "
+                       f"{self.files.root / 'logs'}")
+
     def _wait_members(self, comp: Component, n: int, timeout: float) -> list[dict]:
         """Until the group's coordinator lists exactly members 1..n (by instance id), its
         rebalance over (Stable); for Connect, until workers 1..n share its work."""
         if comp.kind == "connect":
             held = self._wait_workers(n, timeout)
             return [{"instance": w, "partitions": units} for w, units in held.items()]
+        if comp.kind == "service":
+            return self._wait_replicas(comp, n, timeout)
         group = comp.group or comp.name
         wanted = {groups.group_instance_id(group, k) for k in range(1, n + 1)}
         deadline = time.monotonic() + timeout
@@ -476,12 +528,13 @@ class LocalRuntime:
 
     def scale(self, component: str, members: int, report: Report = _silent) -> None:
         """Run `members` processes of a consumer as members of its one group, each with its
-        own instance id and log, or of Connect as workers of one cluster, each with its own
-        REST port; fewer: the highest-numbered stop first."""
+        own instance id and log, of Connect as workers of one cluster, each with its own REST
+        port, or of an API as replicas sharing its one port; fewer: the highest-numbered stop
+        first."""
         comp = self._component(component)
-        if comp.kind not in ("consumer", "connect"):
+        if comp.kind not in ("consumer", "connect") and component not in API_SERVICES:
             raise LabError(f"{component} does not scale here; what scales: "
-                           f"{', '.join(CONSUMERS)}, {groups.CONNECT}")
+                           f"{', '.join(CONSUMERS)}, {groups.CONNECT}, {', '.join(API_SERVICES)}")
         most = groups.max_members(component)
         if not 1 <= members <= most:
             raise LabError(f"{component}: between 1 and {most} members, not {members}")
@@ -498,5 +551,9 @@ class LocalRuntime:
             held = ", ".join(p if isinstance(p, str) else f"{p[0]}[{p[1]}]"
                              for p in r["partitions"]) or "none: idle"
             report(f"{r['instance']}: {held}")
+        if comp.kind == "service":
+            report(f"{component}: {members} replica(s) answer {self._connection(comp)} "
+                   f"(settled in {time.monotonic() - begun:.1f}s)")
+            return
         report(f"{component}: {members} member(s) in group {comp.group or 'boletia-connect'} "
                f"(settled in {time.monotonic() - begun:.1f}s)")

@@ -70,10 +70,12 @@ export function updateFaults(snap) {
   fillSelect($("#component"), comps.map((c) => c.name));
   const consumers = comps.filter((c) => c.kind === "consumer" && !/-\d+$/.test(c.name)).map((c) => c.name);
   fillSelect($("#consumer"), consumers);
-  fillSelect($("#scale-component"), [...consumers, "connect"]);
+  const apis = comps.filter((c) => c.kind === "service" && !/-\d+$/.test(c.name)).map((c) => c.name);
+  fillSelect($("#scale-component"), [...consumers, "connect", ...apis]);
   fillSelect($("#autoscale-consumer"), consumers);
   updateAutoscale((snap.control || {}).autoscale);
-  fillSelect($("#fail-service"), comps.filter((c) => c.kind === "service" || c.kind === "consumer").map((c) => c.name), true);
+  fillSelect($("#fail-service"), comps.filter((c) => (c.kind === "service" || c.kind === "consumer")
+    && !/-\d+$/.test(c.name)).map((c) => c.name), true);
   updateJobs((snap.control || {}).jobs || []);
 }
 
