@@ -920,13 +920,14 @@ def book(out: Annotated[str, typer.Option(help="the build folder (git-ignored)")
 @app.command()
 def grade(submissions: Annotated[str, typer.Argument(help="a folder of submissions: NAME.py (the "
                                                     "decisions) or NAME/ with student_design.py, "
-                                                    "consumer_loop.py and inventory_connector.json")],
+                                                    "consumer_loop.py, inventory_connector.json "
+                                                    "and nemesis.py")],
           out: Annotated[str, typer.Option(help="where grades.csv and the reports go")] = "grades",
           seeds: Annotated[int, typer.Option(min=0, help="chaos seeds per part (drawn from --seed)")] = 2,
           seed: Annotated[int | None, typer.Option(help="the grade's seed (default: a new one)")] = None,
           instructor: Annotated[str | None, typer.Option(help="the hidden cases' folder")] = None,
-          levels: Annotated[str | None, typer.Option(help="the levels graded, e.g. decisions,loop,connector "
-                                                     "(default: every one)")] = None,
+          levels: Annotated[str | None, typer.Option(help="the levels graded, e.g. decisions,loop,"
+                                                     "connector,nemesis (default: every one)")] = None,
           bench: Annotated[bool, typer.Option(help="a leaderboard column (not a grade): the bookings/s each "
                                               "design sustains and its p99, for decisions that pass every "
                                               "case (about a minute each)")] = False,
@@ -940,7 +941,9 @@ def grade(submissions: Annotated[str, typer.Argument(help="a folder of submissio
     try:
         rows = grading.grade(Path(submissions), Path(out), seeds=seeds, seed=seed,
                              instructor=Path(instructor) if instructor else grading.INSTRUCTOR,
-                             levels=grading.levels_named(levels), report=console.print,
+                             levels=grading.levels_named(levels),
+                             # a report line quotes ids like `6b15...c5:A:`: no emoji, no markup
+                             report=lambda m: console.print(m, emoji=False, markup=False),
                              bench=grading.BENCH_RATES if bench else ())
     except LabError as exc:
         _fail(exc)

@@ -153,9 +153,9 @@ def test_levels_are_chosen_by_name():
     assert [lv.name for lv in grading.levels_named("loop")] == ["loop"]
     assert grading.levels_named(None) == grading.LEVELS
     try:
-        grading.levels_named("decisions,nemesis")
+        grading.levels_named("decisions,nemesys")
     except LabError as exc:
-        assert "no level nemesis" in str(exc)
+        assert "no level nemesys" in str(exc) and "nemesis" in str(exc)
     else:
         raise AssertionError("an unknown level was accepted")
 

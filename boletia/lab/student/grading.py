@@ -3,7 +3,9 @@ own, drawn from a seed at grade time) and by the chaos verdicts over seeds the s
 ran, each submission in a sandbox (`sandbox.py`), into one table and one short report each.
 
 The grade is made of levels (`LEVELS`), each of parts: the three decisions, the consumer loop,
-the connector (its configuration is data: checked as it is, no sandbox).
+the connector (its configuration is data: checked as it is, no sandbox), the nemesis (a fault
+and an invariant of the student's: its runs must end clean on the fixed design and violated on
+broken designs the student has not seen).
 A part is one function of the student's and one failure mode: its points are
 
 - its key cases (the seed fails them): a point each, counted only if its guard cases (ordinary
@@ -39,7 +41,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from boletia.lab.errors import LabError
-from boletia.lab.student import alone, connector, loop_cases, practice, sandbox, sandboxed_loop
+from boletia.lab.student import (
+    alone,
+    connector,
+    loop_cases,
+    nemesis,
+    practice,
+    sandbox,
+    sandboxed_loop,
+)
 
 INSTRUCTOR = Path(__file__).resolve().parents[3] / "instructor"
 CHAOS_POINTS = 2
@@ -55,6 +65,7 @@ class Part:
     idea: str        # what the part is about, for the report
     whole_verdict: bool = False  # judged by the scenario's whole verdict, not one invariant
     #                              (a loop's failure shows wherever the lost message leads)
+    expect: str = "clean"   # "violated": the run must find something (a nemesis on a broken design)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ class Level:
     #                            while they hold (each design switch restarts every service)
     sandboxed: bool = True   # False: the file is data the lab reads (the connector's JSON),
     #                          checked as it is: no code of the student's runs
+    gate: str = ""   # a part whose scenarios must all hold before the others' run at all
+    needs_instructor: bool = False   # its deploy reads the instructor's folder (`instructor=`)
 
 
 def _decision_cases(instructor: Path, seed: int) -> tuple:
@@ -214,7 +227,68 @@ CONNECTOR = Level(
     _drawn_connector_cases, _connector_check, _student_connector, file="inventory_connector.json",
     calls=(), sandboxed=False)
 
-LEVELS: tuple[Level, ...] = (DECISIONS, LOOP, CONNECTOR)
+# ---------------------------------------------------------------- level 4: the nemesis
+def _hidden_designs(instructor: Path) -> list[Path]:
+    found = sorted((instructor / "nemesis_designs").glob("*.py"))
+    if not found:
+        raise LabError(f"no broken designs in {instructor / 'nemesis_designs'}: grade from a "
+                       "checkout with the instructor's folder, or point --instructor at your copy")
+    return found
+
+
+def _drawn_nemesis_cases(instructor: Path, seed: int) -> tuple:
+    """The invariant on worlds drawn from the grade's seed (not the practice seed), and the
+    steps' own check in every part (each part's runs carry them out)."""
+    steps = [practice.Case(p.name, c.name, c.hint, c.run) for p in NEMESIS.parts
+             for c in nemesis.steps_cases()]
+    return (*nemesis.invariant_cases(seed), *steps)
+
+
+def _nemesis_check(module, settings, cases) -> list:
+    return nemesis.check(module, settings, cases)
+
+
+@contextmanager
+def _student_nemesis(rt, submission: Path, folder: Path, part: Part,
+                     instructor: Path = INSTRUCTOR) -> Iterator[None]:
+    """The lab on the fixed design (the gate: no false alarm) or on hidden broken design k
+    (the instructor's `nemesis_designs/`, one decision broken, the others the fixed design's),
+    and the submission's nemesis registered as scenario `nemesis`: its steps read once, its
+    invariant called through a sandbox at the end of each run."""
+    if part.expect == "violated":
+        hidden = _hidden_designs(instructor)[int(part.name.rsplit("_", 1)[-1]) - 1]
+        spec = importlib.util.spec_from_file_location("boletia_nemesis_design", hidden)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        design = alone.design_file(hidden, module.JUDGED, folder / f"design-{part.name}.py")
+    else:
+        design = alone.fixed_file(folder / "design-nemesis-fixed.py")
+    box = sandbox.Sandboxed(nemesis.wrapper_file(submission, submission.parent / "nemesis_wrapper.py"),
+                            folder / "scratch", timeout=30.0)
+    found = rt.design()
+    try:
+        made = nemesis.scenario(box.call("steps"), box.function("invariant"))
+        rt.set_design("student", student_module=design)
+        with nemesis.registered(made):
+            yield
+    finally:
+        box.close()
+        rt.set_design(found if found != "student" else "fixed")
+
+
+NEMESIS = Level(
+    "nemesis",
+    (Part(nemesis.INVARIANT, nemesis.SCENARIO, "no false alarm: on the fixed design the fault "
+          "fires and the run ends clean, your invariant included", whole_verdict=True),
+     Part("nemesis_catch_1", nemesis.SCENARIO, "a broken design you have not seen: your fault "
+          "makes its bug show, so the run ends violated", whole_verdict=True, expect="violated"),
+     Part("nemesis_catch_2", nemesis.SCENARIO, "another broken design you have not seen",
+          whole_verdict=True, expect="violated")),
+    _drawn_nemesis_cases, _nemesis_check, _student_nemesis, file="nemesis.py",
+    serve=lambda own: nemesis.wrapper_file(own, own.parent / "nemesis_wrapper.py"),
+    calls=("steps", "invariant"), gate=nemesis.INVARIANT, needs_instructor=True)
+
+LEVELS: tuple[Level, ...] = (DECISIONS, LOOP, CONNECTOR, NEMESIS)
 
 
 def levels_named(names: str | None) -> tuple[Level, ...]:
@@ -263,10 +337,15 @@ def judge_run(part: Part, run: dict) -> tuple[bool, str]:
     """A scenario's run counts for a part when its fault fired and its own invariant held."""
     from boletia.lab.experiments import chaos
 
-    own = chaos.SCENARIOS[part.scenario].seed_violates
+    own = chaos.SCENARIOS[part.scenario].seed_violates if part.scenario in chaos.SCENARIOS else ""
     name = f"scenario: {part.scenario} (seed {run['seed']})"
     if run["verdict"] == chaos.INCONCLUSIVE:
         return False, f"{name} inconclusive ({run['inconclusive']}): re-grade this one"
+    if part.expect == "violated":
+        if run["verdict"] == chaos.VIOLATED:
+            kind, examples = next(iter(run["examples"].items()), ("?", ["?"]))
+            return True, f"{name} caught it: {kind}, e.g. {examples[0]}"
+        return False, f"{name} ended clean: the fault did not expose this design's bug"
     if part.whole_verdict:
         if run["verdict"] == chaos.CLEAN:
             return True, f"{name} clean"
@@ -388,7 +467,7 @@ def grade(submissions: Path, out: Path, seeds: int = 2, seed: int | None = None,
     files = sorted([*submissions.glob("*.py"), *(d for d in submissions.iterdir() if d.is_dir())])
     if not files:
         raise LabError(f"no submissions (NAME.py, or a folder NAME/ with student_design.py, "
-                       f"consumer_loop.py or inventory_connector.json) in {submissions}")
+                       f"consumer_loop.py, inventory_connector.json or nemesis.py) in {submissions}")
     sandbox.available()
     if rt is None:
         from boletia.lab.runtimes.factory import get_runtime
@@ -455,8 +534,16 @@ def grade_one(sub: Path, folder: Path, rt, seed: int, chaos_seeds: list[int], in
                 if s not in ready:
                     s.failed.append("scenarios: not run (the cases fail first)")
             pending = list(ready) if chaos_seeds else []
+            gate = next((s for s in scores if s.part.name == level.gate), None)
+            extra = {"instructor": instructor} if level.needs_instructor else {}
             while pending:
-                with level.deploy(rt, own, folder, pending[0].part):   # this part alone
+                if gate is not None and pending[0] is not gate and \
+                        (gate.failed or gate.chaos < gate.chaos_possible):
+                    for s in pending:   # caught by a nemesis that cries wolf: worth nothing
+                        s.failed.append(f"scenarios: not run ({level.gate} must hold first: a "
+                                        "run on the fixed design that ends clean)")
+                    break
+                with level.deploy(rt, own, folder, pending[0].part, **extra):   # this part alone
                     while pending:
                         s = pending.pop(0)
                         for chaos_seed in chaos_seeds:
