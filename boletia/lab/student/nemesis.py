@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -311,20 +312,27 @@ def scenario(steps: list[dict], invariant: Callable[[dict], list] | None) -> Any
             crashes[s["consumer"]] = crashes.get(s["consumer"], 0) + s["times"]
 
     def run(ctx) -> None:
+        fired: dict[str, list] = {}
         with ExitStack() as stack:
             for consumer in crashes:
                 stack.enter_context(chaos._Supervisor(ctx, consumer))
+            stop = threading.Event()
 
             def inject() -> None:
-                for s in steps:
-                    time.sleep(s["delay"])
-                    _carry_out(ctx, s)
-            ctx.during_load(inject, delay=0.5)
+                try:
+                    for s in steps:
+                        time.sleep(s["delay"])
+                        _carry_out(ctx, s)
+                    for consumer, times in crashes.items():   # the load goes on until they fire
+                        fired[consumer] = chaos._crashes(ctx, consumer, None, times)
+                finally:
+                    time.sleep(1.0)
+                    stop.set()
+            ctx.during_load(inject, delay=0.5, customers=4, operations=400, pause=0.25, stop=stop)
             for consumer, times in crashes.items():
-                fired = chaos._crashes(ctx, consumer, None, times)
-                ctx.require(f"{times} crash(es) of {consumer} fired", len(fired) >= times,
-                            crashes=len(fired))
-                chaos._redeliveries(ctx, consumer, fired)
+                ctx.require(f"{times} crash(es) of {consumer} fired", len(fired[consumer]) >= times,
+                            crashes=len(fired[consumer]))
+                chaos._redeliveries(ctx, consumer, fired[consumer])
         if invariant is not None:
             ctx.after.append(lambda: _judged(ctx, invariant))
     return chaos.Scenario(SCENARIO, "your nemesis: " + "; then ".join(
