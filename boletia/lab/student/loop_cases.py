@@ -13,6 +13,7 @@ loop that does nothing is no fix). The hints name the idea, never the code.
 
 from __future__ import annotations
 
+import re
 import threading
 import traceback
 from collections import namedtuple
@@ -26,6 +27,7 @@ from kafka.errors import CommitFailedError
 from boletia.adapters.at_least_once import WROTE
 from boletia.adapters.errors import PermanentFailure
 from boletia.consumers import student_loop
+from boletia.lab.student.practice import wrapped
 
 TOPIC = "boletia.reservas"
 Record = namedtuple("Record", "topic partition offset key value")
@@ -230,7 +232,9 @@ def commit_refused(loop_class, rng=None):
     try:
         run(loop_class, w)
     except Exception as exc:  # noqa: BLE001 - the student's loop let it out
-        return False, f"one commit refused by Kafka: the loop let it out ({type(exc).__name__}: {exc})"
+        # kafka-python's errors spell their own class first: said once
+        said = re.sub(r"^\w+(Error|Exception): ", "", str(exc))
+        return False, f"one commit refused by Kafka: the loop let it out ({type(exc).__name__}: {said})"
     # the refused partition stays where it was (its messages come back on a restart, as in
     # Kafka); the other one must go on and be committed
     going_on = w.committed.get(1, 0) == b
@@ -332,7 +336,7 @@ def show(results: list[Result]) -> str:
         if r.case.name in shown:
             continue
         shown.add(r.case.name)
-        lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.case.name}: {r.detail}")
+        lines.append(wrapped(f"{'PASS' if r.passed else 'FAIL'} {r.case.name}: {r.detail}"))
         if not r.passed:
-            lines.append(f"     hint: {r.case.hint}")
+            lines.append(wrapped(f"hint: {r.case.hint}", "     "))
     return "\n".join(lines)

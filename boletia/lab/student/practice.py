@@ -229,6 +229,17 @@ def seed_redelivery(settings) -> int:
     return left
 
 
+WIDTH = 110   # a lesson's output line: read without scrolling sideways
+
+
+def wrapped(text: str, indent: str = "", width: int = WIDTH) -> str:
+    """A long line of feedback folded at word boundaries, its continuation indented further."""
+    import textwrap
+
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False)
+
+
 def show(results: list[Result]) -> str:
     """A line per case; under a failed one its detail (a line per finding) and its hint, each
     hint in full once: cases that share one say so instead of repeating it."""
@@ -237,10 +248,10 @@ def show(results: list[Result]) -> str:
         mark = "✓" if r.passed else "✗"
         lines.append(f"{mark} [{r.case.exercise}] {r.case.name}")
         if not r.passed:
-            lines += [f"    {line}" for line in str(r.detail).splitlines() or [""]]
+            lines += [wrapped(line, "    ") for line in str(r.detail).splitlines() or [""]]
             first = hinted.setdefault(r.case.hint, r.case.name)
             lines.append(f"    hint: as for “{first}” above" if first != r.case.name
-                         else f"    hint: {r.case.hint}")
+                         else wrapped(f"hint: {r.case.hint}", "    "))
     passed = sum(r.passed for r in results)
     lines.append(f"{passed}/{len(results)} cases pass")
     return "\n".join(lines)
