@@ -87,3 +87,23 @@ def test_the_trace_keeps_every_arrow_out_from_under_the_other_hops_labels():
                 assert not diagram._crosses(ax, box, start, end), (label.get_text(), j)
     assert ax.get_ylabel()
     plt.close(ax.figure)
+
+
+def test_the_trace_keeps_every_label_inside_its_frame():
+    """The stored run of lesson 03 at its latest: the last `change` label (a four-digit offset)
+    ran past the right edge of the axes (issue 29, the second reading)."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    booking = SimpleNamespace(planned=0.0, answered=0.010, published=0.006, recorded=1.016,
+                              announced=1.023, emailed=1.047,
+                              where={"published": "boletia.inventario[2]@2531",
+                                     "announced": "boletia.reservas[0]@4816"})
+    ax = diagram.trace(booking, ax=plt.subplots(figsize=(8, 3.6))[1])   # the notebook's font runs wider
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    for label in (t for t in ax.texts if t.get_text().strip()):
+        box = label.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, label.get_text()
+    plt.close(ax.figure)

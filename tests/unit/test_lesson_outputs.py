@@ -89,6 +89,16 @@ def test_the_lessons_few_bookings_a_second_are_bars_side_by_side_not_crosses_on_
     assert [t.get_text() for t in right.get_xticklabels()] == ["5", "15"]
 
 
+def test_a_rebalance_line_lists_its_partitions_by_topic_instead_of_cut_mid_list():
+    line = ("2026-12-06T21:00:00.1 rebalance generation 2 assigned boletia.inventario[0],"
+            "boletia.inventario[1],boletia.inventario[2],boletia.reservas[0],boletia.reservas[1],"
+            "boletia.reservas[2]; revoked none")
+    assert readable(line) == ("rebalance generation 2 assigned boletia.inventario[0,1,2], "
+                              "boletia.reservas[0,1,2]; revoked none")
+    one = "crash boletia.reservas[1]@7: fault fired"   # one partition, an offset: as it is
+    assert readable(one) == one
+
+
 def test_a_log_line_drops_pymongos_full_server_reply():
     line = ("retry a[0]@1: attempt 1 failed, again in 0.2s: OperationFailure("
             "\"Failing command via 'failCommand' failpoint, full error: "

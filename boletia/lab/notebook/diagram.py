@@ -110,6 +110,8 @@ def draw(ax=None):
             start, end = (x0, ya if down else ya + H), (x1, yb + H if down else yb)
             t = 0.25 if e["kind"] in ("source", "sink") else 0.5  # off Connect's band
             side = -1 if e["kind"] == "source" else 1  # the consumers' arrows pass right of a source
+            if e["kind"] == "http" and end[0] < start[0] - 0.05:
+                side = -1   # a request slanting down-left: its label left of it, clear of its upper half
             label_at = (start[0] + (end[0] - start[0]) * t + 0.1 * side, start[1] + (end[1] - start[1]) * t)
             ha, va = "left" if side > 0 else "right", "center"
         ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
@@ -199,9 +201,10 @@ def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), besid
     """Move `text` further from its lane, then to the other side, then to the left of its moment,
     until it overlaps none of the labels already placed (two hops a few milliseconds apart would
     print one label over the other) and no arrow runs under it (its white box would hide the
-    arrow). Returns its final extent on the canvas; when no place is clear, the one that crosses
-    the fewest."""
+    arrow), inside the axes' frame. Returns its final extent on the canvas; when no place is
+    clear, the one that crosses the fewest."""
     renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
     x = text.get_position()[0]
     best = None
     sides = (1, -1) if beside else (1,)
@@ -213,7 +216,8 @@ def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), besid
             text.set_position((x, lane_y + offset * away))
             box = text.get_window_extent(renderer).expanded(1.0, 1.1)
             crossed = sum(box.overlaps(other) for other in placed) + sum(
-                _crosses(ax, box, start, end) for start, end in arrows)
+                _crosses(ax, box, start, end) for start, end in arrows) + (
+                box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1)
             if crossed == 0:
                 return box
             if best is None or crossed < best[0]:

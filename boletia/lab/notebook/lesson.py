@@ -59,10 +59,22 @@ _REPR = re.compile(r"(?P<name>\w+(?:Error|Exception|Failure|Timeout))\((?P<q>['\
                    r"(?P<msg>(?:\\.|(?!(?P=q)).)*)(?P=q)")   # a quote inside it is escaped
 
 
+_PARTITIONS = re.compile(r"(?:[\w.]+\[\d+\],)+[\w.]+\[\d+\](?![@\w])")
+
+
+def _by_topic(m: re.Match) -> str:
+    """`t[0],t[1],u[0]` -> `t[0,1], u[0]`: a rebalance's list of six partitions, readable."""
+    held: dict[str, list[str]] = {}
+    for topic, partition in re.findall(r"([\w.]+)\[(\d+)\]", m.group(0)):
+        held.setdefault(topic, []).append(partition)
+    return ", ".join(f"{topic}[{','.join(ps)}]" for topic, ps in held.items())
+
+
 def readable(line: str, width: int = 140) -> str:
     """A log line without its time stamp, an exception's repr as `Name: message` (the repr's
-    other arguments, the full server reply, dropped), cut to `width` characters."""
-    text = _STAMP.sub("", line.rstrip())
+    other arguments, the full server reply, dropped), a list of partitions grouped by topic,
+    cut to `width` characters."""
+    text = _PARTITIONS.sub(_by_topic, _STAMP.sub("", line.rstrip()))
     m = _REPR.search(text)
     if m:
         message = re.sub(r"\\(.)", r"\1", m["msg"])   # unescaped
