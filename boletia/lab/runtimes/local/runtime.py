@@ -433,6 +433,14 @@ class LocalRuntime:
         return [self.worker_url(k) for k in range(1, groups.MAX_WORKERS + 1)
                 if self._handle(groups.member_name(groups.CONNECT, k)).state() == "running"]
 
+    def _alive(self, comp: Component, n: int, doing: str) -> None:
+        """Members 2..n of `comp` still running, or a LabError with the end of the dead one's log."""
+        for k in range(2, n + 1):
+            name = groups.member_name(comp.name, k)
+            if self._handle(name).process() is None:
+                log = self.files.log_file(name)
+                raise LabError(f"{name} died {doing}. Its log ({log}) ends with:\n{tail(log, 25)}")
+
     def _wait_workers(self, n: int, timeout: float) -> dict[str, list[str]]:
         """Until exactly workers 1..n run Connect's connectors and tasks between them, every
         one RUNNING (Connect's incremental cooperative rebalance takes two rounds: the leader
@@ -444,12 +452,7 @@ class LocalRuntime:
         deadline = time.monotonic() + timeout
         held: dict[str, list[str]] = {}
         while time.monotonic() < deadline:
-            for k in range(2, n + 1):
-                name = groups.member_name(groups.CONNECT, k)
-                if self._handle(name).process() is None:
-                    log = self.files.log_file(name)
-                    raise LabError(f"{name} died while joining Connect's group. Its log ({log}) "
-                                   f"ends with:\n{tail(log, 25)}")
+            self._alive(BY_NAME[groups.CONNECT], n, "while joining Connect's group")
             urls = self.connect_urls()  # none while worker 1 restarts
             held, running = connectors.holdings(urls[0]) if urls else ({}, False)
             if running and set(held) == wanted:
@@ -470,12 +473,7 @@ class LocalRuntime:
         answered: dict[str, int] = {}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for k in range(2, n + 1):
-                name = groups.member_name(comp.name, k)
-                if self._handle(name).process() is None:
-                    log = self.files.log_file(name)
-                    raise LabError(f"{name} died during start-up. Its log ({log}) ends with:\n"
-                                   f"{tail(log, 25)}")
+            self._alive(comp, n, "during start-up")
             try:
                 with requests.Session() as session:  # one connection per probe
                     replica = session.get(f"{url}/health", timeout=2).json().get("replica")
@@ -508,12 +506,7 @@ class LocalRuntime:
         deadline = time.monotonic() + timeout
         seen: set = set()
         while time.monotonic() < deadline:
-            for k in range(2, n + 1):
-                name = groups.member_name(comp.name, k)
-                if self._handle(name).process() is None:
-                    log = self.files.log_file(name)
-                    raise LabError(f"{name} died while joining group {group}. Its log ({log}) "
-                                   f"ends with:\n{tail(log, 25)}")
+            self._alive(comp, n, f"while joining group {group}")
             try:
                 rows = kafka.group_members(self.settings.kafka_bootstrap, [group]).get(group, [])
             except Exception:  # noqa: BLE001 - coordinator moving: ask again
