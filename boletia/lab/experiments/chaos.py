@@ -644,15 +644,11 @@ API_SCALED = "reservas"
 def answering(url: str, probes: int = 40) -> dict[str, int]:
     """Which replica answers each of `probes` new connections to one address (the kernel
     spreads connections, not requests, between the processes that share a port)."""
-    import requests
+    from boletia.lab.runtimes.local.health import replica_at
 
     seen: dict[str, int] = {}
     for _ in range(probes):
-        try:
-            with requests.Session() as session:
-                replica = session.get(f"{url}/health", timeout=3).json().get("replica", "?")
-        except (requests.RequestException, ValueError):
-            replica = "(no answer)"
+        replica = replica_at(url) or "(no answer)"
         seen[replica] = seen.get(replica, 0) + 1
     return seen
 

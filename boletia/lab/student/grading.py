@@ -88,15 +88,21 @@ class Level:
     needs_instructor: bool = False   # its deploy reads the instructor's folder (`instructor=`)
 
 
+def _instructor_module(path: Path):
+    """A file of the instructor's folder, imported afresh (never from the package: students
+    read the package)."""
+    spec = importlib.util.spec_from_file_location(f"boletia_instructor_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _decision_cases(instructor: Path, seed: int) -> tuple:
     hidden = instructor / "hidden_cases.py"
     if not hidden.exists():
         raise LabError(f"no hidden cases at {hidden}: grade from a checkout with the instructor's "
                        "folder, or point --instructor at your copy")
-    spec = importlib.util.spec_from_file_location("boletia_hidden_cases", hidden)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return (*practice.CASES, *module.cases(seed))
+    return (*practice.CASES, *_instructor_module(hidden).cases(seed))
 
 
 @contextmanager
@@ -184,10 +190,7 @@ def _drawn_connector_cases(instructor: Path, seed: int) -> tuple:
     if not hidden.exists():
         raise LabError(f"no connector cases at {hidden}: grade from a checkout with the "
                        "instructor's folder, or point --instructor at your copy")
-    spec = importlib.util.spec_from_file_location("boletia_connector_cases", hidden)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    plan = module.plan(seed)
+    plan = _instructor_module(hidden).plan(seed)
     out = connector.Drawn((*connector.INSTANT, *connector.live_cases(plan)))
     out.plan = plan
     return out
@@ -257,10 +260,8 @@ def _student_nemesis(rt, submission: Path, folder: Path, part: Part,
     invariant called through a sandbox at the end of each run."""
     if part.expect == "violated":
         hidden = _hidden_designs(instructor)[int(part.name.rsplit("_", 1)[-1]) - 1]
-        spec = importlib.util.spec_from_file_location("boletia_nemesis_design", hidden)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        design = alone.design_file(hidden, module.JUDGED, folder / f"design-{part.name}.py")
+        design = alone.design_file(hidden, _instructor_module(hidden).JUDGED,
+                                   folder / f"design-{part.name}.py")
     else:
         design = alone.fixed_file(folder / "design-nemesis-fixed.py")
     box = sandbox.Sandboxed(nemesis.wrapper_file(submission, submission.parent / "nemesis_wrapper.py"),

@@ -37,7 +37,7 @@ from boletia.lab.groups import API_SERVICES
 from boletia.lab.i18n.messages import cli as _t
 from boletia.lab.runtimes import private
 from boletia.lab.runtimes.local import commands, faults
-from boletia.lab.runtimes.local.health import healthy
+from boletia.lab.runtimes.local.health import healthy, replica_at
 from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, stop_all, tail
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.runtimes.port import ComponentStatus
@@ -466,20 +466,15 @@ class LocalRuntime:
         """Until the API's address has been answered by exactly replicas 1..n: a probe per new
         connection (the kernel spreads connections, not requests), read back by the replica
         name each answer carries (`/health`)."""
-        import requests
-
-        url = {"eventos": self.settings.eventos_url, "reservas": self.settings.reservas_url}[comp.name]
+        url = getattr(self.settings, f"{comp.name}_url")
         wanted = {groups.member_name(comp.name, k) for k in range(1, n + 1)}
         answered: dict[str, int] = {}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._alive(comp, n, "during start-up")
-            try:
-                with requests.Session() as session:  # one connection per probe
-                    replica = session.get(f"{url}/health", timeout=2).json().get("replica")
+            replica = replica_at(url, timeout=2)
+            if replica is not None:
                 answered[replica] = answered.get(replica, 0) + 1
-            except (requests.RequestException, ValueError):
-                pass
             if wanted <= set(answered) and sum(answered.values()) >= 4 * n:
                 strangers = set(answered) - wanted
                 if strangers:
