@@ -89,6 +89,34 @@ def test_the_trace_keeps_every_arrow_out_from_under_the_other_hops_labels():
     plt.close(ax.figure)
 
 
+def test_the_trace_keeps_every_arrow_clear_of_a_labels_corner():
+    """The stored run of lesson 03 (stop 39): the arrow leaving Kafka for notificaciones grazed
+    the corner of the `change boletia.reservas` label, and the one leaving MongoDB the
+    `findAndModify` label; a test of the line's centre alone passed them (issue 29)."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    booking = SimpleNamespace(planned=0.0, answered=0.018, published=0.014, recorded=1.023,
+                              announced=1.028, emailed=1.054,
+                              where={"published": "boletia.inventario[0]@4274",
+                                     "announced": "boletia.reservas[1]@4312"})
+    from matplotlib.path import Path
+
+    ax = diagram.trace(booking, ax=plt.subplots(figsize=(10, 3.6))[1])
+    renderer = ax.figure.canvas.get_renderer()
+    arrows = [c for c in ax.get_children() if type(c).__name__ == "Annotation" and c.arrow_patch]
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    margin = 2.5 / 72 * ax.figure.dpi   # the line's half-width and its head's, near enough
+    for i, label in enumerate(labels):
+        box = label.get_window_extent(renderer).padded(margin)
+        for j, arrow in enumerate(arrows):
+            if j != i:
+                line = Path(ax.transData.transform([arrow.xyann, arrow.xy]))
+                assert not line.intersects_bbox(box, filled=False), (label.get_text(), j)
+    plt.close(ax.figure)
+
+
 def test_the_trace_keeps_every_label_inside_its_frame():
     """The stored run of lesson 03 at its latest: the last `change` label (a four-digit offset)
     ran past the right edge of the axes (issue 29, the second reading)."""

@@ -99,6 +99,17 @@ def test_a_rebalance_line_lists_its_partitions_by_topic_instead_of_cut_mid_list(
     assert readable(one) == one
 
 
+def test_a_rebalance_that_gave_all_a_member_holds_says_the_list_once_and_keeps_its_assignor():
+    """Lesson 04's stored line ran past the 140-column cut and lost its last character (issue 29)."""
+    names = ",".join(f"boletia.{t}[{p}]" for t in ("inventario", "reservas") for p in range(3))
+    line = f"2026-12-06T21:00:00.1 rebalance generation 2 assigned {names}; holds {names} (roundrobin)"
+    assert readable(line) == ("rebalance generation 2 assigned boletia.inventario[0,1,2], "
+                              "boletia.reservas[0,1,2], all it holds now (roundrobin)")
+    kept = f"rebalance generation 3 assigned boletia.reservas[0]; holds {names} (cooperative-sticky)"
+    assert readable(kept).endswith("holds boletia.inventario[0,1,2], boletia.reservas[0,1,2] "
+                                   "(cooperative-sticky)")
+
+
 def test_a_log_line_drops_pymongos_full_server_reply():
     line = ("retry a[0]@1: attempt 1 failed, again in 0.2s: OperationFailure("
             "\"Failing command via 'failCommand' failpoint, full error: "

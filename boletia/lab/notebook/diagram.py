@@ -138,6 +138,8 @@ def draw(ax=None):
     return ax
 
 
+# how near a label an arrow may pass: its half-width (lw 1.6) and its head's half-width, in points
+ARROW_MARGIN_PT = 3.0
 LANES = ("client", "reservas API", "MongoDB", "Kafka", "consumer inventario",
          "consumer notificaciones", "SES")
 
@@ -202,7 +204,7 @@ def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), besid
     until it overlaps none of the labels already placed (two hops a few milliseconds apart would
     print one label over the other) and no arrow runs under it (its white box would hide the
     arrow), inside the axes' frame. Returns its final extent on the canvas; when no place is
-    clear, the one that crosses the fewest."""
+    clear, the one that crosses the fewest arrows, inside the frame and over no label."""
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     x = text.get_position()[0]
@@ -215,8 +217,9 @@ def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), besid
                 text.set_horizontalalignment("left" if side == 1 else "right")
             text.set_position((x, lane_y + offset * away))
             box = text.get_window_extent(renderer).expanded(1.0, 1.1)
-            crossed = sum(box.overlaps(other) for other in placed) + sum(
-                _crosses(ax, box, start, end) for start, end in arrows) + (
+            # a label over a label or out of the frame is unreadable; one an arrow grazes, only crowded
+            crossed = 10 * sum(box.overlaps(other) for other in placed) + sum(
+                _crosses(ax, box, start, end) for start, end in arrows) + 10 * (
                 box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0 or box.y1 > frame.y1)
             if crossed == 0:
                 return box
@@ -229,10 +232,13 @@ def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), besid
     return best[3]
 
 
-def _crosses(ax, box, start, end, samples: int = 60) -> bool:
+def _crosses(ax, box, start, end) -> bool:
     """Whether the straight arrow from `start` to `end` (data coordinates) passes through `box`
-    (display coordinates)."""
-    points = ax.transData.transform([(start[0] + (end[0] - start[0]) * k / samples,
-                                      start[1] + (end[1] - start[1]) * k / samples)
-                                     for k in range(samples + 1)])
-    return any(box.contains(px, py) for px, py in points)
+    (display coordinates) or within its drawn half-width and arrowhead of it: a line that only
+    grazes a label's corner still reads as running into it (issue 29, lesson 03's trace)."""
+    from matplotlib.path import Path
+
+    margin = ARROW_MARGIN_PT / 72 * ax.figure.dpi
+    line = Path(ax.transData.transform([start, end]))
+    return line.intersects_bbox(box.padded(margin), filled=False) or any(
+        box.padded(margin).contains(px, py) for px, py in line.vertices)

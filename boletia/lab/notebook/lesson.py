@@ -70,11 +70,16 @@ def _by_topic(m: re.Match) -> str:
     return ", ".join(f"{topic}[{','.join(ps)}]" for topic, ps in held.items())
 
 
+# a rebalance that gave a member what it now holds says the list once (it ran past the cut)
+_SAME_HELD = re.compile(r"assigned (?P<parts>.+?); holds (?P=parts)(?= \()")
+
+
 def readable(line: str, width: int = 140) -> str:
     """A log line without its time stamp, an exception's repr as `Name: message` (the repr's
-    other arguments, the full server reply, dropped), a list of partitions grouped by topic,
-    cut to `width` characters."""
+    other arguments, the full server reply, dropped), a list of partitions grouped by topic and
+    said once where a rebalance assigned what the member now holds, cut to `width` characters."""
     text = _PARTITIONS.sub(_by_topic, _STAMP.sub("", line.rstrip()))
+    text = _SAME_HELD.sub(r"assigned \g<parts>, all it holds now", text)
     m = _REPR.search(text)
     if m:
         message = re.sub(r"\\(.)", r"\1", m["msg"])   # unescaped
