@@ -240,6 +240,33 @@ def test_connect_scales_to_two_workers_and_a_killed_one_hands_over_its_task(lab)
     assert "connect-2" not in rows and rows["connect"].state == "running"
 
 
+def test_an_api_scales_to_containers_on_its_one_address_and_a_killed_replica_loses_nothing(lab):
+    """`scale reservas=3` on docker: replicas 2 and 3 are containers in replica 1's network
+    namespace, binding its one published port; every replica answers new connections there.
+    api-replica-kill SIGKILLs the second under load: the other two keep the address and every
+    booking answered 200 has its reservation. Scaled back, the containers are gone."""
+    from boletia.lab.experiments import chaos
+
+    try:
+        lab.scale("reservas", 2, report=lambda m: print(f"[docker lab] {m}", flush=True))
+        rows = {s.name: s for s in lab.status()}
+        assert rows["reservas-2"].state == "running" and rows["reservas-2"].ports == rows["reservas"].ports
+        assert "on reservas's address" in rows["reservas-2"].connection
+        result = chaos.run("api-replica-kill", "fixed", seed=1, rt=lab,
+                           report=lambda m: print(f"[docker lab] {m}", flush=True))
+        assert all(r["held"] for r in result["requirements"]), result["requirements"]
+        assert result["verdict"] == "clean", {k: result[k] for k in ("violations", "examples", "drain")}
+        killed = result["evidence"][0]
+        assert set(killed["before"]) == {"reservas", "reservas-2", "reservas-3"}, killed
+        assert set(killed["after"]) == {"reservas", "reservas-3"}, killed
+        print(f"[docker lab] api-replica-kill: clean in {result['seconds']} s, {killed}")
+    finally:
+        lab.scale("reservas", 1)
+    assert lab.members("reservas") == 1
+    assert not {"reservas-2", "reservas-3"} & set(_containers())
+    assert lab.state("reservas") == "running"
+
+
 @pytest.mark.parametrize("notebook", ["02-connect-source-and-sink.ipynb", "03-booking-and-cancelling.ipynb"])
 def test_a_lesson_runs_on_the_docker_runtime(lab, notebook, monkeypatch):
     """The lesson with `runtime = "docker"` (papermill; its own assertions are the checks): its

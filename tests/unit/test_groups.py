@@ -137,12 +137,51 @@ def test_an_api_scales_to_replicas_within_its_bound_and_says_so():
         groups.parse_scale("eventos=5")
 
 
-def test_docker_says_where_the_apis_replicas_run(tmp_path, monkeypatch, fresh_settings):
-    monkeypatch.setenv("BOLETIA_LAB_DIR", str(tmp_path))
-    from boletia.lab.runtimes.factory import get_runtime
+# `docker inspect` of the compose container reservas, trimmed to what a replica is made from
+RESERVAS_ATTRS = {
+    "Id": "b" * 64,
+    "Config": {"Image": "boletia-lab/boletia:offline",
+               "Cmd": ["boletia-service", "reservas", "--host", "0.0.0.0"],
+               "Env": ["BOLETIA_DESIGN=fixed", "BOLETIA_REPLICA=stale", "BOLETIA_BOOKING_KEY=k"]},
+    "HostConfig": {"RestartPolicy": {"Name": "unless-stopped"}},
+    "Mounts": [{"Type": "volume", "Name": "boletia-lab_lab", "Destination": "/lab"},
+               {"Type": "bind", "Source": "/etc/x", "Destination": "/x"}],
+    "State": {"StartedAt": "2026-12-07T02:00:00.5Z"},
+}
 
-    with pytest.raises(LabError, match="reservas: replicas of the APIs run on the local runtime only"):
-        get_runtime("docker").scale("reservas", 2)
+
+def test_a_docker_api_replica_runs_in_replica_1s_network_as_its_named_member():
+    """Replica k of an API on docker: the API's image and command, its environment with the
+    replica's own name, the lab volume, and replica 1's network namespace (so it binds the one
+    published port, SO_REUSEPORT); labelled as a member so status and the verbs find it."""
+    from boletia.lab.runtimes import docker
+
+    args = docker.replica_container(RESERVAS_ATTRS, RESERVAS_ATTRS["Id"], "reservas", 2)
+    assert args["network_mode"] == f"container:{'b' * 64}" and "network" not in args and "ports" not in args
+    assert args["command"] == ["boletia-service", "reservas", "--host", "0.0.0.0"]
+    assert args["environment"] == ["BOLETIA_DESIGN=fixed", "BOLETIA_BOOKING_KEY=k",
+                                   "BOLETIA_REPLICA=reservas-2"]
+    assert args["volumes"] == {"boletia-lab_lab": {"bind": "/lab", "mode": "rw"}}
+    assert args["labels"][docker.MEMBER_LABEL] == "reservas" and args["labels"][docker.MEMBER_NUMBER] == "2"
+    assert args["name"] == f"{docker.PROJECT}-reservas-2-1"
+    assert "reservas" in docker.SCALABLE and "eventos" in docker.SCALABLE
+
+
+def test_a_docker_replica_started_before_replica_1_restarted_holds_a_dead_network():
+    """A restarted replica 1 gets a new network namespace: a replica started before it, or made
+    for a container compose has replaced since, must be made again (`scale` does)."""
+    from boletia.lab.runtimes import docker
+
+    def replica(mode, started):
+        return {"HostConfig": {"NetworkMode": mode}, "State": {"StartedAt": started}}
+
+    mine = f"container:{'b' * 64}"
+    assert docker.joined(replica(mine, "2026-12-07T02:00:01Z"), RESERVAS_ATTRS)
+    # the engine drops a fraction's trailing zeros: ".50001Z" < ".5Z" as text, later as a time
+    assert docker.joined(replica(mine, "2026-12-07T02:00:00.50001Z"), RESERVAS_ATTRS)
+    assert not docker.joined(replica(mine, "2026-12-07T02:00:00.49999Z"), RESERVAS_ATTRS)
+    assert not docker.joined(replica(mine, "2026-12-07T01:59:59Z"), RESERVAS_ATTRS)
+    assert not docker.joined(replica(f"container:{'c' * 64}", "2026-12-07T02:00:01Z"), RESERVAS_ATTRS)
 
 
 def test_a_replica_is_told_its_name_and_only_services_are(tmp_path, monkeypatch, fresh_settings):

@@ -644,7 +644,7 @@ API_SCALED = "reservas"
 def answering(url: str, probes: int = 40) -> dict[str, int]:
     """Which replica answers each of `probes` new connections to one address (the kernel
     spreads connections, not requests, between the processes that share a port)."""
-    from boletia.lab.runtimes.local.health import replica_at
+    from boletia.lab.runtimes.replicas import replica_at
 
     seen: dict[str, int] = {}
     for _ in range(probes):

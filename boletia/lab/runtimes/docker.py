@@ -40,7 +40,7 @@ from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.groups import CONNECT
 from boletia.lab.hooks import CRASH_FIRED
-from boletia.lab.runtimes import host_tools, images, private
+from boletia.lab.runtimes import host_tools, images, private, replicas
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.runtimes.shell import Runner, armed, run_command, succeeded
 
@@ -239,11 +239,12 @@ class DockerRuntime:
     def _component(self, name: str) -> str:
         if name not in self.components() and not self._is_member(name):
             raise LabError(f"unknown component {name!r}; components: {', '.join(self.components())}"
-                           " (and the members of a scaled consumer or Connect, e.g. inventario-2)")
+                           " (and the members of a scaled consumer, Connect or API, e.g. inventario-2)")
         return name
 
     def _is_member(self, name: str) -> bool:
-        """A member k > 1 of a scaled consumer or Connect that has a container now (`inventario-2`)."""
+        """A member k > 1 of a scaled consumer, Connect or API that has a container now
+        (`inventario-2`, `reservas-2`)."""
         base, _, k = name.rpartition("-")
         return base in SCALABLE and k.isdigit() and int(k) in self._members(base)
 
@@ -301,8 +302,8 @@ class DockerRuntime:
     def set_design(self, design: str, report=lambda m: None) -> None:
         self._set_design(design)
         self._compose("run", "--rm", "setup")             # the design's connectors
-        # the members of a scaled consumer run the new design too: out, then made again
-        counts = {c: len(self._members(c)) + 1 for c in CONSUMERS}
+        # the members of a scaled consumer or API run the new design too: out, then made again
+        counts = {c: len(self._members(c)) + 1 for c in (*CONSUMERS, *groups.API_SERVICES)}
         for c, n in counts.items():
             if n > 1:
                 self.scale(c, 1, report)
@@ -333,14 +334,16 @@ class DockerRuntime:
         for c in (c for c in COMPONENTS if c.name in SCALABLE):  # from the one listing above
             for k, found in sorted(members_of(by_service.values(), c.name).items()):
                 state = {"running": "running", "paused": "paused"}.get(found.status, "stopped")
-                worker = c.name == CONNECT
+                worker, api = c.name == CONNECT, c.name in groups.API_SERVICES
                 port = ports.connect_worker(k)
                 result.append(ComponentStatus(
                     name=f"{c.name}-{k}", kind=c.kind, state=state, pid=None,
-                    ports=[port] if worker else [],
+                    ports=[port] if worker else c.ports(ports)[:1] if api else [],
                     connection=f"http://127.0.0.1:{port}" if worker
+                    else f"container {found.name}, on {c.name}'s address (its network)" if api
                     else f"container {found.name}, group {c.group}",
-                    member_id=worker_id(k) if worker else groups.group_instance_id(c.group, k),
+                    member_id=worker_id(k) if worker else "" if api
+                    else groups.group_instance_id(c.group, k),
                     log=f"docker logs {found.name}"))
         return result
 
@@ -443,7 +446,7 @@ class DockerRuntime:
                                          f"{MEMBER_LABEL}={consumer}"]}), consumer), consumer)
 
     def members(self, component: str) -> int:
-        if component != CONNECT:
+        if component != CONNECT and component not in groups.API_SERVICES:
             self._consumer(component)
         return 1 + sum(1 for c in self._members(component).values() if c.status == "running")
 
@@ -460,10 +463,8 @@ class DockerRuntime:
             self._scale_workers(members, report)
             return
         if component in groups.API_SERVICES:
-            raise LabError(f"{component}: replicas of the APIs run on the local runtime only, so "
-                           "far (here one container publishes the port, and no load balancer "
-                           "stands in front of it yet); `boletia lab scale` on docker scales "
-                           f"the consumers and {CONNECT}")
+            self._scale_replicas(component, members, report)
+            return
         comp = next((c for c in COMPONENTS if c.name == self._consumer(component)), None)
         if not 1 <= members <= groups.MAX_MEMBERS:
             raise LabError(f"{component}: between 1 and {groups.MAX_MEMBERS} members, not {members}")
@@ -497,6 +498,45 @@ class DockerRuntime:
             held = ", ".join(f"{t}[{p}]" for t, p in r["partitions"]) or "none: idle"
             report(f"{r['instance']}: {held}")
         report(f"{component}: {members} member(s) in group {comp.group}")
+
+    def _scale_replicas(self, name: str, n: int, report=lambda m: None) -> None:
+        """An API as N containers on its one address: replica k > 1 runs the API's image and
+        command in replica 1's network namespace (as the containers of a Kubernetes pod share
+        theirs), so it binds the same port (SO_REUSEPORT) and the port replica 1 publishes
+        reaches every replica; the kernel spreads new connections between them. Replica 1
+        holds the address: killing it takes the address until it is back, and its replicas
+        are made again by the next `scale`."""
+        if not 1 <= n <= groups.MAX_REPLICAS:
+            raise LabError(f"{name}: between 1 and {groups.MAX_REPLICAS} replicas, not {n}")
+        base = self._container(name)
+        if base.status != "running":
+            raise LabError(f"{name} is not running; `boletia lab restart {name} --runtime docker` first")
+        existing = self._members(name)
+        for k in sorted(existing, reverse=True):
+            # fewer, or one left stopped (the network it joined may be gone with a restarted
+            # replica 1): out, and made again below when still wanted
+            if k > n or existing[k].status != "running" or not joined(existing[k].attrs, base.attrs):
+                self._engine_call(lambda c=existing[k]: c.stop(timeout=10), name)
+                self._engine_call(existing[k].remove, name)
+                if k > n:
+                    report(f"{groups.member_name(name, k)}: stopped; the others keep the address")
+                del existing[k]
+        for k in range(2, n + 1):
+            if k not in existing:
+                args = replica_container(base.attrs, base.id, name, k)
+                self._engine_call(lambda a=args: self._engine().containers.run(**a), name)
+
+        def alive() -> None:
+            dead = [k for k, c in self._members(name).items() if k <= n and c.status != "running"]
+            if dead:
+                tail = self.logs(groups.member_name(name, dead[0]), 20)
+                raise LabError(f"{groups.member_name(name, dead[0])} stopped while starting:\n{tail}")
+        url = getattr(self.settings, f"{name}_url")
+        rows = replicas.settle(name, url, n, 120, alive,
+                               f"`boletia lab logs {groups.member_name(name, n)} --runtime docker`")
+        for r in rows:
+            report(f"{r['instance']}: {', '.join(r['partitions'])}")
+        report(f"{name}: {n} replica(s) answer {url} (containers on {base.name}'s network)")
 
     def _scale_workers(self, n: int, report=lambda m: None) -> None:
         if not 1 <= n <= groups.MAX_WORKERS:
@@ -631,7 +671,7 @@ class DockerRuntime:
 MARK = "%Y-%m-%dT%H:%M:%S.%fZ"          # log_mark()'s format
 MEMBER_LABEL = "boletia.member-of"      # a scaled consumer's extra container: its consumer
 MEMBER_NUMBER = "boletia.member"        # and its member number (2, 3, ...)
-SCALABLE = (*CONSUMERS, CONNECT)        # what `scale` makes members of
+SCALABLE = (*CONSUMERS, CONNECT, *groups.API_SERVICES)  # what `scale` makes members of
 COMPOSE_LABEL = "com.docker.compose"    # compose labels each container with its project and service
 NETWORK = f"{PROJECT}_default"
 
@@ -684,6 +724,40 @@ def member_container(attrs: dict, consumer: str, k: int) -> dict[str, Any]:
             "command": ["sh", "-c", f"rm -f /lab/run/{name}.ready && exec boletia-service {consumer}"],
             "environment": env, "network": NETWORK, "volumes": volumes, "healthcheck": health,
             "restart_policy": restart, "labels": labels}
+
+
+def replica_container(attrs: dict, base_id: str, api: str, k: int) -> dict[str, Any]:
+    """`containers.run` arguments for replica k of `api`, from replica 1's `attrs`: its image,
+    command, environment (the replica's name added) and lab volume, in replica 1's network
+    namespace; labelled as a member, like a consumer's, so status, logs and the verbs find it."""
+    from boletia.services.http import REPLICA_ENV
+
+    name = groups.member_name(api, k)
+    cfg, host = attrs["Config"], attrs.get("HostConfig") or {}
+    env = [e for e in cfg.get("Env") or [] if not e.startswith(f"{REPLICA_ENV}=")]
+    volumes = {m["Name"]: {"bind": m["Destination"], "mode": "rw"}
+               for m in attrs.get("Mounts") or [] if m.get("Type") == "volume"}
+    return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
+            "command": cfg.get("Cmd"), "environment": [*env, f"{REPLICA_ENV}={name}"],
+            "network_mode": f"container:{base_id}", "volumes": volumes,
+            "restart_policy": {"Name": (host.get("RestartPolicy") or {}).get("Name") or "unless-stopped"},
+            "labels": {f"{COMPOSE_LABEL}.project": PROJECT, f"{COMPOSE_LABEL}.service": name,
+                       MEMBER_LABEL: api, MEMBER_NUMBER: str(k)}}
+
+
+def joined(attrs: dict, base: dict) -> bool:
+    """Whether a replica's container runs in the network namespace replica 1 has now: made
+    for this container (one made again by compose has another id), and started after it (a
+    restarted replica 1 gets a new namespace; a replica started before holds the old one,
+    which no published port reaches)."""
+    return ((attrs.get("HostConfig") or {}).get("NetworkMode") == f"container:{base['Id']}"
+            and _started(attrs) >= _started(base))
+
+
+def _started(attrs: dict) -> str:
+    """When a container last started, comparable as text: the engine's RFC 3339 time drops a
+    fraction's trailing zeros, so ".50001Z" sorts before ".5Z"; without the "Z" it does not."""
+    return ((attrs.get("State") or {}).get("StartedAt") or "").rstrip("Z")
 
 
 def members_of(containers, component: str) -> dict[int, Any]:

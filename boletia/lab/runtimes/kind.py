@@ -192,8 +192,9 @@ class KindRuntime:
                        "lab fail-writes N), or use --runtime local or docker")
 
     def scale(self, component: str, members: int, report=lambda m: None) -> None:
-        raise LabError("not yet on kind: `boletia lab scale` runs consumers as several members "
-                       "on the local runtime only for now (issue 27); use `--runtime local`")
+        raise LabError("not yet on kind: `boletia lab scale` runs the consumers, Connect and the "
+                       "APIs as several members on the local and docker runtimes only for now "
+                       "(issue 27); use `--runtime local` or `--runtime docker`")
 
     def clear_faults(self) -> None:
         for consumer in CONSUMERS:

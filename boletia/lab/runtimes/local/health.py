@@ -39,12 +39,3 @@ def healthy(comp: Component, s: config.Settings, files: LabFiles, handle: Proces
     except Exception:  # noqa: BLE001 - not healthy yet, whatever the reason
         return False
 
-
-def replica_at(url: str, timeout: float = 3.0) -> str | None:
-    """Which replica of a scaled API answers a NEW connection to `url` (the kernel spreads
-    connections, not requests, between the processes sharing the port); None: no answer."""
-    try:
-        with requests.Session() as session:
-            return session.get(f"{url}/health", timeout=timeout).json().get("replica")
-    except (requests.RequestException, ValueError):
-        return None

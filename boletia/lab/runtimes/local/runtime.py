@@ -35,9 +35,9 @@ from boletia.lab.components import (
 from boletia.lab.errors import LabError
 from boletia.lab.groups import API_SERVICES
 from boletia.lab.i18n.messages import cli as _t
-from boletia.lab.runtimes import private
+from boletia.lab.runtimes import private, replicas
 from boletia.lab.runtimes.local import commands, faults
-from boletia.lab.runtimes.local.health import healthy, replica_at
+from boletia.lab.runtimes.local.health import healthy
 from boletia.lab.runtimes.local.processes import ProcessHandle, port_open, port_owner, stop_all, tail
 from boletia.lab.runtimes.local.storage import LabFiles
 from boletia.lab.runtimes.port import ComponentStatus
@@ -463,30 +463,9 @@ class LocalRuntime:
                        f"status` and the workers' logs under {self.files.root / 'logs'}")
 
     def _wait_replicas(self, comp: Component, n: int, timeout: float) -> list[dict]:
-        """Until the API's address has been answered by exactly replicas 1..n: a probe per new
-        connection (the kernel spreads connections, not requests), read back by the replica
-        name each answer carries (`/health`)."""
-        url = getattr(self.settings, f"{comp.name}_url")
-        wanted = {groups.member_name(comp.name, k) for k in range(1, n + 1)}
-        answered: dict[str, int] = {}
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self._alive(comp, n, "during start-up")
-            replica = replica_at(url, timeout=2)
-            if replica is not None:
-                answered[replica] = answered.get(replica, 0) + 1
-            if wanted <= set(answered) and sum(answered.values()) >= 4 * n:
-                strangers = set(answered) - wanted
-                if strangers:
-                    raise LabError(f"{comp.name}'s address was also answered by {sorted(strangers)}, "
-                                   f"which should not run; see `boletia lab status`")
-                total = sum(answered.values())
-                return [{"instance": r, "partitions": [f"answered {c} of {total} probes"]}
-                        for r, c in sorted(answered.items())]
-            time.sleep(0.05)
-        raise LabError(f"{comp.name}: not every replica answered its address in {timeout:.0f}s "
-                       f"(answers: {answered or 'none'}); see the replicas' logs under "
-                       f"{self.files.root / 'logs'}")
+        return replicas.settle(comp.name, getattr(self.settings, f"{comp.name}_url"), n, timeout,
+                               lambda: self._alive(comp, n, "during start-up"),
+                               f"the replicas' logs under {self.files.root / 'logs'}")
 
     def _wait_members(self, comp: Component, n: int, timeout: float) -> list[dict]:
         """Until the group's coordinator lists exactly members 1..n (by instance id), its
