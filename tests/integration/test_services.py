@@ -236,7 +236,11 @@ def test_the_listing_leaves_out_the_labs_own_events(lab, api, db):
 
     mine = _name("Listed")
     assert api.create_event(mine, 5, "Teatro").ok
-    assert drain.drain(db, lab.settings, lab.design())["drained"]   # the canary, as the lab makes it
+    drained = drain.drain(db, lab.settings, lab.design())   # the canary, as the lab makes it
+    assert drained["drained"]
+    # and where its time went, stage by stage (lesson 05 names the slowest)
+    assert set(drained["waited"]) == {stage for stage, _ in drain.STAGES}, drained["waited"]
+    assert all(v >= 0 for v in drained["waited"].values())
     assert db.eventos.find_one({"nombre": SENTINEL}) is not None
     listed = api.events()
     assert listed.ok and mine in {e["Nombre"] for e in listed.body}

@@ -117,6 +117,33 @@ def test_the_trace_keeps_every_arrow_clear_of_a_labels_corner():
     plt.close(ax.figure)
 
 
+def test_a_hop_back_over_the_lanes_just_crossed_is_drawn_beside_the_last_not_on_it():
+    """Lesson 03's stored run (this stop): `insert reservation` up from inventario to MongoDB at
+    1020 ms, its `change` down to Kafka at 1026 ms, 3 pixels apart: one line over the other
+    between the two lanes (issue 29, the third reading)."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    booking = SimpleNamespace(planned=0.0, answered=0.011, published=0.009, recorded=1.020,
+                              announced=1.026, emailed=1.098,
+                              where={"published": "boletia.inventario[2]@1",
+                                     "announced": "boletia.reservas[1]@2"})
+    ax = diagram.trace(booking, ax=plt.subplots(figsize=(10, 3.6))[1])
+    arrows = [c for c in ax.get_children() if type(c).__name__ == "Annotation" and c.arrow_patch]
+    ends = [ax.transData.transform([a.xyann, a.xy]) for a in arrows]
+    insert, change = ends[5], ends[6]            # inventario -> MongoDB, MongoDB -> Kafka
+    # where the change arrow is halfway down, the insert arrow is at least 4 points away
+    mid_y = (change[0][1] + change[1][1]) / 2
+    at = lambda seg, y: seg[0][0] + (seg[1][0] - seg[0][0]) * (y - seg[0][1]) / (seg[1][1] - seg[0][1])  # noqa: E731
+    assert abs(at(change, mid_y) - at(insert, mid_y)) >= 4 * ax.figure.dpi / 72, (insert, change)
+    texts = {t.get_text() for t in ax.texts}
+    assert "change boletia.reservas[1]@2 (1026 ms)" in texts    # the measured time, unmoved
+    assert np.isfinite(ends).all()
+    plt.close(ax.figure)
+
+
 def test_the_trace_keeps_every_label_inside_its_frame():
     """The stored run of lesson 03 at its latest: the last `change` label (a four-digit offset)
     ran past the right edge of the axes (issue 29, the second reading)."""

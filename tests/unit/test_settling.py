@@ -51,9 +51,10 @@ def test_the_progress_line_names_stage_lag_rate_and_estimate():
     line = drain.progress_line("reservas -> SES", {
         "notificaciones": {"lag": 3000, "rate": 25.0, "eta": 120, "moving": True},
         "inventario": {"lag": 0, "rate": 0.0, "eta": 0, "moving": True},
-        "connect-mongo-sink": {"lag": 4, "rate": 0.0, "eta": None, "moving": False}}, 12, 720)
+        "connect-mongo-sink": {"lag": 4, "rate": 0.0, "eta": None, "moving": False},
+        "inventario-2": {"lag": 16, "rate": 0.0, "eta": None, "moving": True}}, 12, 720)
     assert line == ("draining [12/720 s] reservas -> SES: notificaciones lag 3000 −25/s ~2 min; "
-                    "connect-mongo-sink lag 4 not moving")
+                    "connect-mongo-sink lag 4 not moving; inventario-2 lag 16 (moving, no rate yet)")
 
 
 def queue_email(state, history):
@@ -105,11 +106,14 @@ def test_a_stalled_stage_is_a_finding_of_its_own():
     assert "notificaciones lag 36 (not moving)" in report.summary()
 
 
-def test_a_clean_verdict_prints_as_before():
+def test_a_clean_verdict_says_what_it_judged_in_words():
     state, history = world()
     report = judge(state, history, "fixed")
     assert report.verdict == "clean" and report.ok
-    assert report.summary() == f"clean: {report.checked}"
+    assert report.summary().startswith("clean: judged ")
+    said = f"{report.checked['uncertain']} bookings with no answer (either outcome accepted)"
+    assert said in report.summary()
+    assert "{" not in report.summary() and "uncertain" not in report.summary()
     assert B1 in {r["_id"] for r in state.reservas}
 
 

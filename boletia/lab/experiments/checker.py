@@ -232,9 +232,9 @@ class Report:
         """One line a student reads: the verdict and, per kind, the count and one example;
         then, apart, what has not settled yet (stage, lag, rate, estimate)."""
         if self.ok:
-            return f"clean: {self.checked}"
+            return f"clean: judged {judged(self.checked)}"
         parts = [f"{k} ×{n} (e.g. {self.examples(1)[k][0]})" for k, n in self.counts.items()]
-        line = f"violated: {'; '.join(parts)}" if parts else f"inconclusive: judged {self.checked}"
+        line = f"violated: {'; '.join(parts)}" if parts else f"inconclusive: judged {judged(self.checked)}"
         return line + (f"\n{self.unsettled_summary()}" if self.unsettled or self.pending else "")
 
     def unsettled_summary(self) -> str:
@@ -295,6 +295,17 @@ def judge(state: State, history: History | None, design: str,
                       "emails": emails, "refunds": len(refunds),
                       "dead_letters": len(state.dead_letters)}
     return report
+
+
+# what each count of `Report.checked` is, in a student's words (issue 29: "uncertain" was never said)
+CHECKED = {"events": "events", "reservations": "reservations", "bookings": "bookings made",
+           "uncertain": "bookings with no answer (either outcome accepted)", "emails": "emails",
+           "refunds": "refunds", "dead_letters": "dead letters"}
+
+
+def judged(checked: dict) -> str:
+    """`{"events": 2, "uncertain": 0}` -> "2 events, 0 bookings with no answer (...)"."""
+    return ", ".join(f"{n} {CHECKED.get(k, k)}" for k, n in checked.items())
 
 
 def _set_aside_unsettled(report: Report) -> None:

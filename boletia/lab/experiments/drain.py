@@ -125,7 +125,7 @@ class Backlog:
 def progress_line(stage: str, stages: dict[str, dict], waited: float, limit: float) -> str:
     """One compact line: where the canary is, each group with work left (lag, rate, ETA)."""
     busy = [f"{g} lag {s['lag']}" + (f" −{s['rate']:g}/s ~{fmt_eta(s['eta'])}" if s["rate"]
-                                     else (" not moving" if not s["moving"] else " …"))
+                                     else (" not moving" if not s["moving"] else " (moving, no rate yet)"))
             for g, s in stages.items() if s["lag"]]
     return (f"draining [{waited:.0f}/{limit:.0f} s] {stage}"
             + (": " + "; ".join(busy) if busy else ""))
@@ -188,13 +188,14 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
     """Send a canary through every stage and wait for every group to catch up, while things
     move. Returns {drained, stalled, stage (where it stopped, None if drained), detail, lag,
     stages (group -> lag, rate, eta, moving), unsettled (groups with work left), bound,
-    seconds}. `progress` gets a line about every 2 s while there is a backlog, once the drain
+    seconds, waited (stage -> seconds the canary waited there: where a slow drain's time
+    went)}. `progress` gets a line about every 2 s while there is a backlog, once the drain
     has waited SHOW_AFTER seconds (a quick drain stays silent)."""
     begun = time.monotonic()
     # a short --timeout never turns into "stalled": not having watched long enough to tell
     # is "not settled", and only STALL seconds without progress name a stage not moving
     backlog = Backlog(stall=stall)
-    state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout)}
+    state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout), "waited": {}}
     probe = observe.lag_probe(bootstrap=settings.kafka_bootstrap)
 
     def sample() -> None:
@@ -219,13 +220,15 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
                 "detail": detail,
                 "lag": {g: s["lag"] for g, s in stages.items()}, "stages": stages,
                 "unsettled": [] if drained else left, "bound": state["limit"][1],
-                "seconds": round(time.monotonic() - begun, 1)}
+                "seconds": round(time.monotonic() - begun, 1), "waited": dict(state["waited"])}
 
     def wait(done: Callable[[], object], stage: str) -> dict | None:
         """None when `done()` came true; else the result that ends the drain."""
+        entered = time.monotonic()
         while True:
             if done():
                 state["progress_at"] = time.monotonic()
+                state["waited"][stage] = round(state["waited"].get(stage, 0) + time.monotonic() - entered, 1)
                 return None
             sample()
             now = time.monotonic()

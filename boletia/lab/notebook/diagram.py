@@ -176,17 +176,17 @@ def trace(b, ax=None):
     ax.set_ylim(len(LANES) - 0.5, -0.5)   # fixed before the labels are placed: they are measured
     drawn = [(a, t_a, z, t_z, label) for a, t_a, z, t_z, label in hops
              if t_a is not None and t_z is not None]
-    arrows = [((t_a, lane[a]), (t_z, lane[z])) for a, t_a, z, t_z, _ in drawn]
+    arrows = _apart(ax, [((t_a, lane[a]), (t_z, lane[z])) for a, t_a, z, t_z, _ in drawn])
     placed = []
     # a label starts 4 points right of its moment (or ends 4 points left of it): clear of the
     # arrows drawn straight down there
     beside = {side: ax.transData + ScaledTranslation(side * 4 / 72, 0, ax.figure.dpi_scale_trans)
               for side in (1, -1)}
-    for i, (a, t_a, z, t_z, label) in enumerate(drawn):
-        ax.annotate("", xy=(t_z, lane[z]), xytext=(t_a, lane[a]),
+    for i, (a, _, z, t_z, label) in enumerate(drawn):
+        ax.annotate("", xy=arrows[i][1], xytext=arrows[i][0],
                     arrowprops={"arrowstyle": "->", "color": "#1f77b4", "lw": 1.6})
         away = 1 if lane[z] > lane[a] else -1  # beyond the arrow's head, away from where it came
-        text = ax.text(t_z, lane[z] + 0.28 * away, f"{label} ({t_z:.0f} ms)", transform=beside[1],
+        text = ax.text(arrows[i][1][0], lane[z] + 0.28 * away, f"{label} ({t_z:.0f} ms)", transform=beside[1],
                        fontsize=7.5, va="center", color="#333", zorder=5,  # over the later arrows
                        bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 0.5})
         # clear of the labels placed and of every other arrow (its own ends where it starts)
@@ -197,6 +197,45 @@ def trace(b, ax=None):
     ax.set_title("one booking, traced through the real system")
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def _apart(ax, arrows: list, gap_pt: float = 5.0) -> list:
+    """The arrows, each moved right by `gap_pt` (as often as needed) where it would run along
+    an earlier one: a hop that goes back over the lanes the previous one crossed a few
+    milliseconds later (`insert reservation` up, its `change` down) is drawn beside it, not
+    on it (issue 29). Its label keeps the measured time."""
+    per_pt = ax.figure.dpi / 72
+    unit = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]  # pixels per ms
+    out: list = []
+    for start, end in arrows:
+        for _ in range(4):
+            if not any(_alongside(ax, (start, end), other, 3 * per_pt) for other in out):
+                break
+            shift = gap_pt * per_pt / unit
+            start, end = (start[0] + shift, start[1]), (end[0] + shift, end[1])
+        out.append((start, end))
+    return out
+
+
+def _alongside(ax, arrow, other, within_px: float, samples: int = 30) -> bool:
+    """Whether `arrow` runs within `within_px` of `other` along part of its length (display
+    coordinates; its first and last 8 pixels, where two hops meet at a lane, do not count)."""
+    import numpy as np
+
+    (x0, y0), (x1, y1) = ax.transData.transform(list(arrow))
+    (a0, b0), (a1, b1) = ax.transData.transform(list(other))
+    length = float(np.hypot(x1 - x0, y1 - y0))
+    if length < 20:
+        return False
+    seg = np.array([a1 - a0, b1 - b0])
+    seg_len2 = float(seg @ seg) or 1.0
+    for k in range(samples + 1):
+        along = 8 / length + (1 - 16 / length) * k / samples
+        p = np.array([x0 + (x1 - x0) * along, y0 + (y1 - y0) * along])
+        t = min(1.0, max(0.0, float((p - (a0, b0)) @ seg) / seg_len2))
+        if float(np.hypot(*(p - (np.array([a0, b0]) + t * seg)))) < within_px:
+            return True
+    return False
 
 
 def _clear_of(ax, text, placed: list, lane_y: float, away: int, arrows=(), beside=None):
