@@ -1,4 +1,4 @@
-"""The exercise checks of lessons 05 and 07: the instructor's answer passes; the untouched stub
+"""The exercise checks of lessons 05, 07 and 08: the instructor's answer passes; the untouched stub
 and each wrong idea fail with a message about the idea, without raising (the lesson runs on)."""
 
 from __future__ import annotations
@@ -129,3 +129,31 @@ def test_07_the_verdict_is_not_the_lost_booking(capsys):
 
     assert not lesson07.check_how_often(how_often, ROWS)
     assert "a booking is lost" in capsys.readouterr().out
+
+
+# --- lesson 08: the autoscaler's rule --------------------------------------------------------
+
+def test_08_the_instructors_rule_is_right(capsys):
+    from boletia.lab.exercises import lesson08
+
+    assert lesson08.check_wanted(instructor("lesson08").members_wanted)
+    assert capsys.readouterr().out.startswith("right:")
+
+
+def test_08_the_stub_and_each_misread_rule_are_not_yet_done(capsys):
+    import math
+
+    from boletia.lab.exercises import lesson08
+
+    wrong = {
+        "floor": lambda lag, t, p, m: max(1, min(lag // t, p, m)),
+        "no partition cap": lambda lag, t, p, m: max(1, min(math.ceil(lag / t), m)),
+        "no most": lambda lag, t, p, m: max(1, min(math.ceil(lag / t), p)),
+        "zero when idle": lambda lag, t, p, m: min(math.ceil(lag / t), p, m),
+        "stub": lambda lag, t, p, m: None,
+        "raises": lambda lag, t, p, m: 1 / 0,
+        "a float": lambda lag, t, p, m: lag / t,
+    }
+    for name, rule in wrong.items():
+        assert not lesson08.check_wanted(rule), name
+        assert capsys.readouterr().out.startswith("not yet:"), name
