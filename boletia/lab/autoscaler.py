@@ -99,7 +99,10 @@ def members_running(rt, consumer: str) -> int:
 
 
 def group_lag(bootstrap: str, group: str, topics: tuple[str, ...]) -> tuple[int, int]:
-    """(messages not yet committed by `group` on `topics`, the topics' partitions)."""
+    """(messages not yet committed by `group` on `topics`, the most members that can hold a
+    partition). With the `range` assignor (the lab's), member k gets a partition of topic T only
+    if k is at most T's partition count, so that cap is the largest topic's count, not the sum:
+    inventario reads two topics of 3 partitions, and a fourth member idles (lesson 08)."""
     from kafka import TopicPartition
     from kafka.admin import OffsetSpec
 
@@ -115,7 +118,7 @@ def group_lag(bootstrap: str, group: str, topics: tuple[str, ...]) -> tuple[int,
         admin.close()
     lag = sum(max(0, ends[tp].offset - max(committed[tp].offset if tp in committed else 0, 0))
               for tp in tps)
-    return lag, len(tps)
+    return lag, max((sum(tp.topic == t for tp in tps) for t in topics), default=0)
 
 
 def consumer_component(consumer: str):

@@ -83,6 +83,18 @@ def test_a_member_beyond_the_partitions_is_idle(runtime):
 
 
 
+def test_the_autoscaler_caps_members_at_the_largest_topics_partitions_not_their_sum(lab):
+    """inventario reads two topics of 3 partitions: with `range` a fourth member idles (above),
+    so the autoscaler asks for at most 3, not 6 (lesson 08's reviewer saw the sum)."""
+    from boletia.lab import autoscaler
+    from boletia.lab.components import BY_NAME
+
+    for consumer in ("inventario", "notificaciones"):
+        comp = BY_NAME[consumer]
+        lag, most = autoscaler.group_lag(lab.settings.kafka_bootstrap, comp.group, comp.topics)
+        assert most == 3 and lag >= 0, (consumer, lag, most)
+
+
 def test_an_api_scales_to_replicas_on_one_address_and_a_killed_one_loses_nothing(runtime):
     """reservas as 3 processes on its one port under load: every replica answers the address,
     a killed one leaves it to the others, and every booking answered 200 has its reservation."""

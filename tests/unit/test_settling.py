@@ -4,7 +4,7 @@ wait by the backlog it saw; the checker keeps what has not settled apart from it
 
 from __future__ import annotations
 
-from boletia.lab.experiments import drain
+from boletia.lab.experiments import checker, drain
 from boletia.lab.experiments.checker import judge
 from tests.unit.test_checker import B1, drop_email, world
 
@@ -14,8 +14,8 @@ def test_a_falling_backlog_has_a_rate_and_an_estimate():
     for t in range(0, 11):  # notificaciones falls 50 a second from 1000; inventario is done
         b.add(float(t), {"notificaciones": 1000 - 50 * t, "inventario": 0})
     s = b.stages()
-    assert s["notificaciones"] == {"lag": 500, "rate": 50.0, "eta": 10, "moving": True}
-    assert s["inventario"] == {"lag": 0, "rate": 0.0, "eta": 0, "moving": True}
+    assert s["notificaciones"] == {"lag": 500, "rate": 50.0, "eta": 10, "moving": True, "flat_s": 0.0}
+    assert s["inventario"] == {"lag": 0, "rate": 0.0, "eta": 0, "moving": True, "flat_s": 0.0}
     assert b.largest == 1000
     assert b.stalled(10.0, since_progress=0.0) == []
 
@@ -25,7 +25,7 @@ def test_a_flat_backlog_is_named_as_not_moving_once_the_stall_has_passed():
     for t in range(0, 41, 2):
         b.add(float(t), {"notificaciones": 700, "inventario": 0})
     s = b.stages()["notificaciones"]
-    assert s["rate"] == 0.0 and s["eta"] is None and not s["moving"]
+    assert s["rate"] == 0.0 and s["eta"] is None and not s["moving"] and s["flat_s"] == 40.0
     assert b.stalled(40.0, since_progress=0.0) == ["notificaciones"]
     # the canary advancing recently is progress: not stalled yet
     assert b.stalled(40.0, since_progress=25.0) == []
@@ -52,9 +52,9 @@ def test_the_progress_line_names_stage_lag_rate_and_estimate():
         "notificaciones": {"lag": 3000, "rate": 25.0, "eta": 120, "moving": True},
         "inventario": {"lag": 0, "rate": 0.0, "eta": 0, "moving": True},
         "connect-mongo-sink": {"lag": 4, "rate": 0.0, "eta": None, "moving": False},
-        "inventario-2": {"lag": 16, "rate": 0.0, "eta": None, "moving": True}}, 12, 720)
+        "inventario-2": {"lag": 16, "rate": 0.0, "eta": None, "moving": True, "flat_s": 37.2}}, 12, 720)
     assert line == ("draining [12/720 s] reservas -> SES: notificaciones lag 3000 −25/s ~2 min; "
-                    "connect-mongo-sink lag 4 not moving; inventario-2 lag 16 (moving, no rate yet)")
+                    "connect-mongo-sink lag 4 not moving; inventario-2 lag 16 (not fallen for 37 s)")
 
 
 def queue_email(state, history):
@@ -111,8 +111,10 @@ def test_a_clean_verdict_says_what_it_judged_in_words():
     report = judge(state, history, "fixed")
     assert report.verdict == "clean" and report.ok
     assert report.summary().startswith("clean: judged ")
-    said = f"{report.checked['uncertain']} bookings with no answer (either outcome accepted)"
+    said = (f"{report.checked['bookings']} bookings to judge, {report.checked['uncertain']} bookings of "
+            "unknown outcome (a 5xx or no answer: either accepted)")
     assert said in report.summary()
+    assert checker.judged({"events": 1, "bookings": "no record", "uncertain": 0}) == "1 events"
     assert "{" not in report.summary() and "uncertain" not in report.summary()
     assert B1 in {r["_id"] for r in state.reservas}
 

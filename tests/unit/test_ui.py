@@ -762,12 +762,12 @@ def test_the_control_room_scales_and_then_reaches_each_member(client, rt):
 
 
 def test_the_control_room_runs_the_autoscaler_and_shows_its_decisions(client, rt, monkeypatch):
-    """Started from its panel, it reads the group's lag (here: 150 messages on 6 partitions),
+    """Started from its panel, it reads the group's lag (here: 150 messages, at most 3 members),
     scales inventario to ceil(150 / 50) = 3 through the runtime, and every snapshot carries the
     reading and the decision; one at a time; stopped, it says so."""
     from boletia.lab import autoscaler
 
-    monkeypatch.setattr(autoscaler, "group_lag", lambda bootstrap, group, topics: (150, 6))
+    monkeypatch.setattr(autoscaler, "group_lag", lambda bootstrap, group, topics: (150, 3))
     r = post(client, "/api/admin/autoscale", {"consumer": "inventario", "target_lag": 50, "max_members": 3})
     assert r.status_code == 200, r.get_json()
     control = client.application.extensions["boletia_ui"]["control"]
@@ -776,7 +776,7 @@ def test_the_control_room_runs_the_autoscaler_and_shows_its_decisions(client, rt
         time.sleep(0.05)
     shown = control.state()["autoscale"]
     assert [(d["members"], d["to"], d["lag"]) for d in shown["decisions"]] == [(1, 3, 150)], shown
-    assert shown["state"] == "running" and shown["reading"]["partitions"] == 6
+    assert shown["state"] == "running" and shown["reading"]["partitions"] == 3
     assert ("scale", "inventario", 3) in rt.calls
     again = post(client, "/api/admin/autoscale", {"consumer": "notificaciones"})
     assert again.status_code == 409 and "already scaling inventario" in again.get_json()["error"]

@@ -1,6 +1,6 @@
 """Lesson 08's exercise, checked: the student's `members_wanted(lag, target_lag, partitions,
 most)` is the autoscaler's rule (KEDA's Kafka scaler): ceil(lag / target) members, never more
-than the topics' partitions nor `most`, and at least one. Judged against the lab's own
+than `partitions` (its largest topic's) nor `most`, and at least one. Judged against the lab's own
 autoscaler (`boletia/lab/autoscaler.py`) on cases each built so that one misread rule gives a
 wrong answer; the message names the rule, never the code.
 
@@ -22,7 +22,7 @@ CASES: list[tuple[int, int, int, int, str]] = [
     (100, 50, 6, 6, "exactly at the target is enough: 100 messages at 50 a member need 2"),
     (900, 50, 6, 6, "never more members than partitions: a member beyond them holds nothing and "
                     "sits idle (6 partitions, 6 members at most)"),
-    (900, 50, 3, 6, "never more members than partitions: here the topics have 3"),
+    (900, 50, 3, 6, "never more members than partitions: here the largest topic has 3"),
     (900, 50, 6, 2, "never more than the most you allow (`most`), whatever the lag"),
     (0, 50, 6, 6, "at least one member, even with no lag: the group still has to read what comes"),
     (1, 50, 6, 6, "one message of lag is one member's work"),

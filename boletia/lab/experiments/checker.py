@@ -242,7 +242,9 @@ class Report:
         stages = []
         for g, s in self.unsettled.items():
             how = (f"falling {s['rate']:g}/s, done in ~{_eta(s['eta'])}" if s.get("rate")
-                   else "not moving" if not s.get("moving") else "moving, no rate yet")
+                   else "not moving" if not s.get("moving")
+                   else f"not fallen for {s['flat_s']:.0f} s" if (s.get("flat_s") or 0) >= 1
+                   else "no rate yet")
             stages.append(f"{g} lag {s.get('lag')} ({how})")
         waiting = Counter(v.kind for v in self.pending)
         drain = self.drain or {}
@@ -298,14 +300,17 @@ def judge(state: State, history: History | None, design: str,
 
 
 # what each count of `Report.checked` is, in a student's words (issue 29: "uncertain" was never said)
-CHECKED = {"events": "events", "reservations": "reservations", "bookings": "bookings made",
-           "uncertain": "bookings with no answer (either outcome accepted)", "emails": "emails",
-           "refunds": "refunds", "dead_letters": "dead letters"}
+CHECKED = {"events": "events", "reservations": "reservations",
+           "bookings": "bookings to judge",
+           "uncertain": "bookings of unknown outcome (a 5xx or no answer: either accepted)",
+           "emails": "emails", "refunds": "refunds", "dead_letters": "dead letters"}
 
 
 def judged(checked: dict) -> str:
-    """`{"events": 2, "uncertain": 0}` -> "2 events, 0 bookings with no answer (...)"."""
-    return ", ".join(f"{n} {CHECKED.get(k, k)}" for k, n in checked.items())
+    """`{"events": 2, "uncertain": 0}` -> "2 events, 0 bookings of unknown outcome (...)"; the booking
+    counts only when there was a record of the bookings to judge them against."""
+    return ", ".join(f"{n} {CHECKED.get(k, k)}" for k, n in checked.items()
+                     if not (k in ("bookings", "uncertain") and checked.get("bookings") == "no record"))
 
 
 def _set_aside_unsettled(report: Report) -> None:

@@ -100,7 +100,8 @@ class Backlog:
             self.samples.pop(0)
 
     def stages(self) -> dict[str, dict]:
-        """group -> {lag, rate (messages/s it falls by), eta (seconds, None: unknown), moving}."""
+        """group -> {lag, rate (messages/s it falls by), eta (seconds, None: unknown), moving,
+        flat_s (seconds since its lag last fell)}."""
         if not self.samples:
             return {}
         t0, first = self.samples[0]
@@ -109,9 +110,10 @@ class Backlog:
         for g, lag in last.items():
             fell = first.get(g, lag) - lag
             rate = fell / (t1 - t0) if t1 > t0 and fell > 0 else 0.0
+            flat = t1 - self.last_fall.get(g, t1)   # seconds since its lag last fell
             out[g] = {"lag": lag, "rate": round(rate, 1),
                       "eta": round(lag / rate) if rate > 0 else (0 if lag == 0 else None),
-                      "moving": lag == 0 or t1 - self.last_fall.get(g, t1) < self.stall}
+                      "moving": lag == 0 or flat < self.stall, "flat_s": round(flat, 1)}
         return out
 
     def stalled(self, now: float, since_progress: float) -> list[str]:
@@ -122,10 +124,18 @@ class Backlog:
         return [g for g, s in self.stages().items() if not s["moving"]]
 
 
+def still(s: dict) -> str:
+    """A group whose lag has no rate of fall: stalled, flat for a while, or just measured."""
+    if not s["moving"]:
+        return "not moving"
+    flat = s.get("flat_s") or 0
+    return f"(not fallen for {flat:.0f} s)" if flat >= 1 else "(no rate yet)"
+
+
 def progress_line(stage: str, stages: dict[str, dict], waited: float, limit: float) -> str:
     """One compact line: where the canary is, each group with work left (lag, rate, ETA)."""
     busy = [f"{g} lag {s['lag']}" + (f" −{s['rate']:g}/s ~{fmt_eta(s['eta'])}" if s["rate"]
-                                     else (" not moving" if not s["moving"] else " (moving, no rate yet)"))
+                                     else f" {still(s)}")
             for g, s in stages.items() if s["lag"]]
     return (f"draining [{waited:.0f}/{limit:.0f} s] {stage}"
             + (": " + "; ".join(busy) if busy else ""))
@@ -223,12 +233,19 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
                 "seconds": round(time.monotonic() - begun, 1), "waited": dict(state["waited"])}
 
     def wait(done: Callable[[], object], stage: str) -> dict | None:
-        """None when `done()` came true; else the result that ends the drain."""
+        """None when `done()` came true; else the result that ends the drain. Either way the
+        seconds spent here are counted for `stage` (a drain that ends stuck names that stage)."""
         entered = time.monotonic()
+        ended = _waiting(done, stage)
+        state["waited"][stage] = round(state["waited"].get(stage, 0) + time.monotonic() - entered, 1)
+        if ended is not None:
+            ended["waited"] = dict(state["waited"])
+        return ended
+
+    def _waiting(done: Callable[[], object], stage: str) -> dict | None:
         while True:
             if done():
                 state["progress_at"] = time.monotonic()
-                state["waited"][stage] = round(state["waited"].get(stage, 0) + time.monotonic() - entered, 1)
                 return None
             sample()
             now = time.monotonic()

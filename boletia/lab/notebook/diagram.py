@@ -219,18 +219,19 @@ def _apart(ax, arrows: list, gap_pt: float = 5.0) -> list:
 
 def _alongside(ax, arrow, other, within_px: float, samples: int = 30) -> bool:
     """Whether `arrow` runs within `within_px` of `other` along part of its length (display
-    coordinates; its first and last 8 pixels, where two hops meet at a lane, do not count)."""
+    coordinates; its first and last 6 points, where two hops meet at a lane, do not count)."""
     import numpy as np
 
     (x0, y0), (x1, y1) = ax.transData.transform(list(arrow))
     (a0, b0), (a1, b1) = ax.transData.transform(list(other))
     length = float(np.hypot(x1 - x0, y1 - y0))
-    if length < 20:
+    end = 6 * ax.figure.dpi / 72   # more than within_px (3 points): meeting end to end is not alongside
+    if length < 3 * end:
         return False
     seg = np.array([a1 - a0, b1 - b0])
     seg_len2 = float(seg @ seg) or 1.0
     for k in range(samples + 1):
-        along = 8 / length + (1 - 16 / length) * k / samples
+        along = end / length + (1 - 2 * end / length) * k / samples
         p = np.array([x0 + (x1 - x0) * along, y0 + (y1 - y0) * along])
         t = min(1.0, max(0.0, float((p - (a0, b0)) @ seg) / seg_len2))
         if float(np.hypot(*(p - (np.array([a0, b0]) + t * seg)))) < within_px:

@@ -335,6 +335,9 @@ class DockerRuntime:
             for k, found in sorted(members_of(by_service.values(), c.name).items()):
                 state = {"running": "running", "paused": "paused"}.get(found.status, "stopped")
                 worker, api = c.name == CONNECT, c.name in groups.API_SERVICES
+                # a replica left in the network of a replica 1 that restarted since answers nobody
+                orphan = api and state == "running" and c.name in by_service and not joined(
+                    found.attrs, by_service[c.name].attrs)
                 port = ports.connect_worker(k)
                 result.append(ComponentStatus(
                     name=f"{c.name}-{k}", kind=c.kind, state=state, pid=None,
@@ -344,7 +347,10 @@ class DockerRuntime:
                     else f"container {found.name}, group {c.group}",
                     member_id=worker_id(k) if worker else "" if api
                     else groups.group_instance_id(c.group, k),
-                    log=f"docker logs {found.name}"))
+                    log=f"docker logs {found.name}",
+                    health=f"in the network of {c.name} before it restarted, so no connection reaches "
+                           f"it: `boletia lab scale {c.name}=N --runtime docker` makes it again"
+                    if orphan else ""))
         return result
 
     def _published(self, name: str) -> list[int]:
@@ -448,7 +454,9 @@ class DockerRuntime:
     def members(self, component: str) -> int:
         if component != CONNECT and component not in groups.API_SERVICES:
             self._consumer(component)
-        return 1 + sum(1 for c in self._members(component).values() if c.status == "running")
+        base = self._container(component).attrs if component in groups.API_SERVICES else None
+        return 1 + sum(1 for c in self._members(component).values() if c.status == "running"
+                       and (base is None or joined(c.attrs, base)))   # an orphaned replica serves none
 
     def scale(self, component: str, members: int, report=lambda m: None) -> None:
         """A consumer as N containers in its one group: member k > 1 is a container like the
@@ -688,61 +696,60 @@ def _explained(exc: Exception) -> str:
     return str(getattr(exc, "explanation", None) or exc)
 
 
+def _member_of(attrs: dict, component: str, k: int, *unset: str) -> dict[str, Any]:
+    """What every member k > 1 takes from the compose container's `attrs` (`docker inspect`):
+    its image, environment (without the `unset` variables, which the member sets itself),
+    restart policy and lab volume, under its own name; labelled with compose's project (so
+    `compose down --remove-orphans` removes it) under a service of its own, and as member k of
+    `component`, so status, logs and the verbs find it."""
+    name = groups.member_name(component, k)
+    cfg, host = attrs["Config"], attrs.get("HostConfig") or {}
+    return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
+            "environment": [e for e in cfg.get("Env") or [] if not e.startswith(unset)],
+            "restart_policy": {"Name": (host.get("RestartPolicy") or {}).get("Name") or "unless-stopped"},
+            "volumes": {m["Name"]: {"bind": m["Destination"], "mode": "rw"}
+                        for m in attrs.get("Mounts") or [] if m.get("Type") == "volume"},
+            "labels": {f"{COMPOSE_LABEL}.project": PROJECT, f"{COMPOSE_LABEL}.service": name,
+                       MEMBER_LABEL: component, MEMBER_NUMBER: str(k)}}
+
+
 def member_container(attrs: dict, consumer: str, k: int) -> dict[str, Any]:
-    """`containers.run` arguments for member k of `consumer`, from the compose container's
-    `attrs` (`docker inspect`): its image, environment, network, lab volume and restart policy,
-    with member k's instance id, readiness mark and health check. Labelled with compose's
-    project (so `compose down --remove-orphans` removes it) under a service of its own."""
+    """`containers.run` arguments for member k of `consumer` (or Connect's worker k), from the
+    compose container's `attrs`: with member k's instance id, readiness mark and health check
+    (a worker: its own advertised name, on the lab's network)."""
     from boletia.lab import hooks
 
     name = groups.member_name(consumer, k)
-    cfg, host = attrs["Config"], attrs.get("HostConfig") or {}
-    labels = {f"{COMPOSE_LABEL}.project": PROJECT, f"{COMPOSE_LABEL}.service": name,
-              MEMBER_LABEL: consumer, MEMBER_NUMBER: str(k)}
-    restart = {"Name": (host.get("RestartPolicy") or {}).get("Name") or "unless-stopped"}
+    cfg = attrs["Config"]
     compose = cfg.get("Healthcheck") or {}  # the service's timings (nanoseconds)
     timings = {mine: compose[theirs] for theirs, mine in (
         ("Interval", "interval"), ("Timeout", "timeout"), ("Retries", "retries"),
         ("StartPeriod", "start_period")) if theirs in compose}
     if consumer == CONNECT:  # the image's own command; the worker advertises its own name
-        env = [e for e in cfg.get("Env") or [] if not e.startswith("CONNECT_ADVERTISED_HOST=")]
-        return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
-                "hostname": name, "environment": [*env, f"CONNECT_ADVERTISED_HOST={name}"],
-                "network": NETWORK,
-                "healthcheck": {"test": compose.get("Test"), **timings},
-                "restart_policy": restart, "labels": labels}
-    env = [e for e in cfg.get("Env") or []
-           if not e.startswith(("BOLETIA_INSTANCE=", f"{hooks.MEMBER_ENV}="))]
-    env += [f"BOLETIA_INSTANCE={groups.instance(k)}", f"{hooks.MEMBER_ENV}={name}"]
+        args = _member_of(attrs, consumer, k, "CONNECT_ADVERTISED_HOST=")
+        args.pop("volumes")
+        args["environment"].append(f"CONNECT_ADVERTISED_HOST={name}")
+        return {**args, "hostname": name, "network": NETWORK,
+                "healthcheck": {"test": compose.get("Test"), **timings}}
+    args = _member_of(attrs, consumer, k, "BOLETIA_INSTANCE=", f"{hooks.MEMBER_ENV}=")
+    args["environment"] += [f"BOLETIA_INSTANCE={groups.instance(k)}", f"{hooks.MEMBER_ENV}={name}"]
     group = next(c.group for c in COMPONENTS if c.name == consumer)
     # ready: this member's own mark; stalled: the watchdog's, per group (member 1 clears it)
     health = {"test": ["CMD", "sh", "-c", f"test -f /lab/run/{name}.ready && ! test -f "
                                           f"/lab/run/{group}.stalled"], **timings}
-    volumes = {m["Name"]: {"bind": m["Destination"], "mode": "rw"}
-               for m in attrs.get("Mounts") or [] if m.get("Type") == "volume"}
-    return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
-            "command": ["sh", "-c", f"rm -f /lab/run/{name}.ready && exec boletia-service {consumer}"],
-            "environment": env, "network": NETWORK, "volumes": volumes, "healthcheck": health,
-            "restart_policy": restart, "labels": labels}
+    return {**args, "network": NETWORK, "healthcheck": health,
+            "command": ["sh", "-c", f"rm -f /lab/run/{name}.ready && exec boletia-service {consumer}"]}
 
 
 def replica_container(attrs: dict, base_id: str, api: str, k: int) -> dict[str, Any]:
     """`containers.run` arguments for replica k of `api`, from replica 1's `attrs`: its image,
     command, environment (the replica's name added) and lab volume, in replica 1's network
-    namespace; labelled as a member, like a consumer's, so status, logs and the verbs find it."""
+    namespace."""
     from boletia.services.http import REPLICA_ENV
 
-    name = groups.member_name(api, k)
-    cfg, host = attrs["Config"], attrs.get("HostConfig") or {}
-    env = [e for e in cfg.get("Env") or [] if not e.startswith(f"{REPLICA_ENV}=")]
-    volumes = {m["Name"]: {"bind": m["Destination"], "mode": "rw"}
-               for m in attrs.get("Mounts") or [] if m.get("Type") == "volume"}
-    return {"image": cfg["Image"], "name": f"{PROJECT}-{name}-1", "detach": True,
-            "command": cfg.get("Cmd"), "environment": [*env, f"{REPLICA_ENV}={name}"],
-            "network_mode": f"container:{base_id}", "volumes": volumes,
-            "restart_policy": {"Name": (host.get("RestartPolicy") or {}).get("Name") or "unless-stopped"},
-            "labels": {f"{COMPOSE_LABEL}.project": PROJECT, f"{COMPOSE_LABEL}.service": name,
-                       MEMBER_LABEL: api, MEMBER_NUMBER: str(k)}}
+    args = _member_of(attrs, api, k, f"{REPLICA_ENV}=")
+    args["environment"].append(f"{REPLICA_ENV}={groups.member_name(api, k)}")
+    return {**args, "command": attrs["Config"].get("Cmd"), "network_mode": f"container:{base_id}"}
 
 
 def joined(attrs: dict, base: dict) -> bool:

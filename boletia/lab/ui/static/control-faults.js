@@ -48,7 +48,7 @@ function updateAutoscale(a) {
   }
   const r = a.reading || {};
   const reading = r.lag === undefined ? _("no reading yet")
-    : _("lag {lag} on {partitions} partitions: {members} member(s) running, {wanted} wanted", r);
+    : _("lag {lag}: {members} member(s) running, {wanted} wanted (at most {partitions}: its largest topic's partitions)", r);
   const policy = _("target {target} per member, {lo} to {hi} members",
     { target: a.policy.target_lag, lo: a.policy.min_members, hi: a.policy.max_members });
   const state = a.message ? `${a.state} — ${a.message}` : a.state;
