@@ -132,6 +132,14 @@ class _Rebalances(ConsumerRebalanceListener):
                       f"holds {_names(held)} ({self.loop.assignor.name})")
 
 
+# How often the consumer asks for its topics' metadata (kafka-python's default: 5 minutes). A
+# consumer that joined a fresh cluster before its topics' partitions reached the broker it asked
+# was assigned none ("assigned none; holds none"), and only a metadata change makes it rejoin:
+# seen in CI, where inventario then missed its 60 s start-up; the same refresh lets a topic that
+# `lab partitions` grew be read within seconds.
+METADATA_MAX_AGE_MS = 5000
+
+
 class AtLeastOnceConsumer:
     """The seed's pcKafka consumer, done right (failure mode 1, docs/failure-modes.md).
 
@@ -181,7 +189,8 @@ class AtLeastOnceConsumer:
             group_instance_id=f"{self.group}-{self.instance}", client_id=self.group,
             enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=50, session_timeout_ms=10000, heartbeat_interval_ms=3000,
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS, partition_assignment_strategy=[self.assignor], **security())
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS, partition_assignment_strategy=[self.assignor],
+            metadata_max_age_ms=METADATA_MAX_AGE_MS, **security())
         self._consumer.subscribe(self.topics, listener=_Rebalances(self))
         self._producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all",
                                        retries=5, **security())
