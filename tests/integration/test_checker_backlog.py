@@ -68,6 +68,7 @@ def the_checks(lab, db, monkeypatch) -> None:
     report = check_lab(lab, record, timeout=20, progress=None)
     print(report.summary())
     assert not report.drain["drained"], ("the flood must outlast this check", report.drain)
+    assert "notificaciones" in report.drain["backlogged"], report.drain   # lesson 05 names it
     assert report.verdict in ("clean", "inconclusive"), report.summary()
     if report.verdict == "inconclusive":
         assert report.unsettled, "an inconclusive verdict says which stage has not settled"

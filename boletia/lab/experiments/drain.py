@@ -199,13 +199,15 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
     move. Returns {drained, stalled, stage (where it stopped, None if drained), detail, lag,
     stages (group -> lag, rate, eta, moving), unsettled (groups with work left), bound,
     seconds, waited (stage -> seconds the canary waited there: where a slow drain's time
-    went)}. `progress` gets a line about every 2 s while there is a backlog, once the drain
+    went), backlogged (the groups it waited on with a backlog, once it had waited SHOW_AFTER)}.
+    `progress` gets a line about every 2 s while there is a backlog, once the drain
     has waited SHOW_AFTER seconds (a quick drain stays silent)."""
     begun = time.monotonic()
     # a short --timeout never turns into "stalled": not having watched long enough to tell
     # is "not settled", and only STALL seconds without progress name a stage not moving
     backlog = Backlog(stall=stall)
-    state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout), "waited": {}}
+    state = {"progress_at": begun, "shown": 0.0, "limit": bound(0, timeout), "waited": {},
+             "backlogged": []}
     probe = observe.lag_probe(bootstrap=settings.kafka_bootstrap)
 
     def sample() -> None:
@@ -230,7 +232,8 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
                 "detail": detail,
                 "lag": {g: s["lag"] for g, s in stages.items()}, "stages": stages,
                 "unsettled": [] if drained else left, "bound": state["limit"][1],
-                "seconds": round(time.monotonic() - begun, 1), "waited": dict(state["waited"])}
+                "seconds": round(time.monotonic() - begun, 1), "waited": dict(state["waited"]),
+                "backlogged": list(state["backlogged"])}
 
     def wait(done: Callable[[], object], stage: str) -> dict | None:
         """None when `done()` came true; else the result that ends the drain. Either way the
@@ -260,10 +263,13 @@ def drain(db, settings, design: str, timeout: float | None = None, quiet: float 
             limit, why = state["limit"]
             if now - begun > limit:
                 return result(False, stage, f"still moving when the bound ran out ({why})")
-            if progress and now - begun >= SHOW_AFTER and now - state["shown"] >= 2.0 and any(
+            if now - begun >= SHOW_AFTER and now - state["shown"] >= 2.0 and any(
                     s["lag"] for s in backlog.stages().values()):
                 state["shown"] = now
-                progress(progress_line(stage, backlog.stages(), now - begun, limit))
+                state["backlogged"] += [g for g, s in backlog.stages().items()
+                                        if s["lag"] and g not in state["backlogged"]]
+                if progress:
+                    progress(progress_line(stage, backlog.stages(), now - begun, limit))
             time.sleep(0.5)
 
     try:
