@@ -23,6 +23,8 @@ lab: setup
 
 # the reference outputs and the tests' expected messages are the English edition's, whatever the locale
 test: export BOLETIA_LANG = en
+# credentials are on by default; asked for explicitly here, a lab that came up without them fails
+test: export BOLETIA_AUTH = 1
 test: setup
 	$(BIN)/ruff check boletia tests benchmarks
 	$(BIN)/lint-imports

@@ -268,6 +268,9 @@ class DockerRuntime:
                + ("ONE SecantusDB member" if image_set.mongo_members == 1 else "a 3-member replica set")
                + f", Kafka on 127.0.0.1:{','.join(map(str, ports.kafka))}, "
                f"eventos {ports.eventos}, reservas {ports.reservas}")
+        if self._base.auth:
+            report("credentials: Kafka and Connect take none on the docker runtime (the local "
+                   "runtime generates them: README, 'Credentials')")
         up = ("up", "-d", "--wait", "--wait-timeout", str(WAIT_SECONDS), "--no-build", "--pull", "never",
               "--remove-orphans")
         try:

@@ -126,6 +126,18 @@ class LocalRuntime:
             env=commands.environment(comp, self.settings, self.files, self.design()),
             cwd=self.files.root)
 
+    def _credentials(self, report: Report) -> None:
+        """Credentials are on by default, but Kafka takes its users only when its storage is
+        formatted: a lab formatted without them keeps running without them, saying how to turn
+        them on, unless BOLETIA_AUTH=1 asked for them explicitly (then it is an error)."""
+        try:
+            self.files.create_credentials()
+        except LabError:
+            if "auth" in self.settings.model_fields_set:
+                raise
+            report(_t("credentials: off, this lab's storage was formatted without them "
+                      "(`boletia lab down --purge`, then `boletia lab up`, turns them on)"))
+
     def _start_group(self, names: list[str] | tuple[str, ...], report: Report,
                      started: list[str]) -> None:
         begun = time.monotonic()
@@ -158,7 +170,7 @@ class LocalRuntime:
                         for k in self._extra_members(c)])
         self.files.admin_token()
         if self.settings.auth:  # generated once, before Kafka's storage is formatted
-            self.files.create_credentials()
+            self._credentials(report)
         started: list[str] = []
         try:
             self._start_group(["mongo", "ses"], report, started)

@@ -104,7 +104,7 @@ class LabFiles:
             raise LabError(
                 "this lab's Kafka storage was formatted without credentials, and Kafka takes its "
                 "SCRAM users only when its storage is formatted: run `boletia lab down --purge`, "
-                "then `boletia lab up` with BOLETIA_AUTH=1 again")
+                "then `boletia lab up` again (or BOLETIA_AUTH=0 to run it without credentials)")
         made = {"kafka": {p: secrets.token_urlsafe(24) for p in credentials.KAFKA_PRINCIPALS},
                 "controller": secrets.token_urlsafe(24),
                 "connect": {"admin": secrets.token_urlsafe(24)}}
