@@ -29,6 +29,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 
 from boletia import config
+from boletia.adapters.kafka import security
 
 PAYLOAD = b"x" * 600
 BATCH = 500
@@ -48,7 +49,7 @@ class Clock:
 
 # ---------------------------------------------------------------- kafka-python
 def kp_produce(bootstrap: str, topic: str, n: int) -> Clock:
-    p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, **security())
     with Clock() as c:
         for i in range(n):
             p.send(topic, PAYLOAD, key=str(i).encode())
@@ -60,7 +61,7 @@ def kp_produce(bootstrap: str, topic: str, n: int) -> Clock:
 def kp_consume(bootstrap: str, topic: str, n: int) -> tuple[Clock, list[float]]:
     cons = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:8]}",
                          auto_offset_reset="earliest", enable_auto_commit=False,
-                         max_poll_records=BATCH, fetch_max_wait_ms=FETCH_WAIT_MS)
+                         max_poll_records=BATCH, fetch_max_wait_ms=FETCH_WAIT_MS, **security())
     got, commits, clock = 0, [], None
     while got < n:
         batch = cons.poll(timeout_ms=1000)
@@ -81,10 +82,10 @@ def kp_consume(bootstrap: str, topic: str, n: int) -> tuple[Clock, list[float]]:
 def kp_latency(bootstrap: str, topic: str, rate: float, seconds: float) -> tuple[Clock, list[float]]:
     cons = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:8]}",
                          auto_offset_reset="latest", enable_auto_commit=False,
-                         fetch_max_wait_ms=FETCH_WAIT_MS)
+                         fetch_max_wait_ms=FETCH_WAIT_MS, **security())
     while not cons.assignment():
         cons.poll(timeout_ms=200)
-    p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, **security())
 
     def read(rec):
         return time.time() - float(rec.value.decode())
@@ -186,7 +187,7 @@ def _ping(send, receive, rate: float, seconds: float, close) -> tuple[Clock, lis
 
 def _topic(bootstrap: str) -> str:
     name = f"bench.clients.{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **security())
     admin.create_topics([NewTopic(name, 3, 3, topic_configs={"min.insync.replicas": "2"})])
     admin.close()
     time.sleep(2)
@@ -194,7 +195,7 @@ def _topic(bootstrap: str) -> str:
 
 
 def _drop(bootstrap: str, topics: list[str]) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **security())
     admin.delete_topics(topics)
     admin.close()
 

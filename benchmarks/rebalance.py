@@ -88,7 +88,8 @@ class Run:
     def produce(self) -> None:
         from kafka import KafkaProducer
 
-        producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all", linger_ms=0)
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all", linger_ms=0,
+                                 **kafka.security())
         n, begun = 0, time.monotonic()
         while not self.stop.is_set():
             producer.send(self.topic, value=f"{time.time():.4f}".encode(), partition=n % PARTITIONS)

@@ -24,7 +24,9 @@ BOLETIA = str(Path(sys.executable).parent / "boletia")
 def _spare_runtime(tmp_path: Path) -> LocalRuntime:
     ports = config.Ports(mongo=27217, ses=5205, kafka=(9292, 9293, 9294),
                          controllers=(19292, 19293, 19294), connect=8283)
-    return LocalRuntime(config.Settings(ports=ports, lab_dir=tmp_path / "lab"))
+    # without credentials: these tests are about starting, and stale broker data (below) would
+    # be refused before any start for having been formatted without them
+    return LocalRuntime(config.Settings(ports=ports, lab_dir=tmp_path / "lab", auth=False))
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

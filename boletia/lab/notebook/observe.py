@@ -219,14 +219,25 @@ def dead_letters(since: float | None = None, bootstrap: str | None = None) -> li
 def quorum_status() -> str:
     """The KRaft controller quorum, as Kafka's own `kafka-metadata-quorum` tool prints it."""
     import subprocess
+    import tempfile
 
-    from boletia.lab.setup import jars
+    from boletia import config
+    from boletia.lab.setup import credentials, jars
 
-    out = subprocess.run(
-        [jars.java(), "-Dlog4j2.level=ERROR", "-cp", f"{jars.kafka_libs()}/*",
-         "org.apache.kafka.tools.MetadataQuorumCommand",
-         "--bootstrap-server", _settings().kafka_bootstrap, "describe", "--status"],
-        capture_output=True, text=True, timeout=60)
+    login = config.kafka_login(_settings())
+    # the lab's login, when it has one, in a file only this user reads (mkstemp: 0600), deleted
+    # after: never on the tool's command line
+    with tempfile.NamedTemporaryFile("w", suffix=".properties") as props:
+        extra = []
+        if login:
+            props.write(credentials.client_properties(*login))
+            props.flush()
+            extra = ["--command-config", props.name]
+        out = subprocess.run(
+            [jars.java(), "-Dlog4j2.level=ERROR", "-cp", f"{jars.kafka_libs()}/*",
+             "org.apache.kafka.tools.MetadataQuorumCommand",
+             "--bootstrap-server", _settings().kafka_bootstrap, *extra, "describe", "--status"],
+            capture_output=True, text=True, timeout=60)
     return out.stdout or out.stderr
 
 

@@ -27,6 +27,11 @@ CONNECT_PREFIX = "connect-"
 CONNECT_GROUP = "boletia-connect"
 SOURCE_TOPICS = (*config.TOPICS, config.HEARTBEAT_TOPIC)  # what the source connectors write
 SINK_TOPICS = ("boletia.eventos",)                          # what the sink reads
+# the student connector check's scratch connectors write their own topics under this prefix,
+# and lesson 02's hand-made connector creates its topic under the other: Connect may create and
+# write topics there, the lab's own topics staying only its source connectors'
+CHECK_TOPIC_PREFIX = "check-"
+PRACTICE_TOPIC_PREFIXES = (CHECK_TOPIC_PREFIX, "practica.")
 REST_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
 REST_LOGIN_MODULE = "org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule"
 
@@ -46,6 +51,8 @@ def acls() -> list[tuple[str, str, str, str, str]]:
             for op in ("READ", "WRITE", "CREATE", "DESCRIBE", "DESCRIBE_CONFIGS")]
     out += [("connect", "TOPIC", t, "LITERAL", "WRITE") for t in SOURCE_TOPICS]
     out += [("connect", "TOPIC", t, "LITERAL", "READ") for t in SINK_TOPICS]
+    out += [("connect", "TOPIC", prefix, "PREFIXED", op) for prefix in PRACTICE_TOPIC_PREFIXES
+            for op in ("CREATE", "WRITE", "DESCRIBE")]
     assert SINK_GROUP.startswith(CONNECT_PREFIX)
     return out
 
@@ -123,6 +130,12 @@ def connect_values(creds: dict) -> str:
                   f"{prefix}sasl.jaas.config={jaas}"]
     lines.append(f"rest.extension.classes={REST_EXTENSION}")
     return "\n".join(lines)
+
+
+def client_properties(user: str, password: str) -> str:
+    """A Java client's security lines (Kafka's own tools read them with --command-config)."""
+    return "\n".join(["security.protocol=SASL_PLAINTEXT", f"sasl.mechanism={MECHANISM}",
+                      "sasl.jaas.config=" + _jaas(SCRAM_MODULE, username=user, password=password)]) + "\n"
 
 
 def connect_rest_jaas(users_file: Path) -> str:

@@ -32,6 +32,7 @@ from bson import ObjectId, json_util
 from boletia import resources
 from boletia.lab.errors import LabError
 from boletia.lab.setup import connectors
+from boletia.lab.setup.credentials import CHECK_TOPIC_PREFIX
 from boletia.lab.student.practice import Case, Result
 
 NAME = "mongo-source-inventario"   # the lab's publisher of inventario (fixed and student designs)
@@ -344,7 +345,7 @@ def practice_cases() -> Drawn:
 
 # ---------------------------------------------------------------- Connect
 def _put(url: str, name: str, config: dict) -> None:
-    r = requests.put(f"{url}/connectors/{name}/config", json=config, timeout=30)
+    r = connectors.rest().put(f"{url}/connectors/{name}/config", json=config, timeout=30)
     if not r.ok:
         raise LabError(f"Connect refused the connector configuration ({r.status_code}): "
                        f"{connectors._message(r)}")
@@ -352,7 +353,7 @@ def _put(url: str, name: str, config: dict) -> None:
 
 def _delete(url: str, name: str) -> None:
     try:
-        requests.delete(f"{url}/connectors/{name}", timeout=30)
+        connectors.rest().delete(f"{url}/connectors/{name}", timeout=30)
     except requests.RequestException:
         pass
 
@@ -360,8 +361,10 @@ def _delete(url: str, name: str) -> None:
 def _read(bootstrap: str, topics: list[str], timeout: float) -> dict[str, list[dict]]:
     from kafka import KafkaConsumer, TopicPartition
 
+    from boletia.adapters.kafka import security
+
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
-                             consumer_timeout_ms=int(timeout * 1000))
+                             consumer_timeout_ms=int(timeout * 1000), **security())
     try:
         parts = [TopicPartition(t, 0) for t in topics]
         consumer.assign(parts)
@@ -398,8 +401,9 @@ def observe(settings, config: dict, plan: Plan, wait: float = 20.0,
     database = f"boletia_connector_{tag}"
     uri = connectors.connector_uri(settings.mongo_uri)
     reference = load(reference_file())
-    names = {"student": f"check-student-{tag}", "reference": f"check-reference-{tag}"}
-    topics = {who: {c: f"{who}-{tag}.{database}.{c}" for c in COLLECTIONS} for who in names}
+    names = {who: f"{CHECK_TOPIC_PREFIX}{who}-{tag}" for who in ("student", "reference")}
+    # under CHECK_TOPIC_PREFIX, the one prefix Connect may write besides the lab's topics
+    topics = {who: {c: f"{names[who]}.{database}.{c}" for c in COLLECTIONS} for who in names}
     url = settings.connect_url
     admin = kafka.admin(settings.kafka_bootstrap)
     seen = Seen()
@@ -411,7 +415,7 @@ def observe(settings, config: dict, plan: Plan, wait: float = 20.0,
             for c in COLLECTIONS:
                 db.create_collection(c)
             for who, cfg in (("reference", reference), ("student", config)):
-                _put(url, names[who], {**cfg, "database": database, "topic.prefix": f"{who}-{tag}",
+                _put(url, names[who], {**cfg, "database": database, "topic.prefix": names[who],
                                        "connection.uri": uri, "name": names[who]})
             try:
                 connectors.wait_running(url, names["student"], timeout=60)

@@ -22,12 +22,14 @@ def read_at(bootstrap: str, where: str) -> dict | None:
     """The message at `topic[partition]@offset`, decoded (None: gone or not a document)."""
     from kafka import KafkaConsumer, TopicPartition
 
+    from boletia.adapters.kafka import security
+
     m = re.match(r"^(?P<t>.+)\[(?P<p>\d+)\]@(?P<o>\d+)$", where)
     if m is None:
         return None
     tp = TopicPartition(m["t"], int(m["p"]))
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False,
-                             consumer_timeout_ms=5000)
+                             consumer_timeout_ms=5000, **security())
     try:
         consumer.assign([tp])
         consumer.seek(tp, int(m["o"]))
