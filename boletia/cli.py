@@ -335,10 +335,16 @@ def autoscale(consumer: Annotated[str, typer.Argument(help=f"the consumer to sca
 @lab.command()
 def partitions(topic: Annotated[str, typer.Argument(help="a topic, e.g. boletia.reservas")],
                count: Annotated[int, typer.Argument(help="its new number of partitions")],
+               at_once: Annotated[bool, typer.Option(
+                   "--at-once", help="grow without draining first (a key's newer records may "
+                   "overtake its older ones)")] = False,
                runtime: RuntimeOpt = "local") -> None:
-    """Add partitions to a topic (never fewer: Kafka cannot take partitions away)."""
+    """Add partitions to a topic (never fewer: Kafka cannot take partitions away). A lab topic
+    is grown drained: the connector that publishes it pauses until every group reading it has
+    caught up, so no key's older record is left unread when its newer ones move."""
     from boletia.adapters import kafka
     from boletia.lab import groups
+    from boletia.lab.experiments import order
 
     rt = _runtime(runtime)
     bootstrap = rt.settings.kafka_bootstrap
@@ -352,15 +358,25 @@ def partitions(topic: Annotated[str, typer.Argument(help="a topic, e.g. boletia.
                        f"{', '.join(kafka.LAB_TOPICS)}"))
     try:
         groups.check_grow(topic, len(rows), count)
-        kafka.add_partitions(bootstrap, topic, count)
+        if at_once:
+            kafka.add_partitions(bootstrap, topic, count)
+        else:
+            done = order.grow_drained(rt.settings, topic, count, rt.design(),
+                                      report=lambda line: console.print(f"   {line}"))
     except LabError as exc:
         _fail(exc)
-    except Exception as exc:  # noqa: BLE001 - Kafka refused: say what it said
-        _fail(LabError(f"Kafka refused to grow {topic} to {count} partitions: "
-                       f"{type(exc).__name__}: {exc}"))
-    console.print(f"{topic}: {len(rows)} -> {count} partitions. New keys may land on the new "
-                  "partitions: messages of one key already in flight on the old one can be "
-                  "overtaken by its newer ones")
+    except Exception as exc:  # noqa: BLE001 - Kafka or Connect refused: say what it said
+        _fail(LabError(f"could not grow {topic} to {count} partitions: {type(exc).__name__}: {exc}"))
+    if at_once:
+        console.print(f"{topic}: {len(rows)} -> {count} partitions, at once. New records of a key may "
+                      "land on a new partition: its records still in flight on the old one can be "
+                      "overtaken by its newer ones")
+    else:
+        console.print(f"{topic}: {len(rows)} -> {count} partitions, drained ("
+                      + (f"{done['paused']} paused {done['paused_s']} s" if done["paused"]
+                         else "no connector publishes it")
+                      + (f"; {', '.join(done['readers'])} caught up first" if done["readers"] else "")
+                      + "). No key's older record was left unread on the old count.")
 
 
 @lab.command("images")

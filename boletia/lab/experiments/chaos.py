@@ -631,14 +631,16 @@ def member_kill(ctx: Context) -> None:
 
     def inject():
         ctx.rt.kill(victim)
-        killed = time.monotonic()
+        killed, moved["killed_at"] = time.monotonic(), time.time()
         ctx.require(f"{victim} was down after the kill", ctx.rt.state(victim) == "stopped")
         ctx.wait(lambda: len(now := _held(ctx)) == 1 and second not in now, 60,
                  f"{victim}'s partitions moving to {SCALED} after its session timeout")
-        moved["seconds"] = round(time.monotonic() - killed, 1)
+        moved["seconds"], moved["moved_at"] = round(time.monotonic() - killed, 1), time.time()
     window = _under_load(ctx, inject)
+    # the wall-clock moments (epoch s) let a lesson lay the bookings' delays against them
     ctx.fact(f"{victim} killed under load; its partitions moved to {SCALED}",
-             after_s=moved.get("seconds"), moved=orphaned, members=_held(ctx))
+             after_s=moved.get("seconds"), moved=orphaned, members=_held(ctx),
+             killed_at=moved.get("killed_at"), moved_at=moved.get("moved_at"))
     ctx.rt.scale(SCALED, 1)  # the dead member out of the lab's list, as an operator would
     _proved_rebalance(ctx, SCALED, before, mark, window)
 
@@ -868,4 +870,7 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: Runtime | None = No
         "violations": verdict.counts, "examples": verdict.examples(),
         "explained_duplicates": verdict.explained_duplicates, "checked": verdict.checked,
         "drain": verdict.drain,
+        # each booking answered 200: its id and when the answer came (epoch s), to lay the
+        # bookings' delays against the fault's moments (lesson 08's rebalance pause)
+        "booked": [{"id": o.id, "t": o.t} for o in record.ops if o.op == "book" and o.status == 200],
     }
