@@ -87,7 +87,8 @@ def _read(bootstrap: str, topic: str, partition: int, want: int, log: list) -> N
 def grow_and_read(bootstrap: str, before: int = 3, after: int = 4, per_side: int = 3,
                   behind_s: float = 1.0) -> dict:
     """Write `per_side` records of one key, grow the topic, write `per_side` more; then read
-    each partition with its own reader, the old partition's `behind_s` late. Returns the
+    each partition with its own reader, the old partition's once the new one has read, and
+    `behind_s` later. Returns the
     records as written (number, partition, offset), as processed, and whether a newer record
     was processed before an older one."""
     import threading
@@ -114,9 +115,11 @@ def grow_and_read(bootstrap: str, before: int = 3, after: int = 4, per_side: int
         new_reader = threading.Thread(target=_read, args=(bootstrap, topic, new[0]["partition"],
                                                           per_side, log))
         new_reader.start()
+        # the old partition's reader is behind: it starts once the new one has read (a fixed
+        # delay raced a slow consumer start on a loaded machine), and `behind_s` after that
+        new_reader.join(timeout=30)
         time.sleep(behind_s)
         _read(bootstrap, topic, old[0]["partition"], per_side, log)
-        new_reader.join(timeout=30)
     finally:
         try:
             admin.delete_topics([topic])
