@@ -16,7 +16,7 @@ experiments, both on the running lab:
 
 from __future__ import annotations
 
-import json
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -25,7 +25,12 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.partitioner.default import murmur2
 
+from boletia import config
 from boletia.adapters import kafka
+from boletia.lab.components import LAG_GROUPS
+from boletia.lab.errors import LabError
+from boletia.lab.notebook import observe
+from boletia.lab.setup import connectors
 
 SCRATCH = "lab.orden"
 NAMES = ("ana", "luis", "eve", "bea", "tomas", "rosa", "juan")
@@ -91,8 +96,6 @@ def grow_and_read(bootstrap: str, before: int = 3, after: int = 4, per_side: int
     `behind_s` later. Returns the
     records as written (number, partition, offset), as processed, and whether a newer record
     was processed before an older one."""
-    import threading
-
     topic = f"{SCRATCH}-{uuid.uuid4().hex[:8]}"
     key = moving_key(before, after)
     admin = kafka.admin(bootstrap)
@@ -135,26 +138,19 @@ def booking_keys(bootstrap: str, reserva_ids: list[str], topic: str = "boletia.r
     """Each reservation's records on `topic` (its creation, its cancellation): key, estado,
     partition and offset, read from the topic's start until every reservation has two; and
     the partition the default partitioner gives its key (`computed`)."""
-    wanted = {str(r): [] for r in reserva_ids}
-    c = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None,
-                      enable_auto_commit=False, consumer_timeout_ms=2000, **kafka.security())
-    deadline = time.monotonic() + timeout
-    try:
-        parts = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
-        c.assign(parts)
-        c.seek_to_beginning()
-        while time.monotonic() < deadline and any(len(v) < 2 for v in wanted.values()):
-            for rec in c:
-                doc = json.loads(rec.value) if rec.value else {}
-                raw = doc.get("_id", "")  # an ObjectId comes as {"$oid": ...}
-                rid = str(raw.get("$oid", raw)) if isinstance(raw, dict) else str(raw)
-                if rid in wanted:
-                    key = rec.key.decode()
-                    wanted[rid].append({"estado": doc.get("estado"), "key": key,
-                                        "partition": rec.partition, "offset": rec.offset,
-                                        "computed": partition_of(key, len(parts))})
-    finally:
-        c.close()
+    wanted: dict[str, list[dict]] = {str(r): [] for r in reserva_ids}
+    count = len(kafka.partitions(bootstrap, [topic]))
+
+    def note(m: observe.Message) -> bool:
+        doc = m.document or {}
+        if str(doc.get("_id", "")) in wanted:
+            key = m.key.decode()
+            wanted[str(doc["_id"])].append({"estado": doc.get("estado"), "key": key,
+                                            "partition": m.partition, "offset": m.offset,
+                                            "computed": partition_of(key, count)})
+        return all(len(v) >= 2 for v in wanted.values())
+
+    observe.read_topic(topic, until=note, timeout=timeout, bootstrap=bootstrap)
     return wanted
 
 
@@ -162,11 +158,6 @@ def booking_keys(bootstrap: str, reserva_ids: list[str], topic: str = "boletia.r
 def grow_plan(topic: str, design: str) -> dict:
     """Who must pause and who must catch up before `topic` grows: the source connector that
     publishes it (None for a topic no connector writes), and every group that reads it."""
-    from boletia import config
-    from boletia.lab.components import LAG_GROUPS
-    from boletia.lab.errors import LabError
-    from boletia.lab.setup import connectors
-
     writer = None
     collection = topic.removeprefix(f"{config.DATABASE}.")
     if topic in config.TOPICS:
@@ -174,21 +165,16 @@ def grow_plan(topic: str, design: str) -> dict:
             writer = connectors.publisher(design, collection)
         except LabError:
             writer = None  # a design whose connectors do not publish it
-    readers = {g: (topic,) for g, topics in LAG_GROUPS.items() if topic in topics}
-    return {"writer": writer, "readers": readers}
+    return {"writer": writer, "readers": [g for g, topics in LAG_GROUPS.items() if topic in topics]}
 
 
 def grow_drained(settings, topic: str, count: int, design: str, report=lambda line: None,
                  timeout: float = 120.0) -> dict:
     """Grow a lab topic so that no key's older record is still unread when its newer ones may
     land on another partition: pause the connector that publishes it, wait until every group
-    that reads it has caught up (lag 0 on two samples a second apart), grow it, resume the
+    that reads it has caught up (lag 0 for a second, `observe.wait_drained`), grow it, resume the
     connector. Bookings go on being answered meanwhile; their changes wait in the change
     stream and are published, on the new count, once the connector resumes."""
-    from boletia.lab.errors import LabError
-    from boletia.lab.notebook.lag import LagProbe
-    from boletia.lab.setup import connectors
-
     plan = grow_plan(topic, design)
     writer, readers = plan["writer"], plan["readers"]
     begun = time.monotonic()
@@ -197,22 +183,12 @@ def grow_drained(settings, topic: str, count: int, design: str, report=lambda li
         report(f"{writer} paused: nothing new reaches {topic}")
     try:
         if readers:
-            with LagProbe(settings.kafka_bootstrap, readers) as probe:
-                zero_since = None
-                while True:
-                    lags = {g: sum(t.values()) for g, t in probe.sample().items()}
-                    if any(lags.values()):
-                        zero_since = None
-                    elif zero_since is None:
-                        zero_since = time.monotonic()
-                    elif time.monotonic() - zero_since >= 1.0:
-                        break
-                    if time.monotonic() - begun > timeout:
-                        raise LabError(f"{topic} was not drained within {timeout:.0f} s (lag {lags}); "
-                                       f"nothing was grown: see `boletia lab status` for a stopped "
-                                       f"consumer, then try again")
-                    time.sleep(0.5)
-            report(f"{', '.join(readers)}: lag 0 on {topic}")
+            try:
+                observe.wait_drained(tuple(readers), quiet=1.0, timeout=timeout,
+                                     bootstrap=settings.kafka_bootstrap)
+            except TimeoutError as exc:
+                raise LabError(f"{topic} was not drained, so nothing was grown: {exc}") from None
+            report(f"{', '.join(readers)}: lag 0")
         drained_s = round(time.monotonic() - begun, 1)
         kafka.add_partitions(settings.kafka_bootstrap, topic, count)
         _wait_partitions(settings.kafka_bootstrap, topic, count)
