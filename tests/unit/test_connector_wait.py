@@ -25,7 +25,7 @@ class Rest:
 
     def post(self, url, params, timeout):
         self.restarts.append((url, params))
-        return SimpleNamespace(raise_for_status=lambda: None)
+        return SimpleNamespace(raise_for_status=lambda: None, status_code=204)
 
     def status(self, url, name):
         return RUNNING if self.restarts else {}
@@ -51,4 +51,28 @@ def test_a_connector_whose_status_is_missing_only_for_a_moment_is_left_alone(mon
     monkeypatch.setattr(connectors, "rest", lambda: connect)
     monkeypatch.setattr(connectors, "state", lambda url, name: next(answers))
     connectors.wait_running("http://connect", "check", timeout=5, unseen=15)
+    assert connect.restarts == []
+
+
+STUCK = {"connector": {"state": "UNASSIGNED"}, "tasks": [{"id": 0, "state": "RUNNING"}]}
+
+
+def test_a_connector_left_unassigned_beside_its_running_task_is_restarted_once(monkeypatch):
+    connect = Rest(True)
+    monkeypatch.setattr(connectors, "rest", lambda: connect)
+    monkeypatch.setattr(connectors, "state",
+                        lambda url, name: RUNNING if connect.restarts else STUCK)
+    connectors.wait_running("http://connect", "check", timeout=5, unseen=0)
+    assert connect.restarts == [("http://connect/connectors/check/restart", {"includeTasks": "true"})]
+
+
+def test_unassigned_only_between_other_states_is_not_stuck(monkeypatch):
+    """The clock restarts when the status moves: a rebalance's brief UNASSIGNED is no loss."""
+    moving = {"connector": {"state": "RUNNING"}, "tasks": [{"id": 0, "state": "PAUSED"}]}
+    answers = iter([STUCK, moving, STUCK, moving, RUNNING])
+    connect = Rest(True)
+    monkeypatch.setattr(connectors, "rest", lambda: connect)
+    monkeypatch.setattr(connectors, "state", lambda url, name: next(answers))
+    monkeypatch.setattr(connectors.time, "sleep", lambda s: None)
+    connectors.wait_running("http://connect", "check", timeout=5, unseen=0.5)
     assert connect.restarts == []

@@ -102,28 +102,45 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
                  unseen: float = 15.0) -> None:
     """Wait for RUNNING; a FAILED state that lasts past `grace` seconds (a restart reports
     the old state for a moment) is an error with the task's stack trace. A connector that
-    exists but has had no status at all for `unseen` seconds is restarted once: its status
-    records were lost (seen once: its task running, `/status` a 404 for a minute, after the
-    worker's status producer was refused by a broker that had just lost the partition's
-    leadership); a restart writes them again."""
+    exists but whose status has been missing, or UNASSIGNED, for `unseen` seconds in a row
+    is restarted once: its status records were lost, and a restart writes them again. Seen
+    twice: its task running and `/status` a 404 for a minute, after the worker's status
+    producer was refused by a broker that had just lost the partition's leadership; and (a CI
+    run) the connector UNASSIGNED beside its RUNNING task for the whole 90 s, three lessons
+    in a row."""
     begun = time.monotonic()
     deadline = begun + timeout
     last: dict = {}
     restarted = False
+    stuck_since: float | None = None
     while time.monotonic() < deadline:
         last = state(url, name)
+        now = time.monotonic()
         failed = _failed(last)
-        if failed and time.monotonic() - begun > grace:
+        if failed and now - begun > grace:
             raise LabError(f"connector {name} FAILED:\n{failed[0].get('trace', '')[:2000]}")
         if _all_in(last, "RUNNING"):
             return
-        if not last and not restarted and time.monotonic() - begun >= unseen and exists(url, name):
-            restart(url, name)
-            restarted = True
+        if _unassigned(last):
+            stuck_since = now if stuck_since is None else stuck_since
+        else:
+            stuck_since = None
+        if (stuck_since is not None and not restarted and now - stuck_since >= unseen
+                and exists(url, name)):
+            # 409: the workers are rebalancing; the next round asks again
+            restarted = rest().post(f"{url}/connectors/{name}/restart",
+                                    params={"includeTasks": "true"}, timeout=30).status_code != 409
         time.sleep(0.5)
     raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: "
                    f"{last or 'Connect has no status for it'}"
-                   + (" (restarted once when its status stayed missing)" if restarted else ""))
+                   + (" (restarted once when its status stayed missing or UNASSIGNED)"
+                      if restarted else ""))
+
+
+def _unassigned(status: dict) -> bool:
+    """No status at all, or a part no worker has reported starting."""
+    parts = [status.get("connector", {}), *status.get("tasks", [])] if status else []
+    return not status or any(p.get("state") == "UNASSIGNED" for p in parts)
 
 
 def exists(url: str, name: str) -> bool:
