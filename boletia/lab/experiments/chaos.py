@@ -30,7 +30,7 @@ from kafka import TopicPartition
 
 from boletia import designs
 from boletia.adapters import kafka, mongo
-from boletia.lab import groups
+from boletia.lab import autoscaler, groups
 from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
 from boletia.lab.experiments import checker, drain, load
@@ -645,6 +645,74 @@ def member_kill(ctx: Context) -> None:
     _proved_rebalance(ctx, SCALED, before, mark, window)
 
 
+# the lab's autoscaler sized for a lesson: a lag of 10 per member, down after 4 s wanted, 2 s
+# between changes (the lab's defaults are 50, 30 s and 15 s; Kubernetes' HPA waits 5 minutes)
+BURST_POLICY = autoscaler.Policy(target_lag=10, min_members=1, max_members=3, cooldown=2,
+                                 stabilize_down=4)
+BURST_HELD = 8.0   # seconds the burst lasts once a second member has joined
+
+
+def autoscale_burst(ctx: Context) -> None:
+    """A burst the one member cannot keep up with (each of its messages slowed to 0.2 s by the
+    lab's delay fault, under load): the autoscaler adds members on the lag; the burst goes on
+    for BURST_HELD seconds with them, and once the delay is lifted and the backlog gone it
+    goes back to one. Its readings (lag, members) and its decisions, each with the moment it
+    was made and the moment the change had settled (the loop makes no reading while a scale
+    waits for the group to rebalance), are the facts a lesson plots."""
+    said: list[str] = []
+    decided: list[dict] = []
+    readings: list[dict] = []
+    stop = threading.Event()
+    ctx.require(f"{SCALED} starts as one member", autoscaler.members_running(ctx.rt, SCALED) == 1,
+                members=autoscaler.members_running(ctx.rt, SCALED))
+
+    def watch(lag_now: int, partitions: int, members: int) -> None:
+        now = time.time()
+        readings.append({"t": now, "lag": lag_now, "members": members})
+        for d in decided:
+            d.setdefault("settled_at", now)
+
+    def log(line: str) -> None:
+        said.append(line)
+        if ": scale " in line:
+            decided.append({"at": time.time(), "decision": line.split(": ", 1)[1]})
+    scaler = threading.Thread(target=autoscaler.run, args=(ctx.rt, SCALED, BURST_POLICY, stop),
+                              kwargs={"every": 1.0, "log": log, "watch": watch},
+                              daemon=True)
+    marks: dict[str, float] = {}
+
+    def burst():
+        ctx.rt.slow_consumer(SCALED, 0.2)   # 5 messages a second a member
+        marks["burst_at"] = time.time()
+        scaler.start()
+        ctx.wait(lambda: autoscaler.members_running(ctx.rt, SCALED) > 1, 90,
+                 f"the autoscaler adding a member of {SCALED}")
+        time.sleep(BURST_HELD)   # the burst goes on with more members: the lag they face
+        ctx.rt.slow_consumer(SCALED, 0)
+        marks["lifted_at"] = time.time()
+    try:
+        _under_load(ctx, burst, after=1.0)
+        # down, and then a reading of the one member left (the loop reads after each change)
+        ctx.wait(lambda: any(" -> 1 member(s)" in line for line in said) and readings
+                 and readings[-1]["members"] == 1, 120,
+                 f"the autoscaler back to one member of {SCALED}")
+    finally:
+        stop.set()
+        ctx.rt.slow_consumer(SCALED, 0)
+        if scaler.ident is not None:  # started
+            scaler.join(30)
+        if autoscaler.members_running(ctx.rt, SCALED) != 1:
+            ctx.rt.scale(SCALED, 1)
+    decisions = [d["decision"] for d in decided]
+    ctx.fact("the autoscaler followed the burst", decisions=decisions, readings=readings,
+             changes=decided,
+             most=max((r["members"] for r in readings), default=0), **marks)
+    ctx.require(f"it scaled {SCALED} up on the backlog",
+                any(d.startswith("scale 1 -> ") for d in decisions), said=said[-10:])
+    ctx.require("and back down to one once the backlog was gone",
+                any(" -> 1 member(s)" in d for d in decisions), said=said[-10:])
+
+
 API_SCALED = "reservas"
 
 
@@ -793,6 +861,9 @@ SCENARIOS = {s.name: s for s in [
              "move after its session timeout", member_kill, events=20, capacity=60),
     Scenario("connect-worker-kill", "Connect as two workers; the one running inventario's source "
              "SIGKILLed under load, its task moves to the other", connect_worker_kill),
+    Scenario("autoscale-burst", "inventario's messages slowed under load: the lab's autoscaler adds "
+             "members on the lag, and back to one once it is gone", autoscale_burst, events=2,
+             capacity=60),
     Scenario("api-replica-kill", "reservas as three replicas on its one port; the second "
              "SIGKILLed under load, the others keep the address", api_replica_kill, events=2,
              capacity=60),
