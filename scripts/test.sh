@@ -16,7 +16,7 @@ started=$(date +%s)
 # niced: the suite's two labs come first on the two cores; the builds take the rest
 BOLETIA_LAB_DIR=$docker_lab VENV=${VENV:-.venv} nice -n 10 scripts/test-docker.sh prepare >"$prepared_log" 2>&1 &
 preparing=$!
-"$BIN/python" -m pytest -ra --durations=25 -m "not docker" -n 2 --dist loadfile --no-loadscope-reorder
+"$BIN/python" -m pytest -ra --durations=0 --durations-min=5 -m "not docker" -n 2 --dist loadfile --no-loadscope-reorder
 suite=$?
 suite_done=$(date +%s)
 wait "$preparing"
