@@ -80,21 +80,13 @@ fi
 #   pip-compile --generate-hashes --strip-extras --no-emit-find-links --no-emit-index-url \
 #     -o requirements-hashes.lock requirements.lock
 # (the images keep requirements.lock: their PIN_OVERRIDES replace pins, and -c takes no hashes).
-# The package itself goes in editable, without resolving again. In a venv of its own, uv installs
-# them (pinned and hash-checked itself: requirements-uv.lock), with the same --require-hashes check,
-# in about 15 s where pip takes about a minute; where no uv wheel fits, or in conda, pip does.
-stamp="$VENV/.installed-$(cat pyproject.toml requirements-hashes.lock requirements-uv.lock | sha1sum | cut -c1-12)"
+# The package itself goes in editable, without resolving again.
+stamp="$VENV/.installed-$(cat pyproject.toml requirements-hashes.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "==> installing the pinned dependencies (requirements-hashes.lock) and the boletia package into $VENV (a minute or two)"
-  if [ -z "$conda" ] && "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes \
-       -r requirements-uv.lock 2>/dev/null; then
-    "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --require-hashes -r requirements-hashes.lock
-    "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -e .
-  else
-    [ -n "$conda" ] || "$VENV/bin/pip" install -q --upgrade pip  # conda's pip is conda's to upgrade
-    "$VENV/bin/pip" install -q --require-hashes -r requirements-hashes.lock
-    "$VENV/bin/pip" install -q --no-deps -e .
-  fi
+  [ -n "$conda" ] || "$VENV/bin/pip" install -q --upgrade pip  # conda's pip is conda's to upgrade
+  "$VENV/bin/pip" install -q --require-hashes -r requirements-hashes.lock
+  "$VENV/bin/pip" install -q --no-deps -e .
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi
 
