@@ -89,5 +89,11 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --no-deps -e .
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi
+# The package's own bytecode, written now: where PYTHONDONTWRITEBYTECODE is set (this kind of
+# machine sets it), no process writes it, and every service, kernel and CLI call would compile
+# the package from source each time it starts (pip compiles what it installs, but the package goes
+# in editable, as source). Only what changed since the last run is compiled; a stale file is
+# never used (Python checks each one against its source).
+"$VENV/bin/python" -m compileall -q boletia >/dev/null
 
 echo "==> set-up done"
