@@ -76,3 +76,16 @@ def test_unassigned_only_between_other_states_is_not_stuck(monkeypatch):
     monkeypatch.setattr(connectors.time, "sleep", lambda s: None)
     connectors.wait_running("http://connect", "check", timeout=5, unseen=0.5)
     assert connect.restarts == []
+
+
+def test_a_restart_refused_while_the_workers_rebalance_is_asked_again(monkeypatch):
+    connect = Rest(True)
+    codes = iter([409, 204])
+    connect.post = lambda url, params, timeout: (connect.restarts.append(url), SimpleNamespace(
+        raise_for_status=lambda: None, status_code=next(codes)))[1]
+    monkeypatch.setattr(connectors, "rest", lambda: connect)
+    monkeypatch.setattr(connectors, "state",
+                        lambda url, name: RUNNING if len(connect.restarts) == 2 else STUCK)
+    monkeypatch.setattr(connectors.time, "sleep", lambda s: None)
+    connectors.wait_running("http://connect", "check", timeout=5, unseen=0)
+    assert len(connect.restarts) == 2

@@ -663,8 +663,8 @@ def autoscale_burst(ctx: Context) -> None:
     decided: list[dict] = []
     readings: list[dict] = []
     stop = threading.Event()
-    ctx.require(f"{SCALED} starts as one member", autoscaler.members_running(ctx.rt, SCALED) == 1,
-                members=autoscaler.members_running(ctx.rt, SCALED))
+    members = autoscaler.members_running(ctx.rt, SCALED)
+    ctx.require(f"{SCALED} starts as one member", members == 1, members=members)
 
     def watch(lag_now: int, partitions: int, members: int) -> None:
         now = time.time()
@@ -693,8 +693,8 @@ def autoscale_burst(ctx: Context) -> None:
     try:
         _under_load(ctx, burst, after=1.0)
         # down, and then a reading of the one member left (the loop reads after each change)
-        ctx.wait(lambda: any(" -> 1 member(s)" in line for line in said) and readings
-                 and readings[-1]["members"] == 1, 120,
+        ctx.wait(lambda: any(" -> 1 member(s)" in d["decision"] for d in decided)
+                 and readings and readings[-1]["members"] == 1, 120,
                  f"the autoscaler back to one member of {SCALED}")
     finally:
         stop.set()

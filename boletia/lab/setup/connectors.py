@@ -127,9 +127,7 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
             stuck_since = None
         if (stuck_since is not None and not restarted and now - stuck_since >= unseen
                 and exists(url, name)):
-            # 409: the workers are rebalancing; the next round asks again
-            restarted = rest().post(f"{url}/connectors/{name}/restart",
-                                    params={"includeTasks": "true"}, timeout=30).status_code != 409
+            restarted = restart(url, name)
         time.sleep(0.5)
     raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: "
                    f"{last or 'Connect has no status for it'}"
@@ -147,10 +145,14 @@ def exists(url: str, name: str) -> bool:
     return rest().get(f"{url}/connectors/{name}", timeout=10).ok
 
 
-def restart(url: str, name: str) -> None:
-    """The connector and its tasks restarted (each writes its status again)."""
-    rest().post(f"{url}/connectors/{name}/restart", params={"includeTasks": "true"},
-                timeout=30).raise_for_status()
+def restart(url: str, name: str) -> bool:
+    """The connector and its tasks restarted (each writes its status again); False when the
+    workers are rebalancing (409) and it should be asked again."""
+    r = rest().post(f"{url}/connectors/{name}/restart", params={"includeTasks": "true"}, timeout=30)
+    if r.status_code == 409:
+        return False
+    r.raise_for_status()
+    return True
 
 
 def stop(url: str, name: str, timeout: float = 30.0) -> None:
