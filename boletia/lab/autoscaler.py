@@ -113,9 +113,9 @@ def group_lag(bootstrap: str, group: str, topics: tuple[str, ...]) -> tuple[int,
         tps = [TopicPartition(t["name"], p["partition_index"])
                for t in admin.describe_topics(list(topics)) for p in t["partitions"]]
         ends = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in tps})
-        committed = admin.list_group_offsets([group]).get(group, {})
     finally:
         admin.close()
+    committed = kafka.group_offsets(bootstrap, [group]).get(group, {})
     lag = sum(max(0, ends[tp].offset - max(committed[tp].offset if tp in committed else 0, 0))
               for tp in tps)
     return lag, max((sum(tp.topic == t for tp in tps) for t in topics), default=0)

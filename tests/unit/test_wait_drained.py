@@ -88,3 +88,20 @@ def test_group_ids_hash_like_java_so_the_coordinator_is_found_where_kafka_puts_i
     assert lag.java_string_hash("inventario") == 1785508721
     assert lag.java_string_hash("") == 0
     assert lag.java_string_hash("Ñandú 🎟") == -1680505809
+
+
+def test_a_groups_committed_offsets_are_asked_again_through_a_new_client(monkeypatch):
+    """The grader's chaos run read notificaciones' offsets once through the old coordinator
+    after a broker restart and failed the whole grading on NotCoordinator."""
+    from boletia.adapters import kafka as adapter
+
+    Admin.made = []
+    monkeypatch.setattr(adapter, "admin", lambda bootstrap: Admin(stale=not Admin.made))
+    monkeypatch.setattr(adapter.time, "sleep", lambda s: None)
+    assert adapter.group_offsets("127.0.0.1:9092", ["notificaciones"]) == {"notificaciones": {}}
+    assert len(Admin.made) == 2 and all(a.closed for a in Admin.made)
+    Admin.made = []
+    monkeypatch.setattr(adapter, "admin", lambda bootstrap: Admin(stale=True))
+    with pytest.raises(NotCoordinatorError):
+        adapter.group_offsets("127.0.0.1:9092", ["notificaciones"], attempts=3)
+    assert len(Admin.made) == 3

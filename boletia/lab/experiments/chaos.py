@@ -227,16 +227,14 @@ def _redeliveries(ctx: Context, consumer: str, crashes: list[evidence.Event],
     past every one (it came back and was handled, in any design), not after a fixed pause:
     a container starts again slower than a process, and on docker 2 s left the last crash's
     redelivery unread."""
-    admin = kafka.admin(ctx.rt.settings.kafka_bootstrap)
-    try:
-        def handled() -> bool:
-            offsets = admin.list_group_offsets([consumer]).get(consumer, {})
-            return all((o := offsets.get(TopicPartition(c.topic, c.partition))) is not None
-                       and o.offset > c.offset for c in crashes)
-        ctx.wait(handled, timeout, f"{consumer} committing past the {len(crashes)} message(s) "
-                 "it crashed on (their redelivery)")
-    finally:
-        admin.close()
+    bootstrap = ctx.rt.settings.kafka_bootstrap
+
+    def handled() -> bool:
+        offsets = kafka.group_offsets(bootstrap, [consumer]).get(consumer, {})
+        return all((o := offsets.get(TopicPartition(c.topic, c.partition))) is not None
+                   and o.offset > c.offset for c in crashes)
+    ctx.wait(handled, timeout, f"{consumer} committing past the {len(crashes)} message(s) "
+             "it crashed on (their redelivery)")
     done = {e.where for e in evidence.of(ctx.events(consumer), "already-done")}
     ctx.fact(f"{consumer} crashed after its write, before its commit",
              at=[c.where for c in crashes],
@@ -349,24 +347,22 @@ def sink_replay(ctx: Context) -> None:
     if not drain_left["drained"]:
         raise Inconclusive(f"the lab did not drain before the replay: {drain_left['stage']}")
     url = ctx.rt.settings.connect_url
-    admin = kafka.admin(ctx.rt.settings.kafka_bootstrap)
+    bootstrap = ctx.rt.settings.kafka_bootstrap
 
     def committed() -> int:
-        return sum(o.offset for o in admin.list_group_offsets([SINK_GROUP]).get(SINK_GROUP, {}).values())
+        offsets = kafka.group_offsets(bootstrap, [SINK_GROUP]).get(SINK_GROUP, {})
+        return sum(o.offset for o in offsets.values())
+    before = committed()
+    connectors.stop(url, SINK_CONNECTOR)
     try:
-        before = committed()
-        connectors.stop(url, SINK_CONNECTOR)
-        try:
-            connectors.forget_offsets(url, SINK_CONNECTOR)
-            forgotten = committed()
-        finally:
-            connectors.resume(url, SINK_CONNECTOR)
-        connectors.wait_running(url, SINK_CONNECTOR)
-        ctx.require("the sink's offsets were deleted", forgotten == 0, committed_before=before)
-        reread = ctx.wait(lambda: (n := committed()) >= before and n, 60,
-                          "the sink re-reading boletia.eventos")
+        connectors.forget_offsets(url, SINK_CONNECTOR)
+        forgotten = committed()
     finally:
-        admin.close()
+        connectors.resume(url, SINK_CONNECTOR)
+    connectors.wait_running(url, SINK_CONNECTOR)
+    ctx.require("the sink's offsets were deleted", forgotten == 0, committed_before=before)
+    reread = ctx.wait(lambda: (n := committed()) >= before and n, 60,
+                      "the sink re-reading boletia.eventos")
     # no pause here: the checker's drain waits for every group's lag 0 (the sink commits only
     # what it wrote), so the replay's writes have landed before anything is judged
     ctx.fact("the sink re-read boletia.eventos from the start", messages=reread)

@@ -117,11 +117,7 @@ def committed(group: str, topic: str, partition: int, bootstrap: str | None = No
     or None when it has committed nothing there."""
     from boletia.adapters import kafka
 
-    admin = kafka.admin(bootstrap or _settings().kafka_bootstrap)
-    try:
-        offsets = admin.list_group_offsets([group]).get(group, {})
-    finally:
-        admin.close()
+    offsets = kafka.group_offsets(bootstrap or _settings().kafka_bootstrap, [group]).get(group, {})
     found = offsets.get(TopicPartition(topic, partition))
     return found.offset if found is not None and found.offset >= 0 else None
 
