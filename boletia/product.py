@@ -18,7 +18,7 @@ import sys
 # The product's runnable components; the lab's component list (boletia/lab/components.py)
 # must agree (tests/unit/test_product.py).
 SERVICES = ("eventos", "reservas")
-CONSUMERS = ("inventario", "notificaciones")
+CONSUMERS = ("inventario", "reembolsos", "notificaciones")
 
 
 def parser() -> argparse.ArgumentParser:

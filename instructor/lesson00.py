@@ -3,7 +3,8 @@
 `reads`: the topics each consumer reads (the lesson's "write it yourself" cell)."""
 
 reads = {
-    "inventario": {"boletia.inventario", "boletia.reservas"},
+    "inventario": {"boletia.inventario"},
+    "reembolsos": {"boletia.reservas"},
     "notificaciones": {"boletia.reservas"},
 }
 

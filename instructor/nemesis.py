@@ -1,10 +1,10 @@
 """A reference solution of notebooks/exercises/nemesis.py (level 4): the lab's tests grade it
 (clean on the fixed design, every hidden broken design caught). Not the only right answer."""
 
-# a message that comes back after its work was done: a refund (inventario, on the cancels of
+# a message that comes back after its work was done: a refund (reembolsos, on the cancels of
 # boletia.reservas) and an email (notificaciones) each redelivered after the consumer's write
 STEPS = [
-    {"verb": "crash", "consumer": "inventario", "times": 2, "topic": "boletia.reservas",
+    {"verb": "crash", "consumer": "reembolsos", "times": 2, "topic": "boletia.reservas",
      "delay": 1.0},
     {"verb": "crash", "consumer": "notificaciones", "times": 2, "delay": 0.5},
 ]

@@ -34,7 +34,7 @@ kubectl -n mongo wait --for=condition=complete job/mongo-init --timeout=600s
 kubectl -n kafka rollout status deployment/connect --timeout=600s
 kubectl -n boletia wait --for=condition=complete job/bootstrap --timeout=900s
 # every Deployment of boletia/lab/components.py (tests/unit/test_deploy_script.py keeps this list in step)
-for d in ses eventos reservas inventario notificaciones watchdog; do
+for d in ses eventos reservas inventario reembolsos notificaciones watchdog; do
   kubectl -n boletia rollout status "deployment/$d" --timeout=300s
 done
 echo "Boletia is up on kind. Admin token: boletia lab token --runtime kind (Secret boletia-admin)."

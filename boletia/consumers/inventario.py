@@ -1,6 +1,8 @@
-"""Consumer `inventario`: records bookings, refunds cancellations, cancels reservations of
-cancelled events (seed flow, steps 2-4: docs/seed-design.md). What a message means is the
-design's (boletia/designs/)."""
+"""Consumer `inventario`: records bookings and cancels the reservations of cancelled events, from
+boletia.inventario (seed flow, steps 2 and 4: docs/seed-design.md). The seed's one consumer also
+read boletia.reservas; its author advised one consumer per topic, and the lab splits it: the
+refunds are `reembolsos`' (consumers/reembolsos.py). What a message means is the design's
+(boletia/designs/)."""
 
 from __future__ import annotations
 
@@ -8,31 +10,18 @@ from datetime import UTC, datetime
 
 from boletia import config, designs
 from boletia.adapters import mongo
-from boletia.adapters.at_least_once import ALREADY_DONE, IGNORED, WROTE, Batched
+from boletia.adapters.at_least_once import Batched
 from boletia.consumers import runner
 from boletia.designs.base import Design
-from boletia.domain import decisions
 
 GROUP = "inventario"
-TOPICS = ["boletia.inventario", "boletia.reservas"]
+TOPICS = ["boletia.inventario"]
 
 
 def make_handler(db, design: Design) -> Batched:
     """Decisions come one message at a time, from the design; their writes go to the store a
-    partition batch at once (`mongo.apply_all`)."""
-
-    def decide(topic: str, doc: dict) -> decisions.Decision:
-        if topic == "boletia.inventario":
-            return design.on_inventario(doc, datetime.now(UTC))
-        return design.on_reservas(doc)
-
-    def write(decided: list[decisions.Decision]) -> list[str]:
-        """WROTE when a write changed something (the point a crash fault waits for),
-        ALREADY_DONE when the writes found their work done (a redelivery)."""
-        changed = mongo.apply_all(db, [d.writes for d in decided])
-        return [IGNORED if not d.writes else WROTE if c else ALREADY_DONE
-                for d, c in zip(decided, changed, strict=True)]
-    return Batched(decide, write)
+    partition batch at once (`runner.store_writes`)."""
+    return Batched(lambda topic, doc: design.on_inventario(doc, datetime.now(UTC)), runner.store_writes(db))
 
 
 def main(hooks=None) -> None:

@@ -16,7 +16,11 @@ from bson import json_util
 from bson.errors import InvalidBSON
 
 from boletia import config
+from boletia.adapters import mongo
 from boletia.adapters.at_least_once import (
+    ALREADY_DONE,
+    IGNORED,
+    WROTE,
     AtLeastOnceConsumer,
     Batched,
     DeadLetterFailed,
@@ -39,6 +43,18 @@ def decode(record) -> dict:
     if not isinstance(doc, dict):
         raise PermanentFailure(f"not a document: {type(doc).__name__}")
     return doc
+
+
+def store_writes(db) -> Callable[[list], list[str]]:
+    """The write step of a consumer whose decisions are store writes (inventario, reembolsos):
+    a partition batch's writes at once (`mongo.apply_all`); WROTE when a write changed
+    something (the point a crash fault waits for), ALREADY_DONE when the writes found their
+    work done (a redelivery), IGNORED for a decision with nothing to write."""
+    def write(decided: list) -> list[str]:
+        changed = mongo.apply_all(db, [d.writes for d in decided])
+        return [IGNORED if not d.writes else WROTE if c else ALREADY_DONE
+                for d, c in zip(decided, changed, strict=True)]
+    return write
 
 
 def log(msg: str) -> None:

@@ -102,7 +102,8 @@ def group_lag(bootstrap: str, group: str, topics: tuple[str, ...]) -> tuple[int,
     """(messages not yet committed by `group` on `topics`, the most members that can hold a
     partition). With the `range` assignor (the lab's), member k gets a partition of topic T only
     if k is at most T's partition count, so that cap is the largest topic's count, not the sum:
-    inventario reads two topics of 3 partitions, and a fourth member idles (lesson 08)."""
+    a group reading two topics of 3 partitions (the seed's inventario) keeps a fourth member idle
+    as one reading a single topic of 3 does (lesson 08)."""
     from kafka import TopicPartition
     from kafka.admin import OffsetSpec
 

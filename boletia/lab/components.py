@@ -47,8 +47,12 @@ COMPONENTS: tuple[Component, ...] = (
     Component("connect", "connect", "plugins", start_timeout=180),
     Component("eventos", "service", "http", start_timeout=30),
     Component("reservas", "service", "http", start_timeout=30),
+    # the seed's one inventario consumer read both topics; split as its author advised, one
+    # consumer per topic, so that neither topic's work waits behind the other's
     Component("inventario", "consumer", "ready", group="inventario",
-              topics=("boletia.inventario", "boletia.reservas"), start_timeout=60),
+              topics=("boletia.inventario",), start_timeout=60),
+    Component("reembolsos", "consumer", "ready", group="reembolsos",
+              topics=("boletia.reservas",), start_timeout=60),
     Component("notificaciones", "consumer", "ready", group="notificaciones",
               topics=("boletia.reservas",), start_timeout=60),
     Component("watchdog", "watchdog", "alive", start_timeout=20),  # restarts failed connectors

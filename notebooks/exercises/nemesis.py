@@ -6,7 +6,7 @@ Two things to write, both judged on the real lab (notebook 06, "Level 4"):
    each one of the lab's fault verbs with its arguments, carried out in order, each `delay`
    seconds after the one before (default 1):
 
-       {"verb": "crash", "consumer": "inventario", "times": 2, "topic": "boletia.reservas"}
+       {"verb": "crash", "consumer": "inventario", "times": 2, "topic": "boletia.inventario"}
              the consumer exits after its next `times` writes, before their commit, and is
              started again; `topic` (optional): only on messages of that topic
        {"verb": "slow", "consumer": "notificaciones", "seconds": 1.0}
@@ -18,7 +18,8 @@ Two things to write, both judged on the real lab (notebook 06, "Level 4"):
        {"verb": "pause", "component": "mongo", "seconds": 3}
              frozen (SIGSTOP) for `seconds`, then resumed
 
-   Consumers: inventario, notificaciones. Components: mongo, ses, kafka-1..3, connect,
+   Consumers: inventario (reads boletia.inventario), reembolsos (boletia.reservas),
+   notificaciones (boletia.reservas). Components: mongo, ses, kafka-1..3, connect,
    eventos, reservas and the consumers.
 
 2. `invariant(view)`: a check of the lab's state once everything has settled. Return one line

@@ -92,15 +92,18 @@ def test_a_consumer_writes_its_dead_letters_but_not_another_topic(creds, setting
         p.close()
 
 
-def test_a_consumer_reads_only_its_topics(creds, settings):
-    """notificaciones reads boletia.reservas, not boletia.inventario (inventario's)."""
+@pytest.mark.parametrize(("who", "reads", "not_reads"), [
+    ("notificaciones", "boletia.reservas", "boletia.inventario"),
+    ("inventario", "boletia.inventario", "boletia.reservas"),   # split: the refunds are reembolsos'
+    ("reembolsos", "boletia.reservas", "boletia.inventario"),
+])
+def test_a_consumer_reads_only_its_topics(creds, settings, who, reads, not_reads):
     c = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap.split(","), group_id=None,
-                      enable_auto_commit=False, request_timeout_ms=10000,
-                      **_as(creds, "notificaciones"))
+                      enable_auto_commit=False, request_timeout_ms=10000, **_as(creds, who))
     try:
-        assert c.partitions_for_topic("boletia.reservas")
+        assert c.partitions_for_topic(reads)
         with pytest.raises(TopicAuthorizationFailedError):
-            c.end_offsets([TopicPartition("boletia.inventario", 0)])
+            c.end_offsets([TopicPartition(not_reads, 0)])
     finally:
         c.close()
 

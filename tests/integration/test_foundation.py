@@ -33,7 +33,8 @@ def _wait(predicate, timeout=30.0, interval=0.3):
 def test_status_reports_every_component(lab, settings):
     rows = {r.name: r for r in lab.status()}
     assert set(rows) == {"mongo", "ses", "kafka-1", "kafka-2", "kafka-3", "connect",
-                         "eventos", "reservas", "inventario", "notificaciones", "watchdog", "ui"}
+                         "eventos", "reservas", "inventario", "reembolsos", "notificaciones", "watchdog",
+                         "ui"}
     assert all(r.state == "running" and r.pid for r in rows.values())
     assert rows["mongo"].connection.startswith("mongodb://")
     assert rows["connect"].connection == settings.connect_url

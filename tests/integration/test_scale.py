@@ -21,7 +21,7 @@ def _members(lab, group: str) -> list[dict]:
 @pytest.fixture
 def runtime(lab):
     yield lab
-    for consumer in ("inventario", "notificaciones", "reservas"):
+    for consumer in ("inventario", "reembolsos", "notificaciones", "reservas"):
         lab.scale(consumer, 1)
     lab.clear_faults()
 
@@ -52,8 +52,8 @@ def test_scale_inventario_up_then_down_under_load_is_clean(runtime, scenario):
         def inject():
             ctx.rt.scale("inventario", 1)
             rows = _members(ctx.rt, "inventario")
-            ctx.require("inventario is one member holding all 6 partitions",
-                        len(rows) == 1 and len(rows[0]["partitions"]) == 6, rows=rows)
+            ctx.require("inventario is one member holding all 3 partitions",
+                        len(rows) == 1 and len(rows[0]["partitions"]) == 3, rows=rows)
         ctx.during_load(inject, delay=1.0, customers=4, operations=8)
 
     scenario("test-scale-up", up)
@@ -84,12 +84,13 @@ def test_a_member_beyond_the_partitions_is_idle(runtime):
 
 
 def test_the_autoscaler_caps_members_at_the_largest_topics_partitions_not_their_sum(lab):
-    """inventario reads two topics of 3 partitions: with `range` a fourth member idles (above),
-    so the autoscaler asks for at most 3, not 6 (lesson 08's reviewer saw the sum)."""
+    """Each consumer reads topics of 3 partitions (one since inventario was split; the seed's
+    inventario read two): with `range` a fourth member idles (above), so the autoscaler asks for
+    at most 3, never the sum (lesson 08's reviewer saw the sum)."""
     from boletia.lab import autoscaler
-    from boletia.lab.components import BY_NAME
+    from boletia.lab.components import BY_NAME, CONSUMERS
 
-    for consumer in ("inventario", "notificaciones"):
+    for consumer in CONSUMERS:
         comp = BY_NAME[consumer]
         lag, most = autoscaler.group_lag(lab.settings.kafka_bootstrap, comp.group, comp.topics)
         assert most == 3 and lag >= 0, (consumer, lag, most)

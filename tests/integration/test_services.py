@@ -81,7 +81,7 @@ def test_seed_walkthrough(api, db):
 def test_consumer_crash_between_write_and_commit_is_harmless(lab, api, db):
     nombre = _event(api, 10, "Crash")
     email = f"crash{uuid.uuid4().hex[:4]}@x.com"
-    log = LogWindow(lab, "inventario")
+    log, refunds = LogWindow(lab, "inventario"), LogWindow(lab, "reembolsos")
     lab.crash_consumer("inventario", 1)
     try:
         rid = api.book(nombre, 4, email).body["Id"]
@@ -92,19 +92,20 @@ def test_consumer_crash_between_write_and_commit_is_harmless(lab, api, db):
         observe.wait_drained(["inventario"])  # raises if it does not drain
         assert db.reservas.count_documents({"evento": nombre}) == 1
 
-        lab.crash_consumer("inventario", 1)
+        lab.crash_consumer("reembolsos", 1)  # the refunds are reembolsos' (inventario, split)
         assert api.cancel(rid).ok
-        api.wait_for(lambda: lab.state("inventario") == "stopped", 30, "the second crash")
-        lab.start("inventario")  # redelivers the X: the refund's document makes it a no-op
-        observe.wait_drained(["inventario"])  # raises if it does not drain
+        api.wait_for(lambda: lab.state("reembolsos") == "stopped", 30, "the second crash")
+        lab.start("reembolsos")  # redelivers the X: the refund's document makes it a no-op
+        observe.wait_drained(["reembolsos"])  # raises if it does not drain
         assert api.inventory(nombre).body["Disponible"] == 10
     finally:
         lab.clear_faults()
-        if lab.state("inventario") == "stopped":
-            lab.start("inventario")
-    crashes = [e.where for e in log.events("crash")]
-    found_done = {e.where for e in log.events("already-done")}
-    assert len(crashes) == 2 and set(crashes) <= found_done, log.text()
+        for consumer in ("inventario", "reembolsos"):
+            if lab.state(consumer) == "stopped":
+                lab.start(consumer)
+    crashes = [e.where for e in (*log.events("crash"), *refunds.events("crash"))]
+    found_done = {e.where for e in (*log.events("already-done"), *refunds.events("already-done"))}
+    assert len(crashes) == 2 and set(crashes) <= found_done, log.text() + refunds.text()
 
 
 def _race(api: Boletia, nombre: str, customers: int) -> list:

@@ -247,14 +247,14 @@ def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_com
     rt.resume("inventario")
     rt.restart("connect")
     rt.start("kafka-2")
-    rt.crash_consumer("inventario", 2, "boletia.reservas")
+    rt.crash_consumer("inventario", 2, "boletia.inventario")
     rt.disconnect("mongo-1")
     rt.reconnect("mongo-1")
     assert rec.calls == [
         ["sdk", "kill", "kafka-2"], ["sdk", "pause", "inventario"], ["sdk", "unpause", "inventario"],
         ["sdk", "restart", "connect"], ["sdk", "start", "kafka-2"],
         ["sdk", "exec", "inventario", "boletia", "lab", "arm", "inventario", "crash", "2",
-         "--topic", "boletia.reservas"],
+         "--topic", "boletia.inventario"],
         ["sdk", "network-disconnect", "boletia_default", "mongo-1"],
         ["sdk", "network-connect", "boletia_default", "mongo-1"]]
     assert rt.logs("inventario", lines=2) == "one\ntwo\nthree\n"
@@ -269,7 +269,7 @@ def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_com
     rt.set_design("seed")  # the lab's lifecycle stays compose's
     calls = rec.compose()
     assert calls == [["run", "--rm", "setup"], ["up", "-d", "--wait", "eventos", "reservas",
-                                                  "inventario", "notificaciones"]]
+                                                  "inventario", "reembolsos", "notificaciones"]]
     first = rec.calls[0]
     assert first[:3] == ["env", "BOLETIA_DESIGN=seed", f"BOLETIA_SECRETS_DIR={rt.dir}"]
     assert first[first.index("-f") + 1] == str(compose_file())

@@ -38,6 +38,17 @@ def test_a_consumer_added_to_the_list_is_drawn_under_its_first_topic():
     assert nodes["con-auditoria"]["col"] == config.TOPICS.index("boletia.eventos")
     assert nodes["watchdog"]["col"] not in {n["col"] for n in nodes.values()
                                             if n["row"] == 3 and n["id"] != "watchdog"}
+    row = [n["col"] for n in nodes.values() if n["row"] == 3]
+    assert len(row) == len(set(row)), "two boxes of the consumers' row in one column"
+
+
+def test_two_consumers_of_one_topic_sit_side_by_side_and_ses_right_of_them():
+    """reembolsos and notificaciones both read boletia.reservas (the seed's inventario, split)."""
+    nodes = {n["id"]: n for n in layout.picture()["nodes"]}
+    row = {n["id"]: n["col"] for n in nodes.values() if n["row"] == 3}
+    assert row["con-reembolsos"] == config.TOPICS.index("boletia.reservas")
+    assert row["con-notificaciones"] == row["con-reembolsos"] + 1
+    assert row["ses"] == max(row.values()) and len(set(row.values())) == len(row)
 
 
 def test_the_trace_never_prints_a_label_over_another():

@@ -41,7 +41,10 @@ def test_00_who_reads_what():
     assert lesson00.check_reads(instructor("00").reads).startswith("right:")
     assert lesson00.check_reads(stub("00", "reads")["reads"]).startswith("not yet: fill in")
     wrong = {"inventario": {"boletia.inventario"}, "notificaciones": {"boletia.reservas"}}
-    assert "cancel (X)" in lesson00.check_reads(wrong)
+    assert "cancel (X)" in lesson00.check_reads(wrong)  # reembolsos forgotten
+    seed = {"inventario": {"boletia.inventario", "boletia.reservas"}, "reembolsos": {"boletia.reservas"},
+            "notificaciones": {"boletia.reservas"}}
+    assert "the seed's one inventario consumer did" in lesson00.check_reads(seed)
     wrong = {"inventario": {"boletia.inventario", "boletia.reservas", "boletia.eventos"},
              "notificaciones": {"boletia.reservas"}}
     assert "sink connector" in lesson00.check_reads(wrong)

@@ -81,13 +81,16 @@ def _record(topic: str, doc: dict):
     ("seed", "boletia.inventario", {"nombre": "Opera", "estado": "A", "idres": ObjectId(),
                                     "email": "ana@x.es", "canres": "2"}),
 ])
-def test_the_inventario_consumer_dead_letters_a_wrongly_typed_message(design, topic, doc):
+def test_the_store_consumers_dead_letter_a_wrongly_typed_message(design, topic, doc):
     """Not a TypeError inside the decision (transient: retried forever), not an ignored
-    booking: a PermanentFailure naming the field, raised before any write is decided."""
+    booking: a PermanentFailure naming the field, raised before any write is decided; by
+    inventario on boletia.inventario, by reembolsos on boletia.reservas."""
     from boletia import designs
-    from boletia.consumers import inventario
+    from boletia.consumers import inventario, reembolsos
 
-    handler = runner._handler(inventario.make_handler(None, designs.get(design)))
+    consumer = inventario if topic == "boletia.inventario" else reembolsos
+    assert topic in consumer.TOPICS
+    handler = runner._handler(consumer.make_handler(None, designs.get(design)))
     with pytest.raises(PermanentFailure, match="cantidad|canres"):
         handler.decide(_record(topic, doc))
 

@@ -34,7 +34,7 @@ def test_no_moving_key_is_said_so():
 
 @pytest.mark.parametrize(("topic", "design", "writer", "readers"), [
     ("boletia.inventario", "fixed", "mongo-source-inventario", ["inventario"]),
-    ("boletia.reservas", "fixed", "mongo-source", ["inventario", "notificaciones"]),
+    ("boletia.reservas", "fixed", "mongo-source", ["notificaciones", "reembolsos"]),
     ("boletia.eventos", "fixed", "mongo-source", ["connect-mongo-sink"]),
     ("boletia.inventario", "seed", "mongo-source", ["inventario"]),
     ("boletia.dead-letter", "fixed", None, []),

@@ -58,6 +58,17 @@ def test_the_product_and_the_lab_list_the_same_services_and_consumers():
     assert product.CONSUMERS == components.CONSUMERS
 
 
+@pytest.mark.parametrize("consumer", product.CONSUMERS)
+def test_each_consumer_reads_the_group_and_topics_the_lab_lists_for_it(consumer):
+    """One consumer per topic where the seed had one for two (inventario split: reembolsos):
+    the lab's lag, ACLs and diagram come from the component list, the process from its module."""
+    import importlib
+
+    module = importlib.import_module(f"boletia.consumers.{consumer}")
+    listed = components.BY_NAME[consumer]
+    assert (module.GROUP, tuple(module.TOPICS)) == (listed.group, listed.topics)
+
+
 def test_a_bad_hooks_setting_is_named():
     with pytest.raises(SystemExit, match="module:function"):
         product.load_hooks("boletia.lab.hooks", "inventario", print)

@@ -26,9 +26,12 @@ WOLF = REFERENCE.read_text().replace("    return out\n", "    return out or ['so
     ([{"verb": "crash", "consumer": "inventario", "times": 9}], "times 9: between 1 and 5"),
     ([{"verb": "crash", "consumer": "inventario", "times": 1.5}], "must be a whole number"),
     ([{"verb": "crash", "consumer": "inventario", "times": True}], "must be a whole number"),
-    ([{"verb": "crash", "consumer": "eventos", "times": 1}], "one of inventario, notificaciones"),
+    ([{"verb": "crash", "consumer": "eventos", "times": 1}], "one of inventario, reembolsos, notificaciones"),
     ([{"verb": "crash", "consumer": "inventario", "times": 1, "topic": "boletia.eventos"}],
-     "inventario reads boletia.inventario, boletia.reservas"),
+     "inventario reads boletia.inventario"),
+    # the seed's inventario read boletia.reservas too; the split moved it to reembolsos
+    ([{"verb": "crash", "consumer": "inventario", "times": 1, "topic": "boletia.reservas"}],
+     "inventario reads boletia.inventario"),
     ([{"verb": "kill", "component": "ui", "seconds": 1}], "component 'ui': one of mongo"),
     ([{"verb": "pause", "component": "mongo", "seconds": 60}], "between 0.5 and 10.0"),
     ([{"verb": "slow", "consumer": "inventario", "seconds": 1, "extra": 2}], "unknown field(s) extra"),
@@ -43,11 +46,11 @@ def test_a_step_the_lab_cannot_carry_out_is_refused_with_what_to_write(steps, sa
 
 def test_the_reference_steps_are_carried_out_as_written_each_with_its_delay():
     steps = nemesis.parse(nemesis.load(REFERENCE).steps())
-    assert steps == [{"verb": "crash", "delay": 1.0, "consumer": "inventario", "times": 2,
+    assert steps == [{"verb": "crash", "delay": 1.0, "consumer": "reembolsos", "times": 2,
                       "topic": "boletia.reservas"},
                      {"verb": "crash", "delay": 0.5, "consumer": "notificaciones", "times": 2}]
     made = nemesis.scenario(steps, invariant=None)
-    assert made.name == nemesis.SCENARIO and "crash(consumer=inventario, times=2" in made.about
+    assert made.name == nemesis.SCENARIO and "crash(consumer=reembolsos, times=2" in made.about
 
 
 def _results(path_or_text, seed=7, tmp=None):

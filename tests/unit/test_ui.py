@@ -460,13 +460,13 @@ def test_a_quick_action_answers_with_its_outcome(client, rt):
 
 
 def test_faults_and_design_reach_the_runtime(client, rt):
-    for body in ({"fault": "crash", "consumer": "inventario", "times": 2, "topic": "boletia.reservas"},
+    for body in ({"fault": "crash", "consumer": "reembolsos", "times": 2, "topic": "boletia.reservas"},
                  {"fault": "slow", "consumer": "notificaciones", "seconds": 1.5},
                  {"fault": "fail-writes", "times": 3, "service": "reservas"},
                  {"fault": "clear"}):
         assert post(client, "/api/admin/fault", body).status_code == 200
     assert post(client, "/api/admin/design", {"design": "seed"}).status_code == 200
-    assert rt.calls == [("crash", "inventario", 2, "boletia.reservas"), ("slow", "notificaciones", 1.5),
+    assert rt.calls == [("crash", "reembolsos", 2, "boletia.reservas"), ("slow", "notificaciones", 1.5),
                         ("fail-writes", 3, "reservas"), ("clear",), ("design", "seed")]
 
 
@@ -718,9 +718,12 @@ def test_the_layout_is_the_component_list_drawn(client):
         *config.TOPICS, config.DEAD_LETTER_TOPIC}
     cells = [(n["row"], n["col"]) for n in nodes.values()]
     assert len(cells) == len(set(cells)), "two boxes in one cell"
+    under: set[int] = set()
     for c in COMPONENTS:
-        if c.kind == "consumer":
-            assert nodes[f"con-{c.name}"]["col"] == config.TOPICS.index(c.topics[0])
+        if c.kind == "consumer":  # under its first topic, or right of a consumer already there
+            col = config.TOPICS.index(c.topics[0])
+            assert nodes[f"con-{c.name}"]["col"] == (col if col not in under else max(under) + 1)
+            under.add(nodes[f"con-{c.name}"]["col"])
             assert {e["from"] for e in picture["edges"] if e["to"] == f"con-{c.name}"} == {
                 "top-" + t.split(".", 1)[1] for t in c.topics}
     assert all(e["from"] in nodes and e["to"] in nodes for e in picture["edges"])

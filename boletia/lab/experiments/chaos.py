@@ -31,7 +31,7 @@ from kafka import TopicPartition
 from boletia import designs
 from boletia.adapters import kafka, mongo
 from boletia.lab import autoscaler, groups
-from boletia.lab.components import CONSUMERS, SINK_CONNECTOR, SINK_GROUP
+from boletia.lab.components import BY_NAME, CONSUMER_TOPICS, CONSUMERS, SINK_CONNECTOR, SINK_GROUP
 from boletia.lab.errors import LabError
 from boletia.lab.experiments import checker, drain, load
 from boletia.lab.experiments.verdict import check_lab
@@ -243,17 +243,17 @@ def _redeliveries(ctx: Context, consumer: str, crashes: list[evidence.Event],
 
 def consumer_crash(ctx: Context) -> None:
     """Mode 2: after a refund's write, before its commit, the consumer dies; the X comes back."""
-    with _Supervisor(ctx, "inventario"):
-        # first right after bookings are recorded (harmless: the unique _id absorbs them),
-        # then right after refunds (the seed's $inc is not idempotent)
-        seen = 0
-        for topic in ("boletia.inventario", "boletia.reservas"):
-            ctx.during_load(lambda t=topic: ctx.rt.crash_consumer("inventario", 2, t), delay=1.5)
-            crashes = _crashes(ctx, "inventario", topic, 2)
+    # first inventario right after bookings are recorded (harmless: the unique _id absorbs
+    # them), then reembolsos right after refunds (the seed's $inc is not idempotent)
+    seen = 0
+    for consumer, topic in (("inventario", "boletia.inventario"), ("reembolsos", "boletia.reservas")):
+        with _Supervisor(ctx, consumer):
+            ctx.during_load(lambda c=consumer, t=topic: ctx.rt.crash_consumer(c, 2, t), delay=1.5)
+            crashes = _crashes(ctx, consumer, topic, 2)
             seen += len(crashes)
-        ctx.require("4 crashes fired between a write and its commit (2 bookings, 2 refunds)",
-                    seen >= 4, crashes=seen)
-        _redeliveries(ctx, "inventario", evidence.of(ctx.events("inventario"), "crash"))
+            _redeliveries(ctx, consumer, evidence.of(ctx.events(consumer), "crash"))
+    ctx.require("4 crashes fired between a write and its commit (2 bookings, 2 refunds)",
+                seen >= 4, crashes=seen)
 
 
 def db_write_failures(ctx: Context) -> None:
@@ -394,7 +394,7 @@ def notification_redelivery(ctx: Context) -> None:
         _redeliveries(ctx, "notificaciones", crashes)
 
 
-def _members(ctx: Context, groups=("inventario", "notificaciones")) -> dict[str, list[str]]:
+def _members(ctx: Context, groups=CONSUMERS) -> dict[str, list[str]]:
     """Each consumer group's member ids: unchanged across a fault = no rebalance, membership kept."""
     admin = kafka.admin(ctx.rt.settings.kafka_bootstrap)
     try:
@@ -525,9 +525,14 @@ def resume_point_lost(ctx: Context) -> None:
 
 
 # ------------------------------------------------------------ scaling out (issue 27)
-SCALED = "inventario"  # the consumer the scale scenarios scale: two topics, 6 partitions
+SCALED = "inventario"  # the consumer the scale scenarios scale: boletia.inventario, 3 partitions
 REBALANCE = re.compile(r"rebalance generation (?P<generation>\d+) assigned (?P<assigned>\S+); "
                        r"holds (?P<holds>\S+)")
+
+
+def _partitions(consumer: str) -> int:
+    """How many partitions the group of `consumer` reads: the most members that get any."""
+    return kafka.PARTITIONS * len(CONSUMER_TOPICS[BY_NAME[consumer].group])
 
 
 def _held(ctx: Context, group: str = SCALED) -> dict[str, list[str]]:
@@ -583,7 +588,8 @@ def scale_up_under_load(ctx: Context) -> None:
     members stop during the rebalance, and nothing is lost or done twice unexplained."""
     held, before, mark = _held(ctx), _generations(ctx, SCALED), ctx.rt.log_mark(SCALED)
     ctx.require(f"{SCALED} starts as one member holding every partition",
-                len(held) == 1 and len(next(iter(held.values()), [])) == 6, members=held)
+                len(held) == 1 and len(next(iter(held.values()), [])) == _partitions(SCALED),
+                members=held)
     ctx.after.append(lambda: ctx.rt.scale(SCALED, 1))  # once judged, back to one member
     window = _under_load(ctx, lambda: ctx.rt.scale(SCALED, 2))
     now = _held(ctx)
@@ -822,8 +828,8 @@ def connect_worker_kill(ctx: Context) -> None:
 SCENARIOS = {s.name: s for s in [
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
              db_write_failures, mode=1, seed_violates="booking-has-reservation"),
-    Scenario("consumer-crash-before-commit", "inventario crashes after its write, before its "
-             "commit; the message comes back", consumer_crash, mode=2,
+    Scenario("consumer-crash-before-commit", "inventario, then reembolsos, crash after their "
+             "write, before its commit; the message comes back", consumer_crash, mode=2,
              seed_violates="tickets-conserved"),
     Scenario("concurrent-booking-race", "50 simultaneous bookings on one event while the "
              "source of inventario lags", concurrent_race, mode=3,

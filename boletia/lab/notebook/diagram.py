@@ -93,10 +93,14 @@ def draw(ax=None):
             back = sorted(boxes[f["to"]][0] for f in picture["edges"]
                           if f["from"] == e["from"] and abs(boxes[f["to"]][1] - ya) >= 3.0)
             k = back.index(xb)
-            lane_x = xa + W + (PITCH - W) * (0.3 + 0.4 * k)
             rise = H * (0.7 - 0.4 * k)
-            end = (xb + W, yb + H / 2) if xb + W < lane_x else (xb, yb + H / 2)
-            ax.plot([xa + W, lane_x, lane_x], [ya + rise, ya + rise, end[1]], color=colour, lw=1.4, ls="--")
+            if xb + W <= xa:  # a collection left of the consumer: up the gap on its left instead
+                lane_x, side_x = xa - (PITCH - W) * (0.3 + 0.4 * k), xa
+                end = (xb + W, yb + H * 0.35)
+            else:
+                lane_x, side_x = xa + W + (PITCH - W) * (0.3 + 0.4 * k), xa + W
+                end = (xb + W, yb + H / 2) if xb + W < lane_x else (xb, yb + H * 0.65)
+            ax.plot([side_x, lane_x, lane_x], [ya + rise, ya + rise, end[1]], color=colour, lw=1.4, ls="--")
             ax.annotate("", xy=end, xytext=(lane_x, end[1]), arrowprops={
                 "arrowstyle": "->", "color": colour, "lw": 1.4, "ls": "--"})
             continue
@@ -119,11 +123,11 @@ def draw(ax=None):
             ax.text(*label_at, e["label"], fontsize=7.5, color=colour, ha=ha, va=va)
     writers = [n for n, writes in layout.CONSUMER_WRITES.items()
                if any(target.startswith("col-") for target, _ in writes)]
-    last = max(x for x, _, kind, _ in boxes.values() if kind == "collection") + W  # right of the arrows
+    last = max(x for x, _, kind, _ in boxes.values() if kind == "topic")  # right of it, clear of arrows
     for k, consumer in enumerate(writers):
         what = " and ".join(label for target, label in layout.CONSUMER_WRITES[consumer]
                             if target.startswith("col-"))
-        ax.text(last + 0.25, 1.6 - 0.45 * k, f"{consumer} (consumer) writes\n{what}",
+        ax.text(last + W + 0.25, 2.1 - 0.45 * k, f"{consumer} (consumer) writes\n{what}",
                 fontsize=7.5, color=CONSUMER)
     ax.text(-0.4, ROW_Y[1] + H / 2, "MongoDB", fontsize=9, rotation=90, va="center")
     ax.text(-0.4, ROW_Y[2] + H / 2, "Kafka", fontsize=9, rotation=90, va="center")

@@ -5,10 +5,11 @@ diagram (served as JSON by `GET /api/admin/layout`, laid out in pixels by
 
 Rows, top to bottom: the HTTP services, MongoDB's collections, Kafka's topics, the consumers
 (with the lab's watchdog and the SES endpoint). Columns follow the data: collection i and its
-topic share column i (the source connector's hop goes straight down), the dead letters and SES
-take the column after them, a consumer sits under the first topic it reads, a service above
-the collections it writes. What the component list does not say (what each service and
-consumer writes, the booking's path) is written here once.
+topic share column i (the source connector's hop goes straight down), the dead letters take the
+column after them, a consumer sits under the first topic it reads (or right of a consumer already
+there), SES right of the consumers, a service above the collections it writes. What the
+component list does not say (what each service and consumer writes, the booking's path) is
+written here once.
 
 Node ids (the browser tests and the notebooks use them): `api-<service>`, `col-<collection>`,
 `top-<topic without its prefix>` (`top-dead` for the dead letters), `con-<consumer>`, `ses`,
@@ -30,13 +31,14 @@ SERVICE_WRITES = {
     "reservas": (("col-inventario", "findAndModify"), ("col-reservas", "cancel (X)")),
 }
 CONSUMER_WRITES = {
-    "inventario": (("col-reservas", "insert / C"), ("col-inventario", "refund")),
+    "inventario": (("col-reservas", "insert / C"),),
+    "reembolsos": (("col-inventario", "refund"),),
     "notificaciones": (("ses", "email"),),
 }
 SINK = ("top-eventos", "col-inventario")  # mongo-sink: the events' changes into `inventario`
 # One booking's path: the hops `/control#booking-flow` shows (each an arrow of the picture).
 BOOKING = (("api-reservas", "col-inventario"), ("col-inventario", "top-inventario"),
-           ("top-inventario", "con-inventario"), ("top-reservas", "con-inventario"),
+           ("top-inventario", "con-inventario"),
            ("con-inventario", "col-reservas"), ("col-reservas", "top-reservas"),
            ("top-reservas", "con-notificaciones"), ("con-notificaciones", "ses"))
 
@@ -78,14 +80,17 @@ def picture(ports: config.Ports | None = None,
     taken = set()
     for c in by_kind["consumer"]:
         col = config.TOPICS.index(c.topics[0])
+        while col in taken:  # two consumers of one topic (reembolsos, notificaciones): side by side
+            col += 1
         taken.add(col)
         node(f"con-{c.name}", "consumers", col, c.name, "consumer", "consumer", comp=c.name, group=c.group)
     free = [i for i in range(extra) if i not in taken]
     for c in by_kind.get("watchdog", []):
-        node(c.name, "consumers", free.pop(0) if free else extra + 1, c.name, "watchdog",
-             "restarts connectors", comp=c.name)
+        col = free.pop(0) if free else max(taken) + 1
+        taken.add(col)
+        node(c.name, "consumers", col, c.name, "watchdog", "restarts connectors", comp=c.name)
     ses = by_kind["ses"][0].name
-    node(ses, "consumers", extra, "SES", "external", "moto", comp=ses)
+    node(ses, "consumers", max(extra, max(taken) + 1), "SES", "external", "moto", comp=ses)
 
     edges: list[dict[str, Any]] = []
 
@@ -106,7 +111,8 @@ def picture(ports: config.Ports | None = None,
             edge(f"con-{consumer}", target, "consumer", label)
     ids = {n["id"] for n in nodes}
     assert all(e["from"] in ids and e["to"] in ids for e in edges), "an arrow to no box"
-    return {"rows": list(ROWS), "columns": extra + 1, "nodes": nodes, "edges": edges,
+    return {"rows": list(ROWS), "columns": int(max(n["col"] for n in nodes)) + 1, "nodes": nodes,
+            "edges": edges,
             "gutter": {"mongo": mongo, "connect": by_kind["connect"][0].name,
                        "brokers": [c.name for c in by_kind["kafka"]]},
             "sink": {"connector": SINK_CONNECTOR, "group": SINK_GROUP}}

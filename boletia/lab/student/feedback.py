@@ -14,7 +14,7 @@ import re
 
 from bson import json_util
 
-CRASHED = "inventario crashed after its write, before its commit"
+CRASHED = "reembolsos crashed after its write, before its commit"  # the refunds' consumer
 _EXCESS = re.compile(r"^(?P<event>.*?): capacity .*\((?P<n>[+-]\d+) tickets")
 
 

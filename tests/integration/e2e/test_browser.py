@@ -184,7 +184,7 @@ def test_the_control_room_asks_for_the_token_and_draws_the_lab_live(page, ui, la
 
     open_control(page, ui, lab)
     readable_when_projected(page)
-    for node in ("api-reservas", "con-inventario", "con-notificaciones", "ses"):
+    for node in ("api-reservas", "con-inventario", "con-reembolsos", "con-notificaciones", "ses"):
         wait(page, f"{node} drawn running", lambda d, n=node: css(d, f"g[data-node='{n}']")
              .get_attribute("data-state") == "running")
     wait(page, "every component listed", lambda d: len(d.find_elements(
@@ -197,7 +197,7 @@ def test_the_control_room_asks_for_the_token_and_draws_the_lab_live(page, ui, la
     first = css(page, ".tail[data-topic='boletia.reservas'] li summary")
     first.click()
     assert '"_id"' in css(page, ".tail[data-topic='boletia.reservas'] li pre").text
-    for group in ("inventario", "notificaciones", "connect-mongo-sink"):
+    for group in ("inventario", "reembolsos", "notificaciones", "connect-mongo-sink"):
         wait(page, f"the lag of {group}", lambda d, g=group: group_lag(d, g) >= 0)
 
     # views by URL fragment, for the notebooks' links

@@ -73,9 +73,11 @@ function route(edges, boxes) {
       const side = `${e.from}:${left ? "left" : "right"}`;
       const k = (climbs[side] = (climbs[side] || 0) + 1) - 1;
       const x0 = left ? a.x : a.x + a.w;
-      const channel = left ? a.x - GAP / 2 - 12 * k : a.x + a.w + GAP / 2 + 12 * k;
+      // a gap can hold a right-going climb of the consumer on its left and a left-going one of
+      // the consumer on its right (inventario's and reembolsos'): 8 px either side of its middle
+      const channel = left ? a.x - GAP / 2 + 8 - 12 * k : a.x + a.w + GAP / 2 - 8 + 12 * k;
       const y0 = a.y + 28 + 26 * k;
-      const y1 = b.y + b.h - 22 - 10 * k;
+      const y1 = b.y + b.h - (left ? 34 : 22) - 10 * k;
       const x1 = channel < b.x ? b.x : b.x + b.w;
       return { pts: [[x0, y0], [channel, y0], [channel, y1], [x1, y1]],
         label: [left ? x0 - 6 : x0 + 6, y0 + 20], anchor: left ? "end" : "start" };
