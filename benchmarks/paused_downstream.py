@@ -8,8 +8,13 @@ when the reservation path runs, from POST -> reservation. The rows alternate, so
 minute of the shared machine hurts both. The paused parts are resumed, and the pipeline
 drained, before the next row. Asserts nothing (the machine is shared and noisy).
 
+The last default mode pauses every consumer and SES: since the inventario consumer was split
+(one consumer per topic), `reembolsos` reads boletia.reservas, every booking's reservation
+included, which the one `inventario` read before; both are paused, so the mode still stops
+what the row recorded on 2026-11-29 stopped (docs/benchmarks.md).
+
 Usage: python benchmarks/paused_downstream.py [--rates 240,280] [--seconds 8]
-       [--modes none,notificaciones+ses,inventario+notificaciones+ses]   (a running local lab)
+       [--modes none,notificaciones+ses,inventario+reembolsos+notificaciones+ses]   (a running local lab)
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", default="240,280")
     parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--modes", default="none,notificaciones+ses,inventario+notificaciones+ses",
+    parser.add_argument("--modes", default="none,notificaciones+ses,inventario+reembolsos+notificaciones+ses",
                         help="comma-separated; each a +-joined list of components, or none")
     args = parser.parse_args()
     modes = [[] if m == "none" else m.split("+") for m in args.modes.split(",")]

@@ -4,9 +4,10 @@ source connector publishes for each booking, and the booking's own write, measur
 reservation, in a transaction) and for the earlier design (an ever-growing `reembolsos`
 array on the event, which passed Kafka's 1 MB message limit near 27,000 refunds).
 
-It writes what the API and the inventario consumer write, straight into a scratch database
-(`boletia_bench`, which no connector watches), on the lab's MongoDB; a change stream with
-`updateLookup` reads each checkpoint's booking event as the source connector would.
+It writes what the API (the booking) and the `reembolsos` consumer (the refund; the seed's
+`inventario` consumer did it, until the lab split it one consumer per topic) write, straight into
+a scratch database (`boletia_bench`, which no connector watches), on the lab's MongoDB; a change
+stream with `updateLookup` reads each checkpoint's booking event as the source connector would.
 
     boletia lab up && .venv/bin/python benchmarks/refund_growth.py --pairs 100000
 """

@@ -16,6 +16,6 @@ QUESTIONS = {
     1: "404 with `no hay N boletos … quedan M`; the findAndModify matched nothing, so nothing changed.",
     2: "POST answered 200 at once; GET /reservas/{id} answered 404 until the consumer resumed and processed "
        "the message waiting on boletia.inventario: at-least-once, eventually.",
-    3: "Not necessarily: with instant emails both consumers drain within a sample or two of each other; which "
-       "one finishes last then depends on the partition that got the last message.",
+    3: "Not necessarily: with instant emails the three consumers drain within a sample or two of each other; "
+       "which one finishes last then depends on the partition that got the last message.",
 }

@@ -14,7 +14,8 @@ ANSWERS = """
    redelivered message finds *sent*, logs `already-done` and is suppressed.
 2. Fixed: the consumer keeps retrying that one message with back-off (lag grows, nothing is lost)
    until the fail point is exhausted, then catches up. Seed: 50 messages are skipped; their bookings
-   never become reservations and their refunds never happen.
+   never become reservations (and an event cancelled meanwhile keeps its reservations active). The
+   refunds are not touched: they are `reembolsos`' writes, and the fail point is `inventario`'s.
 3. The seed's standalone Connect kept source offsets in `/tmp` inside its container: a restart started
    from the current position of the change stream, skipping everything that happened while it was
    down. In distributed mode offsets live in the `connect-offsets` topic, replicated three times.

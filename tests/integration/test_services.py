@@ -108,6 +108,28 @@ def test_consumer_crash_between_write_and_commit_is_harmless(lab, api, db):
     assert len(crashes) == 2 and set(crashes) <= found_done, log.text() + refunds.text()
 
 
+def test_refunds_go_on_while_the_bookings_consumer_is_held(lab, api, db):
+    """The seed's one inventario consumer read both topics: held (or slowed, or retrying a
+    booking), it held the refunds too. Split as its author advised, reembolsos gives a cancel's
+    tickets back while inventario is paused; the bookings made meanwhile wait for inventario."""
+    nombre = _event(api, 10, "Split")
+    rid = api.book(nombre, 3, f"split{uuid.uuid4().hex[:4]}@x.com").body["Id"]
+    api.wait_for(lambda: db.reservas.count_documents({"_id": ObjectId(rid)}) == 1, 30,
+                 "the reservation written by inventario")
+    lab.pause("inventario")
+    try:
+        assert api.cancel(rid).ok
+        late = api.book(nombre, 2, f"late{uuid.uuid4().hex[:4]}@x.com").body["Id"]
+        api.wait_for(lambda: api.inventory(nombre).body["Disponible"] == 8, 30,
+                     "the refund of the cancel (3 tickets back) while inventario is paused")
+        assert lab.state("inventario") == "paused"
+        assert db.reservas.count_documents({"_id": ObjectId(late)}) == 0  # waits for inventario
+    finally:
+        lab.resume("inventario")
+    api.wait_for(lambda: db.reservas.count_documents({"_id": ObjectId(late)}) == 1, 30,
+                 "the booking made while inventario was paused, recorded once it resumed")
+
+
 def _race(api: Boletia, nombre: str, customers: int) -> list:
     with ThreadPoolExecutor(max_workers=customers) as pool:
         return list(pool.map(lambda i: api.book(nombre, 1, f"c{i}@race.com"), range(customers)))
