@@ -76,11 +76,13 @@ function route(edges, boxes) {
       // a gap can hold a right-going climb of the consumer on its left and a left-going one of
       // the consumer on its right (inventario's and reembolsos'): 8 px either side of its middle
       const channel = left ? a.x - GAP / 2 + 8 - 12 * k : a.x + a.w + GAP / 2 - 8 + 12 * k;
-      const y0 = a.y + 28 + 26 * k;
+      // a left-going climb leaves lower, with its label under its first leg, a right-going one
+      // its label above: the two labels share the gap without covering each other
+      const y0 = a.y + (left ? 40 : 28) + 26 * k;
       const y1 = b.y + b.h - (left ? 34 : 22) - 10 * k;
       const x1 = channel < b.x ? b.x : b.x + b.w;
       return { pts: [[x0, y0], [channel, y0], [channel, y1], [x1, y1]],
-        label: [left ? x0 - 6 : x0 + 6, y0 + 20], anchor: left ? "end" : "start" };
+        label: [left ? x0 - 6 : x0 + 6, left ? y0 + 16 : y0 - 6], anchor: left ? "end" : "start" };
     }
     const down = b.y > a.y;
     const s = slot[`${i}:${e.from}:${down ? "bottom" : "top"}`];
