@@ -281,7 +281,7 @@ def test_a_killed_consumer_lags_until_it_is_started_again(page, ui, lab, run_id)
 
 def test_the_autoscaler_started_from_its_panel_reads_the_real_lag(page, ui, lab):
     """The panel starts the lag autoscaler in the control room's process: it reads inventario's
-    group on the real brokers (6 partitions, one member), shows the reading, and stops."""
+    group on the real brokers (3 partitions, one member), shows the reading, and stops."""
     open_control(page, ui, lab)
     wait(page, "the consumers listed", lambda d: d.find_elements(
         By.CSS_SELECTOR, "#autoscale-consumer option[value='inventario']"))
