@@ -530,13 +530,15 @@ def arm(consumer: Consumer, fault: Fault,
         topic: Annotated[str | None, typer.Option()] = None) -> None:
     """Arm a fault for a consumer of THIS machine or container (the container runtimes run it
     inside the consumer's container, where its hooks read the lab directory)."""
-    from boletia.lab import hooks
+    from boletia.lab import groups, hooks
 
     lab_dir = config.settings().lab_dir
     if fault == "clear":
         hooks.disarm(lab_dir, consumer.value)
     else:
         kind = hooks.CRASH if fault == "crash" else hooks.DELAY
+        if fault == "crash":
+            groups.check_crash_topic(consumer.value, topic)
         if value == 0:
             hooks.disarm(lab_dir, consumer.value, kind)
         else:

@@ -39,6 +39,23 @@ def max_members(component: str) -> int:
         else MAX_MEMBERS
 
 
+def check_crash_topic(consumer: str, topic: str | None) -> None:
+    """A crash armed on a topic the consumer does not read would never fire: refused, naming
+    what it reads and who reads that topic (`inventario` on boletia.reservas, say: the refunds
+    are reembolsos' since the split)."""
+    from boletia.lab.components import BY_NAME, COMPONENTS
+
+    if topic is None:
+        return
+    base = consumer if consumer in BY_NAME else consumer.rsplit("-", 1)[0]
+    reads = BY_NAME[base].topics if base in BY_NAME else ()
+    if topic not in reads:
+        readers = [c.name for c in COMPONENTS if topic in c.topics]
+        raise LabError(f"{consumer} does not read {topic} (it reads {', '.join(reads) or 'nothing'}): "
+                       "the crash would never fire"
+                       + (f"; {topic} is read by {', '.join(readers)}" if readers else ""))
+
+
 def parse_scale(spec: str) -> tuple[str, int]:
     """`inventario=2` -> ("inventario", 2), or a LabError that says what to write."""
     name, sep, count = spec.partition("=")

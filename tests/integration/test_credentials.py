@@ -108,6 +108,37 @@ def test_a_consumer_reads_only_its_topics(creds, settings, who, reads, not_reads
         c.close()
 
 
+def test_a_consumer_added_after_the_lab_was_formatted_gets_its_scram_user(creds, settings):
+    """Kafka takes its SCRAM users when its storage is formatted; a lab formatted before the
+    split has no `reembolsos`. Its user deleted here, `ensure_users` (what `lab up` runs) finds
+    it missing and makes it through the admin API, and the consumer's login works again."""
+    from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+
+    from boletia.lab.setup import credentials
+
+    first = settings.kafka_bootstrap.split(",")[0]
+    a = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","), request_timeout_ms=10000,
+                         **_as(creds, "admin"))
+    try:
+        assert not any(a.alter_user_scram_credentials(
+            [UserScramCredentialDeletion("reembolsos", ScramMechanism.SCRAM_SHA_512)]).values())
+    finally:
+        a.close()
+    try:
+        deadline = time.monotonic() + 30
+        while _bootstraps(first, **_as(creds, "reembolsos")) and time.monotonic() < deadline:
+            time.sleep(0.5)   # the deletion reaches every broker through the metadata log
+        assert not _bootstraps(first, **_as(creds, "reembolsos")), "the user was never deleted"
+    finally:
+        added = credentials.ensure_users(settings.kafka_bootstrap, creds["kafka"])
+    assert added == ["reembolsos"]
+    deadline = time.monotonic() + 30
+    while not _bootstraps(first, **_as(creds, "reembolsos")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _bootstraps(first, **_as(creds, "reembolsos"))
+    assert credentials.ensure_users(settings.kafka_bootstrap, creds["kafka"]) == []
+
+
 def test_a_component_cannot_create_topics(creds, settings):
     a = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","),
                          request_timeout_ms=10000, **_as(creds, "connect"))

@@ -94,6 +94,10 @@ def test_the_autoscaler_caps_members_at_the_largest_topics_partitions_not_their_
         comp = BY_NAME[consumer]
         lag, most = autoscaler.group_lag(lab.settings.kafka_bootstrap, comp.group, comp.topics)
         assert most == 3 and lag >= 0, (consumer, lag, most)
+    # a group over two topics of 3 (the seed's inventario, before the split): still 3, not 6
+    lag, most = autoscaler.group_lag(lab.settings.kafka_bootstrap, "inventario",
+                                     ("boletia.inventario", "boletia.reservas"))
+    assert most == 3 and lag >= 0, (lag, most)
 
 
 def test_an_api_scales_to_replicas_on_one_address_and_a_killed_one_loses_nothing(runtime):

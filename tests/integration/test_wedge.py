@@ -52,13 +52,13 @@ def test_a_wrongly_typed_message_is_dead_lettered_and_the_good_ones_behind_it_go
     assert api.wait_available(nombre, 20, timeout=60) == 20, "a refund waited behind the bad message"
     for rid in ids:
         api.wait_reservation(rid, "X")
-    observe.wait_drained(["inventario", "notificaciones"])
+    observe.wait_drained(["inventario", "reembolsos", "notificaciones"])
 
     letters = [d for d in observe.dead_letters(since=since - 1, bootstrap=settings.kafka_bootstrap)
                if d["where"] in bad]
     by_group = {(d["where"], d["group"]) for d in letters}
     for where in bad:
-        for group in ("inventario", "notificaciones"):
+        for group in ("reembolsos", "notificaciones"):   # boletia.reservas' readers since the split
             assert (where, group) in by_group, f"{where} not dead-lettered by {group}: {letters}"
     assert all("cantidad" in d["reason"] for d in letters), [d["reason"] for d in letters]
     assert all(s.health == "" for s in lab.status()), "a consumer seen stalled"

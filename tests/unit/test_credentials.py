@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from boletia import config
 from boletia.adapters import kafka
 from boletia.lab.components import BY_NAME, CONSUMER_TOPICS
@@ -54,6 +56,30 @@ def test_credentials_are_made_once_owner_only_and_each_consumer_gets_only_its_ow
     assert kafka.security(s)["sasl_plain_username"] == "admin"
     told = config.Settings(lab_dir=tmp_path, kafka_user="notificaciones", kafka_password="x")
     assert kafka.security(told)["sasl_plain_username"] == "notificaciones"
+
+
+def test_a_lab_made_before_a_consumer_existed_gets_its_user_and_never_the_admins_login(tmp_path):
+    """A lab whose credentials predate the split has no `reembolsos` user: `create_credentials`
+    adds its password (kept 0600; the brokers get the SCRAM user at `lab up`, ensure_users), and
+    until then the consumer is refused its start instead of running as the lab's admin."""
+    import json
+
+    from boletia.lab.errors import LabError
+
+    files = LabFiles(tmp_path)
+    made = files.create_credentials()
+    path = tmp_path / config.CREDENTIALS_FILE
+    old = {**made, "kafka": {k: v for k, v in made["kafka"].items() if k != "reembolsos"}}
+    path.write_text(json.dumps(old))
+    s = config.Settings(lab_dir=tmp_path)
+    with pytest.raises(LabError, match="reembolsos has no Kafka user.*`boletia lab up` adds it"):
+        commands.environment(BY_NAME["reembolsos"], s, files, "fixed")
+    again = files.create_credentials()
+    assert again["kafka"]["inventario"] == made["kafka"]["inventario"]   # the others kept
+    assert again["kafka"]["reembolsos"] and again["kafka"]["reembolsos"] != made["kafka"]["reembolsos"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    env = commands.environment(BY_NAME["reembolsos"], s, files, "fixed")
+    assert env["BOLETIA_KAFKA_USER"] == "reembolsos"
 
 
 def test_the_brokers_and_connect_config_files_hold_passwords_owner_only(tmp_path):

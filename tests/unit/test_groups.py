@@ -262,3 +262,14 @@ def test_a_docker_worker_is_the_connect_container_under_its_own_name():
     assert "command" not in args                                   # the image's: a Connect worker
     assert args["healthcheck"] == {"test": check, "interval": 5_000_000_000}
     assert worker_id(1) == "connect:8083" and worker_id(2) == "connect-2:8083"
+
+
+def test_a_crash_on_a_topic_the_consumer_does_not_read_is_refused_naming_who_reads_it():
+    """`lab crash inventario --topic boletia.reservas` was the seed's refund crash: since the
+    split inventario never reads that topic, so the crash would wait forever unseen."""
+    groups.check_crash_topic("inventario", None)
+    groups.check_crash_topic("inventario", "boletia.inventario")
+    groups.check_crash_topic("reembolsos-2", "boletia.reservas")   # a member of a scaled consumer
+    with pytest.raises(LabError, match=r"inventario does not read boletia.reservas \(it reads "
+                                       r"boletia.inventario\).*read by reembolsos, notificaciones"):
+        groups.check_crash_topic("inventario", "boletia.reservas")

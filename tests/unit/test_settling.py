@@ -205,3 +205,21 @@ def test_without_the_proof_of_a_drop_the_same_lost_booking_stays_unjudged():
     report = judge(state, history, "fixed")
     assert report.verdict == "inconclusive" and not report.violations
     assert "booking-has-reservation" in {v.kind for v in report.pending}
+
+
+def test_a_refund_still_queued_for_reembolsos_is_pending_not_violated():
+    """Since the split a cancel's refund waits in reembolsos' group, not inventario's: with
+    reembolsos still behind, the tickets not yet given back are pending (every lag group has an
+    entry in WAITS_ON, so a new consumer cannot be forgotten there)."""
+    from boletia.lab.components import LAG_GROUPS
+    from tests.unit.test_checker import B2, OPERA, _inv
+
+    assert set(LAG_GROUPS) <= set(checker.WAITS_ON)
+    state, history = world()
+    state.refunds = [r for r in state.refunds if r["_id"] != B2]   # luis's X not refunded yet
+    _inv(state, OPERA)["vendidos"] += 3
+    state.drain = {**unsettled_email_stage(), "unsettled": ["reembolsos"], "stage": "consumer groups",
+                   "stages": {"reembolsos": {"lag": 4, "rate": 1.0, "eta": 4, "moving": True}}}
+    report = judge(state, history, "fixed")
+    assert report.verdict == "inconclusive" and not report.violations, report.summary()
+    assert {v.kind for v in report.pending} >= {"refund-matches-cancel"}

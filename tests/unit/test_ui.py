@@ -722,7 +722,9 @@ def test_the_layout_is_the_component_list_drawn(client):
     for c in COMPONENTS:
         if c.kind == "consumer":  # under its first topic, or right of a consumer already there
             col = config.TOPICS.index(c.topics[0])
-            assert nodes[f"con-{c.name}"]["col"] == (col if col not in under else max(under) + 1)
+            while col in under:
+                col += 1
+            assert nodes[f"con-{c.name}"]["col"] == col
             under.add(nodes[f"con-{c.name}"]["col"])
             assert {e["from"] for e in picture["edges"] if e["to"] == f"con-{c.name}"} == {
                 "top-" + t.split(".", 1)[1] for t in c.topics}

@@ -27,7 +27,7 @@ class Probe:
 
 
 def test_a_moving_coordinator_is_waited_out(monkeypatch):
-    drained = {"inventario": {"boletia.reservas": 0}}
+    drained = {"inventario": {"boletia.inventario": 0}}
     probe = Probe([NotCoordinatorError("moved"), NotCoordinatorError("moved"), drained])
     monkeypatch.setattr(observe, "lag_probe", lambda groups=None, bootstrap=None: probe)
     monkeypatch.setattr(observe.time, "sleep", lambda s: None)

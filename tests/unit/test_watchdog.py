@@ -67,7 +67,7 @@ def test_a_failed_connector_itself_is_named():
 
 # ---------------------------------------------------------------- the consumers' progress
 
-P = "boletia.reservas[0]"
+P = "boletia.inventario[0]"
 
 
 def _positions(committed: int, end: int, group: str = "inventario") -> dict:
@@ -101,7 +101,7 @@ def test_a_consumer_with_nothing_waiting_or_that_moves_is_not_stalled(steps):
 def test_the_stalled_file_is_written_and_cleared(tmp_path):
     now = [0.0]
     logged: list[str] = []
-    watch = ConsumerWatch("localhost:1", {"inventario": ("boletia.reservas",)}, tmp_path,
+    watch = ConsumerWatch("localhost:1", {"inventario": ("boletia.inventario",)}, tmp_path,
                           log=logged.append, clock=lambda: now[0])
     feed = iter([_positions(3, 9), _positions(3, 9), _positions(9, 9)])
     watch.positions = lambda: next(feed)
@@ -117,7 +117,7 @@ def test_the_stalled_file_is_written_and_cleared(tmp_path):
 
 def test_offsets_that_cannot_be_read_judge_nothing(tmp_path):
     logged: list[str] = []
-    watch = ConsumerWatch("localhost:1", {"inventario": ("boletia.reservas",)}, tmp_path,
+    watch = ConsumerWatch("localhost:1", {"inventario": ("boletia.inventario",)}, tmp_path,
                           log=logged.append)
 
     def away():

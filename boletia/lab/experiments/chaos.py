@@ -531,7 +531,7 @@ REBALANCE = re.compile(r"rebalance generation (?P<generation>\d+) assigned (?P<a
 
 
 def _partitions(consumer: str) -> int:
-    """How many partitions the group of `consumer` reads: the most members that get any."""
+    """How many partitions the group of `consumer` reads in all (its topics' 3 each)."""
     return kafka.PARTITIONS * len(CONSUMER_TOPICS[BY_NAME[consumer].group])
 
 
@@ -829,7 +829,7 @@ SCENARIOS = {s.name: s for s in [
     Scenario("db-write-failures", "the inventario consumer's next 6 writes fail (fail point)",
              db_write_failures, mode=1, seed_violates="booking-has-reservation"),
     Scenario("consumer-crash-before-commit", "inventario, then reembolsos, crash after their "
-             "write, before its commit; the message comes back", consumer_crash, mode=2,
+             "writes, before their commits; the messages come back", consumer_crash, mode=2,
              seed_violates="tickets-conserved"),
     Scenario("concurrent-booking-race", "50 simultaneous bookings on one event while the "
              "source of inventario lags", concurrent_race, mode=3,

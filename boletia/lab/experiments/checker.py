@@ -73,6 +73,8 @@ _STATE = ("booking-has-reservation", "reservation-state", "cancel-propagated",
 WAITS_ON: dict[str, frozenset[str]] = {
     SINK_GROUP: frozenset(("inventory-exists", "state-propagated", *_STATE)),
     "inventario": frozenset(_STATE),
+    # a queued cancel's refund: the tickets, the sold count and the refund document all wait on it
+    "reembolsos": frozenset(("tickets-conserved", "sold-matches-reservations", "refund-matches-cancel")),
     "notificaciones": frozenset(("email-missing",)),
 }
 

@@ -434,6 +434,7 @@ class DockerRuntime:
         return False
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
+        groups.check_crash_topic(consumer, topic)
         self._arm(consumer, "crash", str(times), *(["--topic", topic] if topic else []))
 
     def slow_consumer(self, consumer: str, seconds: float) -> None:

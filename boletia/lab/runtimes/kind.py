@@ -16,6 +16,7 @@ import shutil
 from datetime import UTC, datetime
 
 from boletia import config, designs
+from boletia.lab import groups
 from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.runtimes import host_tools
@@ -181,6 +182,7 @@ class KindRuntime:
                       succeeded=lambda out: armed(out, consumer, fault))
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
+        groups.check_crash_topic(consumer, topic)
         self._arm(consumer, "crash", str(times), *(["--topic", topic] if topic else []))
 
     def slow_consumer(self, consumer: str, seconds: float) -> None:

@@ -84,6 +84,30 @@ def apply_acls(bootstrap: str) -> int:
     return len(wanted)
 
 
+def ensure_users(bootstrap: str, kafka_users: dict[str, str]) -> list[str]:
+    """Create the SCRAM users the brokers do not know yet (as the lab's admin), returning their
+    names. A lab formatted before a principal existed (a consumer added since: `reembolsos`, when
+    inventario was split) gets it here; the users given to `format` are already there."""
+    from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
+
+    from boletia.adapters import kafka
+
+    a = kafka.admin(bootstrap)
+    try:
+        known = {user for user, info in a.describe_user_scram_credentials().items()
+                 if not info.get("error") and info.get("credential_infos")}
+        missing = sorted(set(kafka_users) - known)
+        if missing:
+            failed = {u: e for u, e in a.alter_user_scram_credentials(
+                [UserScramCredentialUpsertion(u, ScramMechanism.SCRAM_SHA_512, kafka_users[u])
+                 for u in missing]).items() if e}
+            if failed:
+                raise RuntimeError(f"Kafka refused the SCRAM user(s) {failed}")
+    finally:
+        a.close()
+    return missing
+
+
 def _jaas(module: str, **options: str) -> str:
     return f"{module} required " + " ".join(f'{k}="{v}"' for k, v in options.items()) + ";"
 

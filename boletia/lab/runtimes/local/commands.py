@@ -95,6 +95,9 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         env[hooks.MEMBER_ENV] = groups.member_name(comp.name, member)
         env["BOLETIA_CONSUMER_HOOKS"] = HOOKS_SPEC  # readiness mark and armed faults (lab/hooks.py)
         kafka_users = files.credentials().get("kafka", {})
+        if kafka_users and comp.group not in kafka_users:  # never the admin's login instead
+            raise LabError(f"{comp.name} has no Kafka user in this lab's credentials: "
+                           "`boletia lab up` adds it (a consumer added since the lab was made)")
         if comp.group in kafka_users:  # its own principal only (lab/setup/credentials.py)
             env["BOLETIA_KAFKA_USER"] = comp.group
             env["BOLETIA_KAFKA_PASSWORD"] = kafka_users[comp.group]

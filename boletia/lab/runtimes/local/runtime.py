@@ -179,6 +179,11 @@ class LocalRuntime:
             bootstrap.prepare_kafka(self.settings)
             report(_t("topics boletia.* ready (RF 3, min.insync.replicas 2)"))
             if self.files.credentials():
+                added = credentials.ensure_users(self.settings.kafka_bootstrap,
+                                                 self.files.credentials()["kafka"])
+                if added:
+                    report(_t("Kafka: SCRAM user(s) added for {who} (a lab formatted before they "
+                              "existed)", who=", ".join(added)))
                 n = credentials.apply_acls(self.settings.kafka_bootstrap)
                 report(_t("Kafka: SASL/SCRAM on, {n} ACLs (lab/setup/credentials.py)", n=n))
             self._start_group(["connect"], report, started)
@@ -363,6 +368,7 @@ class LocalRuntime:
 
     def crash_consumer(self, consumer: str, times: int = 1, topic: str | None = None) -> None:
         """Make a consumer exit after its next `times` writes, before committing them."""
+        groups.check_crash_topic(consumer, topic)
         faults.crash_consumer(self.files, self._consumer(consumer), times, topic)
 
     def slow_consumer(self, consumer: str, seconds: float) -> None:

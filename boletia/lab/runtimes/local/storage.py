@@ -99,7 +99,11 @@ class LabFiles:
         REST users. Kept across `lab down`; `lab down --purge` forgets them with the data."""
         found = self.credentials()
         if found:
-            return found
+            missing = [p for p in credentials.KAFKA_PRINCIPALS if p not in found.get("kafka", {})]
+            if missing:  # a consumer added since (reembolsos, with the split): its user is made
+                found["kafka"].update({p: secrets.token_urlsafe(24) for p in missing})  # on a
+                private.write(self.root / config.CREDENTIALS_FILE, json.dumps(found, indent=1), 0o600)
+            return found  # running cluster by `credentials.ensure_users`
         if (self.home("kafka-1") / "data" / "meta.properties").exists():
             raise LabError(
                 "this lab's Kafka storage was formatted without credentials, and Kafka takes its "
