@@ -89,3 +89,19 @@ def test_a_restart_refused_while_the_workers_rebalance_is_asked_again(monkeypatc
     monkeypatch.setattr(connectors.time, "sleep", lambda s: None)
     connectors.wait_running("http://connect", "check", timeout=5, unseen=0)
     assert len(connect.restarts) == 2
+
+
+def test_a_connector_without_a_status_is_restarted_alone_when_its_tasks_cannot_be(monkeypatch):
+    """Connect answers 404 to a restart with its tasks when it has no status to plan it from (a CI
+    run failed a lesson on that 404); the connector alone is restarted then, which writes its
+    status. A 404 to that too is asked again later, never raised."""
+    connect = Rest(True)
+    codes = iter([404, 404, 404, 204])
+    connect.post = lambda url, params, timeout: (connect.restarts.append(params), SimpleNamespace(
+        raise_for_status=lambda: None, status_code=next(codes)))[1]
+    monkeypatch.setattr(connectors, "rest", lambda: connect)
+    monkeypatch.setattr(connectors, "state",
+                        lambda url, name: RUNNING if len(connect.restarts) == 4 else {})
+    monkeypatch.setattr(connectors.time, "sleep", lambda s: None)
+    connectors.wait_running("http://connect", "check", timeout=5, unseen=0)
+    assert connect.restarts == [{"includeTasks": "true"}, {}, {"includeTasks": "true"}, {}]

@@ -113,6 +113,7 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
     last: dict = {}
     restarted = False
     stuck_since: float | None = None
+    asked_at: float | None = None   # the last restart Connect could not act on (asked again later)
     while time.monotonic() < deadline:
         last = state(url, name)
         now = time.monotonic()
@@ -126,8 +127,8 @@ def wait_running(url: str, name: str, timeout: float = 90.0, grace: float = 10.0
         else:
             stuck_since = None
         if (stuck_since is not None and not restarted and now - stuck_since >= unseen
-                and exists(url, name)):
-            restarted = restart(url, name)
+                and (asked_at is None or now - asked_at >= min(unseen, 5.0)) and exists(url, name)):
+            restarted, asked_at = restart(url, name), now
         time.sleep(0.5)
     raise LabError(f"connector {name} not RUNNING after {timeout:.0f}s: "
                    f"{last or 'Connect has no status for it'}"
@@ -146,10 +147,15 @@ def exists(url: str, name: str) -> bool:
 
 
 def restart(url: str, name: str) -> bool:
-    """The connector and its tasks restarted (each writes its status again); False when the
-    workers are rebalancing (409) and it should be asked again."""
+    """The connector and its tasks restarted (each writes its status again). Connect builds a
+    restart of the tasks from the connector's status: with none recorded it answers 404 (seen in
+    a CI run, on a check connector just created), and then the connector alone is restarted, which
+    writes its status. False when Connect could not act on it now (409: the workers are
+    rebalancing; 404 again): it should be asked again."""
     r = rest().post(f"{url}/connectors/{name}/restart", params={"includeTasks": "true"}, timeout=30)
-    if r.status_code == 409:
+    if r.status_code == 404:
+        r = rest().post(f"{url}/connectors/{name}/restart", params={}, timeout=30)
+    if r.status_code in (404, 409):
         return False
     r.raise_for_status()
     return True
