@@ -17,16 +17,13 @@ import argparse
 import time
 
 import psutil
+from cpu_share import cpu_seconds as cpu  # run as a script: benchmarks/ is on the path
 
 from boletia.adapters import mongo
 from boletia.lab.components import CONSUMER_TOPICS, CONSUMERS
 from boletia.lab.experiments import drain, load
 from boletia.lab.notebook.client import Boletia
 from boletia.lab.runtimes.factory import get_runtime
-
-
-def cpu(procs: dict[str, psutil.Process]) -> dict[str, float]:
-    return {n: (lambda t: t.user + t.system)(p.cpu_times()) for n, p in procs.items()}
 
 
 def ends(bootstrap: str) -> dict[str, int]:
