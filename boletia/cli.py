@@ -428,6 +428,29 @@ def bootstrap_cmd() -> None:
         _fail(LabError(_t("bootstrap failed: {kind}: {reason}", kind=type(exc).__name__, reason=exc)))
 
 
+@lab.command("access")
+def access_cmd() -> None:
+    """Kafka's SCRAM users and ACLs, made by the lab's admin (the docker lab's one-shot `access`
+    service, before Connect and the consumers start)."""
+    import os
+
+    from boletia import config
+    from boletia.adapters import kafka
+    from boletia.lab.setup import credentials
+
+    try:
+        users = credentials.parse_users(os.environ.get("BOLETIA_KAFKA_USERS", ""))
+        bootstrap = config.settings().kafka_bootstrap
+        kafka.wait_for_brokers(bootstrap, 3, timeout=120)
+        added, n = credentials.grant(bootstrap, users, every=True)
+        console.print("  [green]✓[/] " + _t("Kafka: SCRAM users {who}; {n} ACLs (lab/setup/credentials.py)",
+                                            who=", ".join(added) or "-", n=n))
+    except (LabError, TimeoutError, ValueError, RuntimeError) as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - Kafka not reachable or refusing: say which
+        _fail(LabError(_t("access failed: {kind}: {reason}", kind=type(exc).__name__, reason=exc)))
+
+
 @lab.command()
 def token(runtime: RuntimeOpt = "local") -> None:
     """Print the admin API's bearer token (for `Authorization: Bearer ...`)."""

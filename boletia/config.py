@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     auth: bool = True
     kafka_user: str = ""
     kafka_password: str = Field("", repr=False)
+    # how that principal proves itself: SCRAM (a salted proof, never the password). PLAIN only
+    # for the docker lab's one-shot `access` step, which makes the SCRAM users (docker.py)
+    kafka_mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    connect_password: str = Field("", repr=False)  # Connect REST's `admin`; unset: the lab's file
     instance: str = ""         # a consumer's static-membership id; unique per process
     sender: str = "boletos@boletia.example"
     # `notificaciones` steps aside while reservation changes arrive faster than this per
@@ -196,5 +200,7 @@ def kafka_login(s: Settings) -> tuple[str, str] | None:
 
 def connect_login(s: Settings) -> tuple[str, str] | None:
     """(user, password) for Connect's REST API, None when it asks for none."""
+    if s.connect_password:
+        return "admin", s.connect_password
     users = credentials(s).get("connect", {})
     return ("admin", users["admin"]) if "admin" in users else None

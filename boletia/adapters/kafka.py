@@ -20,20 +20,18 @@ MIN_ISR = 2
 PARTITIONS = 3
 
 
-MECHANISM = "SCRAM-SHA-512"
-
-
 def security(settings: config.Settings | None = None) -> dict:
     """Every Kafka client's security options, from this one place: SASL/SCRAM-SHA-512 as this
     process's principal (`config.kafka_login`) when the lab has credentials, none otherwise.
     Pass them to KafkaProducer, KafkaConsumer and KafkaAdminClient as `**security()`."""
-    login = config.kafka_login(settings or config.settings())
+    s = settings or config.settings()
+    login = config.kafka_login(s)
     if login is None:
         return {}
     # kafka-python warns on every connection that SASL runs without TLS; SCRAM sends a salted
     # proof, never the password, so that warning would only bury real ones in the lessons
     logging.getLogger("kafka.net.sasl.scram").setLevel(logging.ERROR)
-    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": MECHANISM,
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": s.kafka_mechanism,
             "sasl_plain_username": login[0], "sasl_plain_password": login[1]}
 
 

@@ -82,6 +82,11 @@ def lab(tmp_path_factory):
     choice = os.environ.get("BOLETIA_TEST_IMAGE_SET") or (built.name if built else "auto")
     settings = config.Settings(lab_dir=tmp_path_factory.mktemp("docker-lab"))
     rt = DockerRuntime(settings=settings, image_set=choice, port_offset=OFFSET)
+    # this process's own clients (checker, chaos, connectors) find the lab's credentials in the
+    # lab directory of their settings, as `boletia lab up --runtime docker` leaves them
+    before = os.environ.get("BOLETIA_LAB_DIR")
+    os.environ["BOLETIA_LAB_DIR"] = str(settings.lab_dir)
+    config.settings.cache_clear()
     started = time.monotonic()
     try:
         rt.up(report=lambda m: print(f"[docker lab] {m}", flush=True))
@@ -89,6 +94,11 @@ def lab(tmp_path_factory):
         yield rt
     finally:
         rt.down(purge=True)
+        if before is None:
+            os.environ.pop("BOLETIA_LAB_DIR", None)
+        else:
+            os.environ["BOLETIA_LAB_DIR"] = before
+        config.settings.cache_clear()
 
 
 def test_every_container_runs_and_every_health_check_passes(lab):
@@ -97,7 +107,7 @@ def test_every_container_runs_and_every_health_check_passes(lab):
     status = _containers()
     checked = {n: s for n, s in status.items() if "health" in s}
     assert checked and all("(healthy)" in s for s in checked.values()), status
-    assert status["setup"].startswith("Exited (0)"), status
+    assert status["setup"].startswith("Exited (0)") and status["access"].startswith("Exited (0)"), status
     assert {"kafka-1", "kafka-2", "kafka-3", "connect"} <= set(checked)
 
 
@@ -133,6 +143,51 @@ def test_the_services_answer_their_contract_on_the_published_ports(lab):
     unauthorised = requests.post(f"{s.eventos_url}/eventos", headers=JSON, timeout=10,
                                  json={"nombre": "x", "capacidad": 1, "categoria": "c"})
     assert unauthorised.status_code == 401
+
+
+def _kafka_login(bootstrap: str, **login) -> bool:
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        KafkaAdminClient(bootstrap_servers=bootstrap.split(","), bootstrap_timeout_ms=5000,
+                         request_timeout_ms=5000, **login).close()
+        return True
+    except KafkaError:
+        return False
+
+
+def test_kafka_and_connect_take_only_the_labs_credentials(lab):
+    """Issue 28 on docker: the published Kafka ports want a SCRAM login (none, or a wrong
+    password, is refused; the lab's admin gets in), a consumer's own user reads its topic and
+    not another's, and Connect's REST API answers 401 to a caller without `admin`'s password."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.errors import TopicAuthorizationFailedError
+
+    creds = config.credentials(config.settings())
+    boot = lab.settings.kafka_bootstrap
+
+    def scram(user: str, password: str | None = None) -> dict:
+        return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+                "sasl_plain_username": user,
+                "sasl_plain_password": creds["kafka"][user] if password is None else password}
+
+    assert not _kafka_login(boot)
+    assert not _kafka_login(boot, **scram("inventario", "not-its-password"))
+    assert _kafka_login(boot, **scram("admin"))
+    c = KafkaConsumer(bootstrap_servers=boot.split(","), group_id=None, enable_auto_commit=False,
+                      request_timeout_ms=10000, **scram("inventario"))
+    try:
+        assert c.partitions_for_topic("boletia.inventario")
+        with pytest.raises(TopicAuthorizationFailedError):
+            c.end_offsets([TopicPartition("boletia.reservas", 0)])
+    finally:
+        c.close()
+    url = f"{lab.settings.connect_url}/connectors"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, auth=("admin", "wrong"), timeout=10).status_code == 401
+    listed = requests.get(url, auth=("admin", creds["connect"]["admin"]), timeout=10)
+    assert listed.status_code == 200 and listed.json(), listed.text
 
 
 def test_the_control_room_runs_on_this_machine_and_sees_the_containers(lab):

@@ -22,9 +22,9 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from boletia import config
-from boletia.adapters.kafka import MECHANISM
 from boletia.lab.runtimes.local import LocalRuntime
 from boletia.lab.setup import connectors
+from boletia.lab.setup.credentials import MECHANISM
 from tests.conftest import SHIFT
 
 

@@ -113,11 +113,11 @@ class Recorder:
         return subprocess.CompletedProcess(cmd, self.returncode, self.stdout, self.stderr)
 
     def compose(self) -> list[list[str]]:
-        """The compose arguments of each call, after `docker compose -p ... --env-file F`."""
+        """The compose arguments of each call, after `docker compose -p ... --env-file F ...`."""
         out = []
         for c in self.calls:
             if "compose" in c:
-                i = c.index("--env-file")
+                i = max(i for i, a in enumerate(c) if a == "--env-file")
                 out.append(c[i + 2:])
             else:
                 out.append(c)

@@ -94,3 +94,25 @@ def test_the_brokers_and_connect_config_files_hold_passwords_owner_only(tmp_path
     broker = credentials.broker_values(made)["auth"]
     assert "allow.everyone.if.no.acl.found=false" in broker
     assert made["kafka"]["connect"] not in broker  # a broker knows only its own login
+
+
+def test_the_docker_labs_variables_hold_every_password_and_the_brokers_know_only_two_plain_users():
+    """The docker lab (compose_env): the brokers' PLAIN users are `broker` and `admin` only (every
+    other login is a SCRAM user that `access` makes); the controller listener's is its own."""
+    made = credentials.generate()
+    env = credentials.compose_env(made)
+    broker = env["BOLETIA_KAFKA_BROKER_JAAS"]
+    assert 'user_broker="' in broker and 'user_admin="' in broker
+    assert env["BOLETIA_KAFKA_BROKER_JAAS"].count("user_") == 2
+    assert env["BOLETIA_KAFKA_CONTROLLER_JAAS"].count("user_") == 1
+    assert "user_" not in env["BOLETIA_KAFKA_HEALTH_JAAS"]
+    assert credentials.parse_users(env["BOLETIA_KAFKA_USERS"]) == {
+        p: made["kafka"][p] for p in credentials.KAFKA_PRINCIPALS if p != "broker"}
+    assert env["BOLETIA_CONNECT_PASSWORD"] == made["connect"]["admin"]
+    assert all("'" not in v and "\n" not in v for v in env.values())  # single-quoted in its file
+
+
+@pytest.mark.parametrize("text", ["", "admin", "admin:", ":pw", "admin:pw,,x"])
+def test_a_users_variable_that_is_not_user_password_pairs_is_refused(text):
+    with pytest.raises(ValueError, match="user:password"):
+        credentials.parse_users(text)

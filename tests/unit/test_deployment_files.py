@@ -16,7 +16,7 @@ from boletia.lab.runtimes.docker import EXTRAS, ONE_MEMBER, compose_file
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
-ONE_SHOTS = {"setup", "mongo-init"}  # compose jobs that run once and exit
+ONE_SHOTS = {"access", "setup", "mongo-init"}  # compose jobs that run once and exit
 
 
 def compose() -> dict:
@@ -155,8 +155,36 @@ def test_compose_puts_no_secret_on_a_command_line():
                         for a in (svc.get(key) or []) if isinstance(svc.get(key), list))
         argv += " ".join(str(svc.get(key)) for key in ("command", "entrypoint")
                          if isinstance(svc.get(key), str))
-        for secret in ("BOLETIA_ADMIN_TOKEN", "BOLETIA_JUPYTER_TOKEN", "BOLETIA_MONGO_PASSWORD"):
+        for secret in ("BOLETIA_ADMIN_TOKEN", "BOLETIA_JUPYTER_TOKEN", "BOLETIA_MONGO_PASSWORD",
+                       "BOLETIA_KAFKA_", "BOLETIA_CONNECT_PASSWORD", "CONNECT_KAFKA_PASSWORD",
+                       "CONNECT_REST_PASSWORD"):
             assert secret not in argv, f"{name} puts {secret} on its command line"
         assert not re.search(r"(^|\s)(-p|--password)[\s=]+[\"']?\$", argv), \
             f"{name} passes a password as an argument"
     assert "BOLETIA_JUPYTER_TOKEN" in compose()["services"]["jupyter"]["environment"]["JUPYTER_TOKEN"]
+
+
+def test_compose_gives_each_consumer_its_own_kafka_user_and_the_admin_to_the_lab_tools():
+    """Issue 28 on docker: a consumer logs in as its group's principal (its ACLs), the lab's
+    tools as the admin, the APIs and the SES endpoint with no Kafka login at all; every
+    credential compose asks for is one the runtime writes to its env file."""
+    from boletia.lab.setup import credentials
+
+    services = compose()["services"]
+    for c in COMPONENTS:
+        if c.kind == "consumer":
+            env = services[c.name]["environment"]
+            assert env["BOLETIA_KAFKA_USER"] == c.group, c.name
+            assert credentials.password_variable(c.group) in env["BOLETIA_KAFKA_PASSWORD"], c.name
+    for name in ("setup", "watchdog", "jupyter", "access"):
+        assert services[name]["environment"]["BOLETIA_KAFKA_USER"] == "admin", name
+    assert services["access"]["environment"]["BOLETIA_KAFKA_MECHANISM"] == "PLAIN"
+    for name in ("eventos", "reservas", "ses"):
+        assert "BOLETIA_KAFKA_PASSWORD" not in (services[name].get("environment") or {}), name
+    asked = set(re.findall(r"\$\{(BOLETIA_KAFKA_[A-Z_]+|BOLETIA_CONNECT_PASSWORD)\b",
+                           compose_file().read_text())) - {"BOLETIA_KAFKA_IMAGE"}
+    written = set(credentials.compose_env(credentials.generate()))
+    assert asked and asked <= written, asked - written
+    # `access` makes a SCRAM user for every principal but the brokers' own (PLAIN, in config)
+    users = credentials.parse_users(credentials.compose_env(credentials.generate())["BOLETIA_KAFKA_USERS"])
+    assert set(users) == set(credentials.KAFKA_PRINCIPALS) - {"broker"}

@@ -12,7 +12,8 @@ cut) go through the Docker SDK (`engine`: a factory of `docker.DockerClient`, by
 /var/run/docker.sock, where scripts/docker-engine.sh starts dockerd). A container is found by
 compose's labels (project `boletia`, its service), not by a guessed name. The runtime keeps its state
 in `<lab dir>/docker/`: the design it runs, the secrets it generated (admin token, Jupyter
-token, MongoDB's root password, the replica set's keyfile), each file mode 0600, the image set
+token, MongoDB's root password, the replica set's keyfile; Kafka's and Connect's passwords in
+`kafka.env`, from the lab's credentials file), each file mode 0600, the image set
 it runs (`image-set`) and the host ports it published (`ports.json`). A consumer fault is armed
 inside the consumer's container (`boletia lab arm`), where its hooks read it.
 
@@ -43,6 +44,7 @@ from boletia.lab.hooks import CRASH_FIRED
 from boletia.lab.runtimes import host_tools, images, private, replicas
 from boletia.lab.runtimes.port import ComponentStatus
 from boletia.lab.runtimes.shell import Runner, armed, run_command, succeeded
+from boletia.lab.setup import credentials
 
 PROJECT = "boletia"
 EXTRAS = {"jupyter": ("notebooks", [8888])}  # containers of the lab that are not components
@@ -96,6 +98,26 @@ class DockerRuntime:
             path.unlink()
             private.write(path, "".join(f"{k}={v}\n" for k, v in values.items()))
         return values
+
+    def _credentials(self) -> dict:
+        """The lab's Kafka and Connect credentials, in the lab directory's credentials file (the
+        local runtime's, so a local and a docker lab on one directory share them, and the host's
+        tools find them there as for a local lab); made, or completed, on first use. Their compose
+        variables go to an env file of their own (0600), never on a command line."""
+        path = self._base.lab_dir.resolve() / config.CREDENTIALS_FILE
+        found = json.loads(path.read_text()) if path.exists() else {}
+        changed = not found
+        if not found:
+            found = credentials.generate()
+        changed = bool(credentials.complete(found)) or changed
+        if changed:
+            private.directory(path.parent)
+            private.write(path, json.dumps(found, indent=1))  # replaced in one step, 0600
+        self.dir.mkdir(parents=True, exist_ok=True)
+        # single-quoted: compose reads the value as it is (the JAAS lines hold double quotes)
+        private.write(self.dir / "kafka.env", "".join(
+            f"{k}='{v}'\n" for k, v in credentials.compose_env(found).items()))
+        return found
 
     @property
     def settings(self) -> config.Settings:
@@ -183,12 +205,14 @@ class DockerRuntime:
     # ------------------------------------------------------------------ plumbing
     def _compose(self, *args: str, succeeded=succeeded) -> str:
         self._secrets()
+        self._credentials()
         env = {"BOLETIA_DESIGN": self.design(), "BOLETIA_SECRETS_DIR": str(self.dir),
                **self.image_set().variables(self._jupyter()),
                **self._port_variables(*self._published_ports())}
         cmd = ["env", *(f"{k}={v}" for k, v in env.items()),
                "docker", "compose", "-p", PROJECT, "-f", str(compose_file()),
-               "--env-file", str(self.dir / "secrets.env"), *args]
+               "--env-file", str(self.dir / "secrets.env"), "--env-file", str(self.dir / "kafka.env"),
+               *args]
         return self._check(cmd, succeeded)
 
     def _check(self, cmd: list[str], succeeded=succeeded) -> str:
@@ -268,9 +292,8 @@ class DockerRuntime:
                + ("ONE SecantusDB member" if image_set.mongo_members == 1 else "a 3-member replica set")
                + f", Kafka on 127.0.0.1:{','.join(map(str, ports.kafka))}, "
                f"eventos {ports.eventos}, reservas {ports.reservas}")
-        if self._base.auth:
-            report("credentials: Kafka and Connect take none on the docker runtime (the local "
-                   "runtime generates them: README, 'Credentials')")
+        report("credentials: Kafka SASL (SCRAM for every client) with per-component ACLs, Basic "
+               "authentication on Connect's REST API (README, 'Credentials'); always on with docker")
         up = ("up", "-d", "--wait", "--wait-timeout", str(WAIT_SECONDS), "--no-build", "--pull", "never",
               "--remove-orphans")
         try:

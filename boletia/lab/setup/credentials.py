@@ -12,6 +12,7 @@ authentication (BasicAuthSecurityRestExtension).
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from boletia import config
@@ -84,10 +85,12 @@ def apply_acls(bootstrap: str) -> int:
     return len(wanted)
 
 
-def ensure_users(bootstrap: str, kafka_users: dict[str, str]) -> list[str]:
+def ensure_users(bootstrap: str, kafka_users: dict[str, str], every: bool = False) -> list[str]:
     """Create the SCRAM users the brokers do not know yet (as the lab's admin), returning their
     names. A lab formatted before a principal existed (a consumer added since: `reembolsos`, when
-    inventario was split) gets it here; the users given to `format` are already there."""
+    inventario was split) gets it here; the users given to `format` are already there. `every`:
+    set every user's password, known or not (the docker lab's `access`, at each start: the
+    passwords are the file's even if the brokers' volumes outlived an earlier one)."""
     from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
 
     from boletia.adapters import kafka
@@ -96,7 +99,7 @@ def ensure_users(bootstrap: str, kafka_users: dict[str, str]) -> list[str]:
     try:
         known = {user for user, info in a.describe_user_scram_credentials().items()
                  if not info.get("error") and info.get("credential_infos")}
-        missing = sorted(set(kafka_users) - known)
+        missing = sorted(set(kafka_users) if every else set(kafka_users) - known)
         if missing:
             failed = {u: e for u, e in a.alter_user_scram_credentials(
                 [UserScramCredentialUpsertion(u, ScramMechanism.SCRAM_SHA_512, kafka_users[u])
@@ -105,6 +108,27 @@ def ensure_users(bootstrap: str, kafka_users: dict[str, str]) -> list[str]:
                 raise RuntimeError(f"Kafka refused the SCRAM user(s) {failed}")
     finally:
         a.close()
+    return missing
+
+
+def grant(bootstrap: str, kafka_users: dict[str, str], every: bool = False) -> tuple[list[str], int]:
+    """The SCRAM users (`ensure_users`), then every ACL: (users set, ACLs applied)."""
+    return ensure_users(bootstrap, kafka_users, every), apply_acls(bootstrap)
+
+
+def generate() -> dict:
+    """A lab's credentials, each a random value: a password per Kafka principal, the
+    controllers' own, and Connect REST's admin."""
+    return {"kafka": {p: secrets.token_urlsafe(24) for p in KAFKA_PRINCIPALS},
+            "controller": secrets.token_urlsafe(24),
+            "connect": {"admin": secrets.token_urlsafe(24)}}
+
+
+def complete(found: dict) -> list[str]:
+    """Add a password for each principal `found` lacks (a consumer added since the lab was
+    made: reembolsos, with the split); returns their names."""
+    missing = [p for p in KAFKA_PRINCIPALS if p not in found.setdefault("kafka", {})]
+    found["kafka"].update({p: secrets.token_urlsafe(24) for p in missing})
     return missing
 
 
@@ -164,3 +188,42 @@ def client_properties(user: str, password: str) -> str:
 
 def connect_rest_jaas(users_file: Path) -> str:
     return f"KafkaConnect {{\n  {_jaas(REST_LOGIN_MODULE, file=str(users_file))}\n}};\n"
+
+
+# ------------------------------------------------------------ the docker runtime
+# The images format Kafka's storage themselves (Kafka's KafkaDockerWrapper, which adds no SCRAM
+# user), so the docker lab's brokers know two PLAIN users from their config: `broker` (between
+# brokers) and `admin`, used once by the one-shot `access` service to make every SCRAM user and
+# the ACLs over the admin API (`boletia lab access`) before Connect and the consumers start.
+# Every other login, the host's tools' included, is SCRAM. The controller listener takes only
+# the controllers' PLAIN user.
+def compose_env(creds: dict) -> dict[str, str]:
+    """The compose variables (an env file, 0600: never on a command line) of a docker lab with
+    `creds`: the brokers' security settings, each principal's password, Connect REST's."""
+    users = creds["kafka"]
+    client = _jaas(PLAIN_MODULE, username="broker", password=users["broker"])
+    listener = _jaas(PLAIN_MODULE, username="broker", password=users["broker"],
+                     user_broker=users["broker"], user_admin=users["admin"])
+    controller = _jaas(PLAIN_MODULE, username="controller", password=creds["controller"],
+                       user_controller=creds["controller"])
+    return {
+        "BOLETIA_KAFKA_BROKER_JAAS": listener,
+        "BOLETIA_KAFKA_CONTROLLER_JAAS": controller,
+        "BOLETIA_KAFKA_HEALTH_JAAS": client,  # the brokers' health check logs in as `broker`
+        # every SCRAM user `access` makes, as user:password,... (token_urlsafe has no : or ,)
+        "BOLETIA_KAFKA_USERS": ",".join(f"{u}:{users[u]}" for u in KAFKA_PRINCIPALS if u != "broker"),
+        **{password_variable(p): users[p] for p in KAFKA_PRINCIPALS},
+        "BOLETIA_CONNECT_PASSWORD": creds["connect"]["admin"],
+    }
+
+
+def password_variable(principal: str) -> str:
+    return f"BOLETIA_KAFKA_PASSWORD_{principal.upper()}"
+
+
+def parse_users(text: str) -> dict[str, str]:
+    """BOLETIA_KAFKA_USERS back into {user: password}."""
+    pairs = [item.split(":", 1) for item in text.split(",") if item.strip()]
+    if not pairs or any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+        raise ValueError("BOLETIA_KAFKA_USERS is not user:password,... (the docker runtime writes it)")
+    return dict(pairs)

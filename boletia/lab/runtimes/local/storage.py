@@ -99,9 +99,7 @@ class LabFiles:
         REST users. Kept across `lab down`; `lab down --purge` forgets them with the data."""
         found = self.credentials()
         if found:
-            missing = [p for p in credentials.KAFKA_PRINCIPALS if p not in found.get("kafka", {})]
-            if missing:  # a consumer added since (reembolsos, with the split): its user is made
-                found["kafka"].update({p: secrets.token_urlsafe(24) for p in missing})  # on a
+            if credentials.complete(found):  # a consumer added since: its user is made on a
                 private.write(self.root / config.CREDENTIALS_FILE, json.dumps(found, indent=1), 0o600)
             return found  # running cluster by `credentials.ensure_users`
         if (self.home("kafka-1") / "data" / "meta.properties").exists():
@@ -109,9 +107,7 @@ class LabFiles:
                 "this lab's Kafka storage was formatted without credentials, and Kafka takes its "
                 "SCRAM users only when its storage is formatted: run `boletia lab down --purge`, "
                 "then `boletia lab up` again (or BOLETIA_AUTH=0 to run it without credentials)")
-        made = {"kafka": {p: secrets.token_urlsafe(24) for p in credentials.KAFKA_PRINCIPALS},
-                "controller": secrets.token_urlsafe(24),
-                "connect": {"admin": secrets.token_urlsafe(24)}}
+        made = credentials.generate()
         path = self.root / config.CREDENTIALS_FILE
         private.directory(path.parent)
         private.write(path, json.dumps(made, indent=1), 0o600)
