@@ -188,6 +188,11 @@ def test_kafka_and_connect_take_only_the_labs_credentials(lab):
     assert requests.get(url, auth=("admin", "wrong"), timeout=10).status_code == 401
     listed = requests.get(url, auth=("admin", creds["connect"]["admin"]), timeout=10)
     assert listed.status_code == 200 and listed.json(), listed.text
+    # the containers' processes are the host's too: no password on any command line there
+    args = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True, timeout=30).stdout
+    secrets = {**creds["kafka"], "connect REST": creds["connect"]["admin"]}
+    assert "kafka.Kafka" in args or "kafka-server-start" in args, "no broker process seen"
+    assert not [who for who, pw in secrets.items() if pw in args]
 
 
 def test_the_control_room_runs_on_this_machine_and_sees_the_containers(lab):
