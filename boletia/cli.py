@@ -1077,7 +1077,7 @@ PANELS: dict[typer.Typer, dict[str, tuple[str, ...]]] = {
           "Grading": ("grade",),
           "What the lab runs (one process each)": ("serve", "consume", "watch-connectors")},
     lab: {"Run the lab": ("up", "status", "logs", "token", "design", "ui", "down", "images",
-                          "bootstrap", "reconcile"),
+                          "bootstrap", "access", "reconcile"),
           "Scale out": ("scale", "autoscale", "partitions"),
           "Break it": ("kill", "pause", "resume", "restart", "crash", "slow", "fail-writes",
                        "clear-faults", "dead-letters", "arm")},
