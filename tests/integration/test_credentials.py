@@ -281,9 +281,11 @@ def test_a_labs_admin_token_opens_no_other_labs_admin_api(lab, other_lab):
     assert _eventually(attempt, "eventos") == (401, 401)
 
 
-@pytest.mark.xfail(strict=True, reason="SecantusDB 0.7.0b3 grants users no privileges, so the lab "
-                   "runs MongoDB without users (README, 'Credentials'): anyone on loopback reads "
-                   "any lab's data. Strict: the day this passes, the README and this mark change.")
+@pytest.mark.xfail(strict=True, reason="the lab runs MongoDB without users (README, 'Credentials': "
+                   "SecantusDB 0.7.0b3 enforces roles but reports no privileges, so only a "
+                   "least-privilege user passes the connector's check; not wired yet): anyone on "
+                   "loopback reads any lab's data. Strict: the day this passes, the README and this "
+                   "mark change.")
 def test_a_lab_cannot_read_another_labs_mongodb(other_lab):
     from pymongo import MongoClient
     from pymongo.errors import OperationFailure

@@ -11,8 +11,8 @@
   Connect and the connector, by `lab-infra/pom.xml`) and PyPI (`requirements.lock`).
   MongoDB is ONE SecantusDB member (a single-node replica set), not three mongod members
   (replica-set failover needs the official set), and it runs without
-  authentication, as in the local runtime: the MongoDB connector refuses SecantusDB's users
-  (see compose.yaml, service `mongo`).
+  authentication, as in the local runtime: the MongoDB connector refuses SecantusDB's root
+  login, and least-privilege users are not wired yet (see compose.yaml, service `mongo`).
 - **auto**: the official set when `docker pull apache/kafka:4.1.1` answers within
   `PROBE_SECONDS`, the offline set otherwise.
 
@@ -158,7 +158,7 @@ OFFLINE = ImageSet(
             "BOLETIA_SECANTUS_IMAGE": "boletia-secantusdb:lab",
             "BOLETIA_CONNECT_IMAGE": "boletia-connect:lab-offline",
             "BOLETIA_APP_IMAGE": "boletia:lab-offline"},
-    # no credentials: the MongoDB connector refuses SecantusDB's users (compose.yaml, `mongo`)
+    # no credentials: the MongoDB connector refuses SecantusDB's root login (compose.yaml, `mongo`)
     mongo={"BOLETIA_MONGO_CREDENTIALS": "", "BOLETIA_MONGO_HOSTS": "mongo:27017",
            "BOLETIA_MONGO_OPTIONS": "directConnection=true"},
     mongo_members=1,
