@@ -103,8 +103,9 @@ class Settings(BaseSettings):
     trusted_hosts: list[str] = []
     admin_token: str = ""      # the admin API's bearer token: set only for `eventos` (and the lab)
     booking_key: str = ""      # what each booking's secret is derived from: `reservas` and `notificaciones`
-    # Credentials on Kafka and Connect (issue 28), on by default (BOLETIA_AUTH=0 turns them off):
-    # a local lab generates them on fresh storage (CREDENTIALS_FILE); each component is given
+    # Credentials on Kafka and Connect (issue 28), on by default (BOLETIA_AUTH=0 turns them off on
+    # the local runtime; the docker one always has them): a lab generates them once
+    # (CREDENTIALS_FILE); each component is given
     # only its own principal here, in its environment (never on a command line). Unset: the
     # lab's admin, from the lab's file.
     auth: bool = True
