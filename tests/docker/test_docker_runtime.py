@@ -27,6 +27,7 @@ from bson import ObjectId
 from boletia import config
 from boletia.lab.runtimes import images
 from boletia.lab.runtimes.docker import PROJECT, DockerRuntime
+from tests.kafka_logins import opens, scram
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(3600)]
 OFFSET = int(os.environ.get("BOLETIA_TEST_PORT_OFFSET", "20000"))
@@ -145,18 +146,6 @@ def test_the_services_answer_their_contract_on_the_published_ports(lab):
     assert unauthorised.status_code == 401
 
 
-def _kafka_login(bootstrap: str, **login) -> bool:
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
-    try:
-        KafkaAdminClient(bootstrap_servers=bootstrap.split(","), bootstrap_timeout_ms=5000,
-                         request_timeout_ms=5000, **login).close()
-        return True
-    except KafkaError:
-        return False
-
-
 def test_kafka_and_connect_take_only_the_labs_credentials(lab):
     """Issue 28 on docker: the published Kafka ports want a SCRAM login (none, or a wrong
     password, is refused; the lab's admin gets in), a consumer's own user reads its topic and
@@ -166,17 +155,11 @@ def test_kafka_and_connect_take_only_the_labs_credentials(lab):
 
     creds = config.credentials(config.settings())
     boot = lab.settings.kafka_bootstrap
-
-    def scram(user: str, password: str | None = None) -> dict:
-        return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-                "sasl_plain_username": user,
-                "sasl_plain_password": creds["kafka"][user] if password is None else password}
-
-    assert not _kafka_login(boot)
-    assert not _kafka_login(boot, **scram("inventario", "not-its-password"))
-    assert _kafka_login(boot, **scram("admin"))
+    assert not opens(boot)
+    assert not opens(boot, **scram(creds, "inventario", "not-its-password"))
+    assert opens(boot, **scram(creds, "admin"))
     c = KafkaConsumer(bootstrap_servers=boot.split(","), group_id=None, enable_auto_commit=False,
-                      request_timeout_ms=10000, **scram("inventario"))
+                      request_timeout_ms=10000, **scram(creds, "inventario"))
     try:
         assert c.partitions_for_topic("boletia.inventario")
         with pytest.raises(TopicAuthorizationFailedError):

@@ -24,8 +24,8 @@ from kafka.errors import KafkaError, TopicAuthorizationFailedError
 from boletia import config
 from boletia.lab.runtimes.local import LocalRuntime
 from boletia.lab.setup import connectors
-from boletia.lab.setup.credentials import MECHANISM
 from tests.conftest import SHIFT
+from tests.kafka_logins import opens, scram
 
 
 @pytest.fixture(scope="module")
@@ -39,51 +39,36 @@ def creds(lab, settings) -> dict:
     return found
 
 
-def _as(creds: dict, user: str, password: str | None = None) -> dict:
-    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": MECHANISM,
-            "sasl_plain_username": user,
-            "sasl_plain_password": creds["kafka"][user] if password is None else password}
-
-
-def _bootstraps(bootstrap: str, **security) -> bool:
-    try:
-        KafkaAdminClient(bootstrap_servers=bootstrap.split(","), bootstrap_timeout_ms=5000,
-                         request_timeout_ms=5000, **security).close()
-        return True
-    except KafkaError:
-        return False
-
-
 def test_kafka_refuses_a_client_without_credentials(lab, creds, settings):
     """The broker drops a plaintext client at its first request (it expects a SASL handshake);
     the same client with the admin's login gets in (so the refusal is not a dead broker)."""
     first = settings.kafka_bootstrap.split(",")[0]
     mark = lab.log_mark("kafka-1")
-    assert not _bootstraps(first)
+    assert not opens(first)
     assert "during SASL handshake" in lab.logs("kafka-1", lines=0, since=mark)
-    assert _bootstraps(first, **_as(creds, "admin"))
+    assert opens(first, **scram(creds, "admin"))
 
 
 def test_kafka_refuses_a_wrong_password(lab, creds, settings):
     first = settings.kafka_bootstrap.split(",")[0]
     mark = lab.log_mark("kafka-1")
-    assert not _bootstraps(first, **_as(creds, "inventario", "not-its-password"))
+    assert not opens(first, **scram(creds, "inventario", "not-its-password"))
     assert "invalid credentials" in lab.logs("kafka-1", lines=0, since=mark)
-    assert _bootstraps(first, **_as(creds, "inventario"))
+    assert opens(first, **scram(creds, "inventario"))
 
 
 def test_the_controller_listener_takes_no_client(creds, settings):
     """Only the nodes' own PLAIN login opens the controller listener; the lab's admin, whose
     SCRAM login opens everything else, is refused there."""
     controller = f"{settings.host}:{settings.ports.controllers[0]}"
-    assert not _bootstraps(controller, **_as(creds, "admin"))
-    assert not _bootstraps(controller)
+    assert not opens(controller, **scram(creds, "admin"))
+    assert not opens(controller)
 
 
 def test_a_consumer_writes_its_dead_letters_but_not_another_topic(creds, settings):
     """notificaciones may write boletia.dead-letter; boletia.reservas is Connect's to write."""
     p = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap.split(","), acks="all",
-                      max_block_ms=10000, **_as(creds, "notificaciones"))
+                      max_block_ms=10000, **scram(creds, "notificaciones"))
     try:
         p.send(config.DEAD_LETTER_TOPIC, value=b"probe").get(timeout=30)
         with pytest.raises(TopicAuthorizationFailedError):
@@ -99,7 +84,7 @@ def test_a_consumer_writes_its_dead_letters_but_not_another_topic(creds, setting
 ])
 def test_a_consumer_reads_only_its_topics(creds, settings, who, reads, not_reads):
     c = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap.split(","), group_id=None,
-                      enable_auto_commit=False, request_timeout_ms=10000, **_as(creds, who))
+                      enable_auto_commit=False, request_timeout_ms=10000, **scram(creds, who))
     try:
         assert c.partitions_for_topic(reads)
         with pytest.raises(TopicAuthorizationFailedError):
@@ -118,7 +103,7 @@ def test_a_consumer_added_after_the_lab_was_formatted_gets_its_scram_user(creds,
 
     first = settings.kafka_bootstrap.split(",")[0]
     a = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","), request_timeout_ms=10000,
-                         **_as(creds, "admin"))
+                         **scram(creds, "admin"))
     try:
         assert not any(a.alter_user_scram_credentials(
             [UserScramCredentialDeletion("reembolsos", ScramMechanism.SCRAM_SHA_512)]).values())
@@ -126,22 +111,22 @@ def test_a_consumer_added_after_the_lab_was_formatted_gets_its_scram_user(creds,
         a.close()
     try:
         deadline = time.monotonic() + 30
-        while _bootstraps(first, **_as(creds, "reembolsos")) and time.monotonic() < deadline:
+        while opens(first, **scram(creds, "reembolsos")) and time.monotonic() < deadline:
             time.sleep(0.5)   # the deletion reaches every broker through the metadata log
-        assert not _bootstraps(first, **_as(creds, "reembolsos")), "the user was never deleted"
+        assert not opens(first, **scram(creds, "reembolsos")), "the user was never deleted"
     finally:
         added = credentials.ensure_users(settings.kafka_bootstrap, creds["kafka"])
     assert added == ["reembolsos"]
     deadline = time.monotonic() + 30
-    while not _bootstraps(first, **_as(creds, "reembolsos")) and time.monotonic() < deadline:
+    while not opens(first, **scram(creds, "reembolsos")) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _bootstraps(first, **_as(creds, "reembolsos"))
+    assert opens(first, **scram(creds, "reembolsos"))
     assert credentials.ensure_users(settings.kafka_bootstrap, creds["kafka"]) == []
 
 
 def test_a_component_cannot_create_topics(creds, settings):
     a = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","),
-                         request_timeout_ms=10000, **_as(creds, "connect"))
+                         request_timeout_ms=10000, **scram(creds, "connect"))
     try:
         with pytest.raises(KafkaError):
             a.create_topics([NewTopic(f"boletia.intruso-{uuid.uuid4().hex[:6]}", 1, 3)])
@@ -198,7 +183,7 @@ def other_lab(creds, settings, tmp_path_factory):
 
 
 def _answers(s: config.Settings) -> bool:
-    return _bootstraps(s.kafka_bootstrap, **_as(config.credentials(s), "admin"))
+    return opens(s.kafka_bootstrap, **scram(config.credentials(s), "admin"))
 
 
 def _eventually(attempt, what: str):
@@ -229,10 +214,10 @@ def test_a_labs_kafka_login_opens_no_other_lab(lab, creds, settings, other_lab, 
     broker = _first_broker(target)
 
     def attempt():
-        if not _bootstraps(broker, **_as(own, "admin")):
+        if not opens(broker, **scram(own, "admin")):
             return None
         mark = target_rt.log_mark("kafka-1")
-        if _bootstraps(broker, **_as(login, "admin")):
+        if opens(broker, **scram(login, "admin")):
             return "in"
         said = target_rt.logs("kafka-1", lines=0, since=mark)
         return "refused" if "invalid credentials" in said else None

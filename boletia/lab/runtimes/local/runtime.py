@@ -179,12 +179,11 @@ class LocalRuntime:
             bootstrap.prepare_kafka(self.settings)
             report(_t("topics boletia.* ready (RF 3, min.insync.replicas 2)"))
             if self.files.credentials():
-                added = credentials.ensure_users(self.settings.kafka_bootstrap,
-                                                 self.files.credentials()["kafka"])
+                added, n = credentials.grant(self.settings.kafka_bootstrap,
+                                             self.files.credentials()["kafka"])
                 if added:
                     report(_t("Kafka: SCRAM user(s) added for {who} (a lab formatted before they "
                               "existed)", who=", ".join(added)))
-                n = credentials.apply_acls(self.settings.kafka_bootstrap)
                 report(_t("Kafka: SASL/SCRAM on, {n} ACLs (lab/setup/credentials.py)", n=n))
             self._start_group(["connect"], report, started)
             bootstrap.register_connectors(self.settings, self.design(), report)
