@@ -114,7 +114,7 @@ def main() -> None:
     if any(s.state != "running" for s in rt.status()):
         raise SystemExit("the lab is not running: `boletia lab up` first")
     api = Boletia(token=rt.admin_token())
-    with mongo.client(rt.settings.mongo_uri) as c:
+    with mongo.connect(rt.settings) as c:
         db = mongo.database(c)
         ceiling = raw_rates(db, args.bookings, args.threads)
         e2e = end_to_end(api, db, args.bookings, args.threads)

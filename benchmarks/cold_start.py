@@ -60,7 +60,7 @@ def main() -> None:
         rt.restart(args.restart)
     time.sleep(args.idle)
     api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
-    with mongo.client(rt.settings.mongo_uri) as client:
+    with mongo.connect(rt.settings) as client:
         db = mongo.database(client)
         for run in range(1, args.runs + 1):
             step, bookings = bench.run_rate(rt, api, db, rt.design(), args.rate, args.seconds)

@@ -50,7 +50,7 @@ def main() -> None:
     rt = LocalRuntime()
     if any(s.state != "running" for s in rt.status()):
         raise SystemExit("bring the lab up first (boletia lab up): this benchmark kills its Connect")
-    db = mongo.database(mongo.client(rt.settings.mongo_uri))
+    db = mongo.database(mongo.connect(rt.settings))
     rows = []
     for i in range(args.runs):
         rows.append(one_run(rt, db))

@@ -51,7 +51,7 @@ def main() -> None:
     procs = {s.name: psutil.Process(s.pid) for s in rt.status() if s.pid}
     procs["load (this script)"] = psutil.Process()
     api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
-    with mongo.client(rt.settings.mongo_uri) as client:
+    with mongo.connect(rt.settings) as client:
         db = mongo.database(client)
         design = rt.design()
         drain.drain(db, rt.settings, design)

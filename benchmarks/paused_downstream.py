@@ -90,7 +90,7 @@ def main() -> None:
         raise SystemExit(f"the local lab is not running ({', '.join(down)} not running): "
                          "start it with `.venv/bin/boletia lab up`, then run this again")
     api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
-    with mongo.client(rt.settings.mongo_uri) as client:
+    with mongo.connect(rt.settings) as client:
         db = mongo.database(client)
         quiet = drain.drain(db, rt.settings, rt.design())
         if not quiet["drained"]:

@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--designs", default="fixed,array")
     args = parser.parse_args()
     checkpoints = sorted({0, 1000, 10_000, 30_000, args.pairs} & set(range(args.pairs + 1)))
-    with mongo.client(config.settings().mongo_uri) as c:
+    with mongo.connect(config.settings()) as c:
         db = c["boletia_bench"]
         c.drop_database(db.name)
         db.create_collection(mongo.REFUNDS)

@@ -90,7 +90,7 @@ def main() -> None:
     design, rows = rt.design(), []
     print(f"{os.cpu_count()} cores, design {design}; rates {rates} for {args.seconds:g} s "
           f"(+{args.lead_in:g} s lead-in), configurations {args.configs}", flush=True)
-    with mongo.client(rt.settings.mongo_uri) as client:
+    with mongo.connect(rt.settings) as client:
         db = mongo.database(client)
         try:
             print("warm-up: 1x1, the lowest rate for 10 s (not measured)", flush=True)

@@ -511,7 +511,7 @@ def reconcile(runtime: RuntimeOpt = "local",
     from boletia.lab.setup.reconcile import reconcile as run_reconcile
 
     rt = _runtime(runtime)
-    client = mongo.client(rt.settings.mongo_uri)
+    client = mongo.connect(rt.settings)
     try:
         console.print(run_reconcile(mongo.database(client), grace).line())
     except PyMongoError as exc:
@@ -1049,7 +1049,7 @@ def watch_connectors(every: Annotated[float, typer.Option(min=1)] = 5.0) -> None
     url = s.connect_url
     log(f"watchdog: watching the connectors of {url} every {every:.0f}s")
     consumers = ConsumerWatch(s.kafka_bootstrap, CONSUMER_TOPICS, s.lab_dir, log=log)
-    bookings = Reconciler(s.mongo_uri, log=log)
+    bookings = Reconciler(s, log=log)
     ConnectorWatchdog(url, log=log, every=every, also=[consumers.check, bookings.check]).run(stop)
 
 

@@ -33,6 +33,10 @@ REPO_ROOT = PACKAGE_DIR.parent  # a checkout; a pip-installed package has none (
 DESIGNS = designs.NAMES
 
 DATABASE = "boletia"
+# the student connector check's scratch collections (lab/student/connector.py), and lesson 02's
+# hand-made connector's: Connect's MongoDB user may use these besides `boletia`
+CHECK_DATABASE = "boletia_check"
+PRACTICE_DATABASE = "boletia_practice"
 COLLECTIONS = ("eventos", "inventario", "reservas")
 TOPICS = tuple(f"{DATABASE}.{c}" for c in COLLECTIONS)
 DEAD_LETTER_TOPIC = f"{DATABASE}.dead-letter"
@@ -115,6 +119,10 @@ class Settings(BaseSettings):
     # for the docker lab's one-shot `access` step, which makes the SCRAM users (docker.py)
     kafka_mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
     connect_password: str = Field("", repr=False)  # Connect REST's `admin`; unset: the lab's file
+    # this process's MongoDB user (readWrite on `boletia` only), given to each service, consumer
+    # and Connect; unset: the lab's admin (root), from the lab's file
+    mongo_user: str = ""
+    mongo_password: str = Field("", repr=False)
     instance: str = ""         # a consumer's static-membership id; unique per process
     sender: str = "boletos@boletia.example"
     # `notificaciones` steps aside while reservation changes arrive faster than this per
@@ -196,6 +204,14 @@ def kafka_login(s: Settings) -> tuple[str, str] | None:
     if s.kafka_user:
         return s.kafka_user, s.kafka_password
     admin = credentials(s).get("kafka", {}).get("admin")
+    return ("admin", admin) if admin else None
+
+
+def mongo_login(s: Settings) -> tuple[str, str] | None:
+    """(user, password) this process uses on MongoDB, as kafka_login does on Kafka."""
+    if s.mongo_user:
+        return s.mongo_user, s.mongo_password
+    admin = credentials(s).get("mongo", {}).get("admin")
     return ("admin", admin) if admin else None
 
 

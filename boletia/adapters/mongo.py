@@ -6,6 +6,7 @@ from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from boletia import config
 from boletia.config import COLLECTIONS, DATABASE
 from boletia.domain import decisions as d
 
@@ -13,9 +14,18 @@ NOTIFICATIONS = "notificaciones"
 REFUNDS = "reembolsos"
 
 
+def connect(s: config.Settings, **options) -> MongoClient:
+    """A client of the lab's MongoDB as this process's user (config.mongo_login): its own when
+    the runtime gave it one, else the lab's admin, else none (a lab without credentials).
+    `options`: those of `client`."""
+    return client(s.mongo_uri, login=config.mongo_login(s), **options)
+
+
 def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
-           retry_writes: bool = False, operation_timeout_ms: int | None = None) -> MongoClient:
-    """`app_name` lets a fail point target one service's connections only.
+           retry_writes: bool = False, operation_timeout_ms: int | None = None,
+           login: tuple[str, str] | None = None) -> MongoClient:
+    """`app_name` lets a fail point target one service's connections only. `login`: (user,
+    password), kept out of the URI (the URI is printed; users live in `admin`).
 
     `operation_timeout_ms` bounds every operation, server selection included (the driver's
     `timeoutMS`): with MongoDB paused, an API answers 503 within that time instead of
@@ -33,15 +43,32 @@ def client(uri: str, timeout_ms: int = 5000, app_name: str | None = None,
       the server's time in that sort (py-spy, `TransactionRegistry._prune_retryable_locked`).
     """
     extra = {"timeoutMS": operation_timeout_ms} if operation_timeout_ms else {}
+    if login:
+        extra.update(username=login[0], password=login[1], authSource="admin")
     return MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True,
                        appname=app_name or "boletia", retryWrites=retry_writes,
                        connectTimeoutMS=min(timeout_ms, 5000), **extra)
 
 
-def ping(uri: str) -> bool:
+def ping(s: config.Settings) -> bool:
     try:
-        with client(uri, timeout_ms=1000) as c:
+        with connect(s, timeout_ms=1000) as c:
             return c.admin.command("ping").get("ok") == 1
+    except PyMongoError:
+        return False
+
+
+def login_refused(s: config.Settings) -> bool:
+    """True when the server answers and refuses this process's login (a server started before
+    its users were made); False when it lets it in, or cannot be asked."""
+    from pymongo.errors import OperationFailure
+
+    try:
+        with connect(s, timeout_ms=5000) as c:
+            c.admin.command("ping")
+        return False
+    except OperationFailure as exc:
+        return exc.code == 18  # AuthenticationFailed
     except PyMongoError:
         return False
 

@@ -27,5 +27,5 @@ def make_handler(db, design: Design) -> Batched:
 def main(hooks=None) -> None:
     s = config.settings()
     design = designs.get(s.design).prepared(s.student_module)
-    client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
+    client = mongo.connect(s, app_name=GROUP, operation_timeout_ms=10_000)
     runner.run(GROUP, TOPICS, make_handler(mongo.database(client), design), s, design, hooks=hooks)

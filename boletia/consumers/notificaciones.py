@@ -74,7 +74,7 @@ def make_handler(db, mailer: Mailer, design: Design, booking_key: str = ""):
 def main(hooks=None) -> None:
     s = config.settings()
     design = designs.get(s.design).prepared(s.student_module)
-    client = mongo.client(s.mongo_uri, app_name=GROUP, operation_timeout_ms=10_000)
+    client = mongo.connect(s, app_name=GROUP, operation_timeout_ms=10_000)
     # the seed's consumer keeps the seed's behaviour; the others let the bookings go first
     yields = design.email_yields and s.email_yield_above > 0
     handler = make_handler(mongo.database(client), Mailer(s), design, s.booking_key)

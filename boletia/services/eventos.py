@@ -18,7 +18,7 @@ from boletia.services import http
 def create_app(db=None, token: str | None = None) -> Flask:
     settings = config.settings()
     db = db if db is not None else mongo.database(
-        mongo.client(settings.mongo_uri, app_name="eventos",
+        mongo.connect(settings, app_name="eventos",
                      operation_timeout_ms=http.API_TIMEOUT_MS))
     api = http.spec("Boletia eventos (admin)", __doc__, secured=True)
     app = http.create_app("eventos", api)

@@ -24,7 +24,7 @@ def create_app(db=None, design: str | None = None, booking_key: str | None = Non
     design = designs.get(design or settings.design)  # what the design says: booking, tickets left
     key = _key(design, settings.booking_key if booking_key is None else booking_key)
     db = db if db is not None else mongo.database(
-        mongo.client(settings.mongo_uri, app_name="reservas",
+        mongo.connect(settings, app_name="reservas",
                      operation_timeout_ms=http.API_TIMEOUT_MS))
     api = http.spec("Boletia reservas (public)", __doc__, owned=key is not None)
     app = http.create_app("reservas", api)

@@ -1,9 +1,8 @@
 # SecantusDB (PyPI `secantusdb`: MongoDB's wire protocol on WiredTiger) as ONE single-node
 # replica-set member: the offline image set's stand-in for the three mongo:7.0 members. It
 # runs as the local runtime runs it (change streams, fail points, fsync on every commit).
-# Given SECANTUS_ROOT_PASSWORD, the entrypoint provisions a root user on first start and serves
-# with --auth (SCRAM); the lab's compose.yaml does not, because the MongoDB connector refuses
-# SecantusDB's users (compose.yaml, service `mongo`).
+# Given SECANTUS_USERS (the lab's compose.yaml passes them), the entrypoint provisions those
+# users on first start and serves with --auth (SCRAM); see lab-infra/images/secantusdb/entrypoint.py.
 # Built from the repository root (the version comes from requirements.lock):
 #   docker build -f lab-infra/images/secantusdb.Dockerfile \
 #     --build-arg PYTHON_IMAGE=boletia-python:3.11-bookworm -t boletia-secantusdb:lab .

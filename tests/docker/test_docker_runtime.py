@@ -178,6 +178,41 @@ def test_kafka_and_connect_take_only_the_labs_credentials(lab):
     assert not [who for who, pw in secrets.items() if pw in args]
 
 
+
+def test_mongodb_takes_only_the_labs_users_and_no_connector_holds_a_password(lab):
+    """Issue 28 on docker: the published MongoDB port refuses a client without a login and a
+    wrong password, admits the lab's admin; a service's own user reads `boletia` and is refused
+    another database; each connector's URI names Connect's password (${env:...}), never holds
+    it; no MongoDB password is on a command line of the host."""
+    from pymongo import MongoClient
+    from pymongo.errors import OperationFailure
+
+    creds = config.credentials(config.settings())
+
+    def reads(user: str | None, password: str = "", db: str = "boletia") -> bool:
+        login = dict(username=user, password=password, authSource="admin") if user else {}
+        with MongoClient(lab.settings.mongo_uri, serverSelectionTimeoutMS=10000, **login) as c:
+            try:
+                c[db]["eventos"].find_one()
+                return True
+            except OperationFailure:
+                return False
+
+    assert not reads(None)
+    assert not reads("reservas", "not-its-password")
+    assert reads("admin", creds["mongo"]["admin"])
+    assert reads("reservas", creds["mongo"]["reservas"])
+    assert not reads("reservas", creds["mongo"]["reservas"], db="boletia_other")
+    url = f"{lab.settings.connect_url}/connectors"
+    rest = ("admin", creds["connect"]["admin"])
+    for name in requests.get(url, auth=rest, timeout=10).json():
+        cfg = requests.get(f"{url}/{name}/config", auth=rest, timeout=10).json()
+        assert cfg["connection.uri"].startswith("mongodb://connect:${env:BOLETIA_MONGO_PASSWORD}@mongo"), cfg
+        assert not any(pw in str(cfg) for pw in creds["mongo"].values()), name
+    args = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True, timeout=30).stdout
+    assert "secantusd" in args, "no MongoDB server process seen"
+    assert not [who for who, pw in creds["mongo"].items() if pw in args]
+
 def test_the_control_room_runs_on_this_machine_and_sees_the_containers(lab):
     url = f"http://127.0.0.1:{8090 + OFFSET}"  # started by `up`, beside a local lab's 8090
     assert requests.get(f"{url}/health", timeout=10).ok

@@ -30,7 +30,7 @@ def settings(lab) -> config.Settings:
 
 @pytest.fixture(scope="session")
 def mongo_client(settings) -> MongoClient:
-    c = mongo.client(settings.mongo_uri)
+    c = mongo.connect(settings)
     yield c
     c.close()
 

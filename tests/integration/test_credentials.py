@@ -1,4 +1,4 @@
-"""Credentials on Kafka and Connect (issue 28): a client without credentials, or with another
+"""Credentials on Kafka, Connect and MongoDB (issue 28): a client without credentials, or with another
 component's, is refused; and two labs on one host, each with its own credentials, cannot reach
 each other's data with them. A lab has credentials when brought up on fresh storage (the
 default; `make test` asks for them with BOLETIA_AUTH=1, so there they must be present); on a
@@ -145,7 +145,8 @@ def test_connect_rest_asks_for_credentials(creds, settings):
 def test_secrets_are_owner_only_and_on_no_command_line(creds, settings):
     path = settings.lab_dir / config.CREDENTIALS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    passwords = [*creds["kafka"].values(), creds["controller"], *creds["connect"].values()]
+    passwords = [*creds["kafka"].values(), creds["controller"], *creds["connect"].values(),
+                 *creds["mongo"].values()]
     for proc in psutil.process_iter(["cmdline"]):
         line = " ".join(proc.info["cmdline"] or [])
         assert not any(p in line for p in passwords), f"a password on pid {proc.pid}'s command line"
@@ -266,18 +267,100 @@ def test_a_labs_admin_token_opens_no_other_labs_admin_api(lab, other_lab):
     assert _eventually(attempt, "eventos") == (401, 401)
 
 
-@pytest.mark.xfail(strict=True, reason="the lab runs MongoDB without users (README, 'Credentials': "
-                   "SecantusDB 0.7.0b3 enforces roles but reports no privileges, so only a "
-                   "least-privilege user passes the connector's check; not wired yet): anyone on "
-                   "loopback reads any lab's data. Strict: the day this passes, the README and this "
-                   "mark change.")
-def test_a_lab_cannot_read_another_labs_mongodb(other_lab):
+def _mongo(s: config.Settings, login: tuple[str, str] | None = None):
     from pymongo import MongoClient
+
+    extra = dict(username=login[0], password=login[1], authSource="admin") if login else {}
+    return MongoClient(s.mongo_uri, serverSelectionTimeoutMS=10000, **extra)
+
+
+def _mongo_verdict(s: config.Settings, login: tuple[str, str] | None, db: str = "boletia") -> str:
+    """"read" (it found what is there), or the code MongoDB refused it with: 18 authentication
+    failed, 13 unauthorized (no login, or no role on `db`)."""
     from pymongo.errors import OperationFailure
 
-    client = MongoClient(other_lab.settings.mongo_uri, serverSelectionTimeoutMS=10000)
-    try:
+    with _mongo(s, login) as c:
+        try:
+            c[db]["eventos"].find_one()
+            return "read"
+        except OperationFailure as exc:
+            return {18: "bad login", 13: "unauthorized"}.get(exc.code, f"code {exc.code}")
+
+
+def test_mongodb_refuses_a_client_without_credentials_or_with_a_wrong_password(creds, settings):
+    assert _mongo_verdict(settings, None) == "unauthorized"
+    assert _mongo_verdict(settings, ("eventos", "not-its-password")) == "bad login"
+    assert _mongo_verdict(settings, ("admin", creds["mongo"]["admin"])) == "read"
+
+
+@pytest.mark.parametrize("user", ["eventos", "reservas", "inventario", "reembolsos",
+                                  "notificaciones", "connect"])
+def test_each_mongodb_user_reads_and_writes_boletia_and_nothing_else(creds, settings, user):
+    """readWrite on `boletia` (and, for Connect, the scratch databases of the connector check and
+    lesson 02): another
+    database, the admin database's users and the server's database list are refused."""
+    from pymongo.errors import OperationFailure
+
+    login = (user, creds["mongo"][user])
+    assert _mongo_verdict(settings, login) == "read"
+    assert _mongo_verdict(settings, login, "boletia_other") == "unauthorized"
+    assert _mongo_verdict(settings, login, "admin") == "unauthorized"
+    for scratch in (config.CHECK_DATABASE, config.PRACTICE_DATABASE):
+        assert _mongo_verdict(settings, login, scratch) == (
+            "read" if user == "connect" else "unauthorized"), scratch
+    with _mongo(settings, login) as c:
         with pytest.raises(OperationFailure):
-            client["boletia"]["eventos"].find_one()
-    finally:
-        client.close()
+            c.admin.command("listDatabases")
+        with pytest.raises(OperationFailure):  # fail points are the lab admin's only
+            c.admin.command("configureFailPoint", "failCommand", mode="off")
+
+
+def test_each_component_logs_in_to_mongodb_as_itself(lab, creds):
+    """The running processes' environments: each service and consumer its own user; Connect
+    only its password, for the connectors' ${env:...}; nobody else any MongoDB login."""
+    seen = {}
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        env = proc.info["environ"] or {}
+        if env.get("BOLETIA_LAB_DIR") != str(lab.files.root):
+            continue
+        line = " ".join(proc.info["cmdline"] or [])
+        if "boletia.product" in line:
+            name = line.split("boletia.product", 1)[1].split()[0]
+            seen[name] = (env.get("BOLETIA_MONGO_USER"), env.get("BOLETIA_MONGO_PASSWORD"))
+        elif "ConnectDistributed" in line:
+            seen["connect"] = ("connect", env.get("BOLETIA_MONGO_PASSWORD"))
+    assert set(seen) >= {"eventos", "reservas", "inventario", "reembolsos", "notificaciones",
+                         "connect"}, seen
+    for name, (user, password) in seen.items():
+        assert (user, password) == (name, creds["mongo"][name]), name
+
+
+def test_no_connector_config_holds_the_mongodb_password(creds, settings):
+    """Connect's REST API returns each connector's config: its connection.uri names the password
+    (Kafka's EnvVarConfigProvider resolves it inside the worker), never holds it."""
+    url = settings.connect_url
+    names = connectors.rest().get(f"{url}/connectors", timeout=10).json()
+    assert names
+    for name in names:
+        cfg = connectors.rest().get(f"{url}/connectors/{name}/config", timeout=10).json()
+        uri = cfg["connection.uri"]
+        assert uri.startswith("mongodb://connect:${env:BOLETIA_MONGO_PASSWORD}@"), (name, uri)
+        assert not any(p in str(cfg) for p in creds["mongo"].values()), name
+
+
+def test_a_labs_mongodb_login_opens_no_other_lab(creds, other_lab):
+    """Both labs have a MongoDB `admin`; this lab's password is refused by the other's server,
+    which lets its own in (so the refusal is not a dead server)."""
+    theirs = config.credentials(other_lab.settings)["mongo"]["admin"]
+    assert theirs != creds["mongo"]["admin"]
+
+    def attempt():
+        try:
+            if _mongo_verdict(other_lab.settings, ("admin", theirs)) != "read":
+                return None
+            return (_mongo_verdict(other_lab.settings, ("admin", creds["mongo"]["admin"])),
+                    _mongo_verdict(other_lab.settings, None))
+        except Exception:  # noqa: BLE001 - the other lab's server is down for a moment
+            return None
+
+    assert _eventually(attempt, "MongoDB") == ("bad login", "unauthorized")

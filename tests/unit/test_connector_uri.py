@@ -49,3 +49,21 @@ def test_every_connector_of_every_design_gets_it(design):
     for spec in specs:
         assert _query(spec["config"]["connection.uri"])["heartbeatFrequencyMS"] == \
             [str(CONNECTOR_HEARTBEAT_MS)], spec["name"]
+
+
+@pytest.mark.parametrize("given", ["mongodb://127.0.0.1:27017/?directConnection=true",
+                                   "mongodb://root:old@m1:27017,m2:27017/?replicaSet=rs0&authSource=x"])
+def test_with_a_login_the_uri_names_connects_password_and_never_holds_it(given):
+    """Connect's own user; the password a reference its worker resolves from its environment;
+    any user the URI had is replaced, users live in `admin`."""
+    uri = connector_uri(given, login=True)
+    userinfo = urlsplit(uri).netloc.rsplit("@", 1)[0]
+    assert userinfo == "connect:${env:BOLETIA_MONGO_PASSWORD}", uri
+    assert _query(uri)["authSource"] == ["admin"]
+    assert "old" not in uri and urlsplit(uri).netloc.endswith(urlsplit(given).netloc.rsplit("@", 1)[-1])
+
+
+def test_every_connector_of_a_lab_with_credentials_logs_in_as_connect():
+    for spec in connectors.definitions("fixed", "mongodb://127.0.0.1:27017/", login=True):
+        assert spec["config"]["connection.uri"].startswith(
+            "mongodb://connect:${env:BOLETIA_MONGO_PASSWORD}@127.0.0.1:27017/"), spec["name"]

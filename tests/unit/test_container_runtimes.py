@@ -293,7 +293,10 @@ def test_docker_secrets_are_generated_private_and_the_design_is_its_own(settings
     assert len(token) >= 24 and token == DockerRuntime(settings=settings).admin_token()
     for name in ("secrets.env", "mongo-keyfile"):
         assert (rt.dir / name).stat().st_mode & 0o777 == 0o600
-    assert "root:" in rt.settings.mongo_uri and "authSource=admin" in rt.settings.mongo_uri
+    # no login in the URI (it is printed): the host's tools log in as the lab's MongoDB admin
+    assert rt.settings.mongo_uri == "mongodb://127.0.0.1:27017/?directConnection=true"
+    found = rt._credentials()
+    assert config.mongo_login(rt.settings) == ("admin", found["mongo"]["admin"])
     rt.set_design("seed")
     assert rt.design() == "seed" and DockerRuntime(settings=settings).design() == "seed"
     with pytest.raises(LabError, match="use --runtime local"):  # the student's file is on the host
@@ -384,7 +387,6 @@ def test_docker_runs_the_official_set_by_default_and_the_offline_set_once_built(
     assert env["COMPOSE_PROFILES"] == "offline" and env["BOLETIA_APP_IMAGE"] == "boletia:lab-offline"
     assert env["BOLETIA_MONGO_HOSTS"] == "mongo:27017"
     assert env["BOLETIA_MONGO_OPTIONS"] == "directConnection=true"
-    assert env["BOLETIA_MONGO_CREDENTIALS"] == ""  # its SecantusDB member runs without authentication
     assert rt.settings.mongo_uri == "mongodb://127.0.0.1:27017/?directConnection=true"
     assert env["BOLETIA_PIN_OVERRIDES"] == "soupsieve==3.0.1"
     with pytest.raises(LabError, match="unknown component"):
@@ -407,7 +409,7 @@ def test_docker_host_ports_shift_and_the_settings_follow_them(settings):
     assert s.kafka_bootstrap == "127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094"
     assert (s.eventos_url, s.reservas_url) == ("http://127.0.0.1:28070", "http://127.0.0.1:28071")
     assert (s.connect_url, s.ses_url) == ("http://127.0.0.1:28083", "http://127.0.0.1:25005")
-    assert "@127.0.0.1:47017/" in s.mongo_uri and "authSource=admin" in s.mongo_uri
+    assert s.mongo_uri == "mongodb://127.0.0.1:47017/?directConnection=true"
     assert s.ports.kafka == (29092, 29093, 29094)
     assert {x.name: x.ports for x in rt.status()}["kafka-2"] == [29093]
 

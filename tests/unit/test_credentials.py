@@ -1,4 +1,4 @@
-"""Credentials on Kafka and Connect (issue 28), without starting anything: who gets what."""
+"""Credentials on Kafka, Connect and MongoDB (issue 28), without starting anything: who gets what."""
 
 from __future__ import annotations
 
@@ -116,3 +116,76 @@ def test_the_docker_labs_variables_hold_every_password_and_the_brokers_know_only
 def test_a_users_variable_that_is_not_user_password_pairs_is_refused(text):
     with pytest.raises(ValueError, match="user:password"):
         credentials.parse_users(text)
+
+
+def test_each_component_is_given_its_own_mongodb_user_and_mongodb_all_of_them(tmp_path):
+    """Services and consumers: BOLETIA_MONGO_USER/PASSWORD, their own; Connect: its password
+    only, for the connectors' ${env:...}; MongoDB's entrypoint: every user and its roles; the
+    lab's tools, not told any: the admin, from the lab's file; no login in the URI."""
+    import json
+
+    files = LabFiles(tmp_path)
+    made = files.create_credentials()
+    s = config.Settings(lab_dir=tmp_path)
+    for name in ("eventos", "reservas", "inventario", "reembolsos", "notificaciones"):
+        env = commands.environment(BY_NAME[name], s, files, "fixed")
+        assert (env["BOLETIA_MONGO_USER"], env["BOLETIA_MONGO_PASSWORD"]) == (name, made["mongo"][name])
+        assert made["mongo"]["admin"] not in env.values()
+    connect = commands.environment(BY_NAME["connect"], s, files, "fixed")
+    assert connect[credentials.MONGO_PASSWORD_ENV] == made["mongo"]["connect"]
+    assert "BOLETIA_MONGO_USER" not in connect
+    mongo = commands.environment(BY_NAME["mongo"], s, files, "fixed")
+    users = json.loads(mongo["SECANTUS_USERS"])
+    assert {u: users[u]["pwd"] for u in users} == made["mongo"]
+    assert users["admin"]["roles"] == [{"role": "root", "db": "admin"}]
+    assert {r["db"] for r in users["eventos"]["roles"]} == {config.DATABASE}
+    assert {r["db"] for r in users["connect"]["roles"]} == {
+        config.DATABASE, config.CHECK_DATABASE, config.PRACTICE_DATABASE}
+    assert config.mongo_login(s) == ("admin", made["mongo"]["admin"])
+    assert "@" not in s.mongo_uri
+    assert "SECANTUS_USERS" not in commands.environment(BY_NAME["mongo"], config.Settings(
+        lab_dir=tmp_path / "none"), LabFiles(tmp_path / "none"), "fixed")
+
+
+def test_a_lab_made_before_mongodb_had_users_gets_them_and_never_the_admins_login(tmp_path):
+    import json
+
+    from boletia.lab.errors import LabError
+
+    files = LabFiles(tmp_path)
+    made = files.create_credentials()
+    old = {k: v for k, v in made.items() if k != "mongo"}
+    (tmp_path / config.CREDENTIALS_FILE).write_text(json.dumps({**old, "mongo": {"admin": "a"}}))
+    s = config.Settings(lab_dir=tmp_path)
+    with pytest.raises(LabError, match="eventos has no MongoDB user.*`boletia lab up` adds it"):
+        commands.environment(BY_NAME["eventos"], s, files, "fixed")
+    again = files.create_credentials()
+    assert set(again["mongo"]) == set(credentials.MONGO_PRINCIPALS)
+    assert again["kafka"] == made["kafka"] and again["mongo"]["admin"] == "a"
+
+
+def _entrypoint():
+    import importlib.util
+
+    from boletia import resources
+
+    path = resources.infra_dir() / "images" / "secantusdb" / "entrypoint.py"
+    spec = importlib.util.spec_from_file_location("secantus_entrypoint", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("text", ["[]", "{}", "not json", '{"u": {"pwd": ""}}',
+                                  '{"u": {"pwd": "p", "roles": []}}',
+                                  '{"u": {"pwd": "p", "roles": [{"role": "root"}]}}'])
+def test_secantusdbs_entrypoint_refuses_users_it_could_not_provision(text):
+    with pytest.raises(SystemExit, match="SECANTUS_USERS is not"):
+        _entrypoint().users_from(text)
+
+
+def test_secantusdbs_entrypoint_takes_the_labs_users_as_written():
+    import json
+
+    users = credentials.mongo_users(credentials.generate())
+    assert _entrypoint().users_from(json.dumps(users)) == users

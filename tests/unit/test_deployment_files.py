@@ -4,6 +4,7 @@ authentication, the admin token only where it is needed)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -81,22 +82,43 @@ def test_compose_mongodb_authenticates_members_with_a_keyfile():
     for name in (n for c in COMPONENTS if c.kind == "mongo" for n in c.instances()):
         entry = " ".join(services[name]["entrypoint"])
         assert "--keyFile" in entry and "mongo-keyfile" in services[name]["secrets"]
-    assert "root:" in compose()["x-boletia-env"]["BOLETIA_MONGO_URI"]
 
 
-def test_compose_mongodb_uri_has_the_root_password_unless_the_offline_set_clears_it():
-    """The official set's URI carries the generated root password (its default); only the
-    offline set, whose one SecantusDB member runs without authentication (the MongoDB connector
-    refuses SecantusDB's users), sets BOLETIA_MONGO_CREDENTIALS empty."""
-    from boletia.lab.runtimes import images
+def test_compose_gives_each_component_its_own_mongodb_user_and_no_login_in_the_uri():
+    """The URI names no user (it is printed, and shared by every component); each service and
+    consumer logs in as itself, the lab's tools as the admin, Connect gets only its password
+    (the connectors' ${env:...}); both MongoDB sets are given every user to provision."""
+    from boletia.lab.setup import credentials
 
-    uri = compose()["x-boletia-env"]["BOLETIA_MONGO_URI"]
-    assert uri.startswith("mongodb://${BOLETIA_MONGO_CREDENTIALS-root:${BOLETIA_MONGO_PASSWORD:?"), uri
-    assert "BOLETIA_MONGO_CREDENTIALS" not in images.OFFICIAL.variables()
-    assert images.OFFLINE.variables()["BOLETIA_MONGO_CREDENTIALS"] == ""
-    member = compose()["services"][ONE_MEMBER]
-    assert member["profiles"] == ["offline"] and "environment" not in member
-    assert images.OFFICIAL.mongo_auth and not images.OFFLINE.mongo_auth
+    doc = compose()
+    services = doc["services"]
+    uri = doc["x-boletia-env"]["BOLETIA_MONGO_URI"]
+    assert "@" not in uri and "PASSWORD" not in uri, uri
+    own = [c.name for c in COMPONENTS if c.kind in ("service", "consumer")]
+    for name in own:
+        env = services[name]["environment"]
+        assert env["BOLETIA_MONGO_USER"] == name
+        assert env["BOLETIA_MONGO_PASSWORD"].startswith(f"${{BOLETIA_MONGO_PASSWORD_{name.upper()}:?")
+    for name in ("setup", "watchdog", "jupyter"):
+        assert services[name]["environment"]["BOLETIA_MONGO_USER"] == credentials.MONGO_ADMIN
+    connect = services["connect"]["environment"]
+    assert connect[credentials.MONGO_PASSWORD_ENV].startswith("${BOLETIA_MONGO_PASSWORD_CONNECT:?")
+    assert "BOLETIA_MONGO_USER" not in connect
+    assert services[ONE_MEMBER]["environment"]["SECANTUS_USERS"].startswith("${BOLETIA_MONGO_USERS:?")
+    assert services["mongo-init"]["environment"]["USERS"].startswith("${BOLETIA_MONGO_USERS:?")
+    assert services[ONE_MEMBER]["profiles"] == ["offline"]
+
+
+def test_the_mongodb_users_compose_asks_for_are_the_ones_the_runtime_writes():
+    from boletia.lab.setup import credentials
+
+    written = credentials.compose_env(credentials.generate())
+    asked = set(re.findall(r"\$\{(BOLETIA_MONGO_(?:PASSWORD_[A-Z]+|USERS)):\?", compose_file().read_text()))
+    assert asked and asked <= set(written), asked - set(written)
+    users = json.loads(written["BOLETIA_MONGO_USERS"])
+    assert users["admin"]["roles"] == [{"role": "root", "db": "admin"}]
+    for name in set(users) - {"admin"}:
+        assert {r["role"] for r in users[name]["roles"]} == {"readWrite"}, name
 
 
 def test_compose_host_ports_are_variables_defaulting_to_the_local_ones():

@@ -78,7 +78,7 @@ def ceiling(settings, seconds: float = 5.0, threads: int = 8) -> dict:
     """Bookings per second when the store does nothing but one booking's write set
     (findAndModify of the event, insert of the reservation, upsert of the ledger), from
     `threads` writers, in a scratch database."""
-    with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as c:
+    with mongo.connect(settings, operation_timeout_ms=10_000) as c:
         db = c["boletia_ceiling"]
         c.drop_database(db.name)
         db.inventario.insert_one({"nombre": "ceiling", "capacidad": 10**9, "vendidos": 0, "estado": "A"})
@@ -181,7 +181,7 @@ def fill_stages(settings, bookings: list[Booking], since: float) -> None:
     since_ms = int(since * 1000)
     published = _kafka_times(settings, "boletia.inventario", since_ms, _booking_id)
     announced = _kafka_times(settings, "boletia.reservas", since_ms, _reservation_id)
-    with mongo.client(settings.mongo_uri) as c:
+    with mongo.connect(settings) as c:
         db = mongo.database(c)
         ids = [ObjectId(b.id) for b in ok]
         recorded = {str(d["_id"]): d.get("registrada") for d in
@@ -290,7 +290,7 @@ def curve(rt: Runtime, designs: list[str], rates: list[float], seconds: float,
     design it was in (unless `restore_design` is false: then in the last one)."""
     found = rt.design()
     api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
-    with mongo.client(rt.settings.mongo_uri) as c:
+    with mongo.connect(rt.settings) as c:
         db = mongo.database(c)
         # work left over from before (a backlog of emails) would lower the ceiling
         report("waiting for the pipeline to be quiet before measuring the store's ceiling")

@@ -908,7 +908,7 @@ def run(name: str, design: str = "fixed", seed: int = 1, rt: Runtime | None = No
         rt.set_design(design)
     rt.clear_faults()
     api = Boletia(token=rt.admin_token(), settings=rt.settings)
-    client = mongo.client(rt.settings.mongo_uri)
+    client = mongo.connect(rt.settings)
     started = time.monotonic()
     inconclusive = None
     try:

@@ -45,7 +45,7 @@ def check_lab(rt: Runtime, record=None, design: str | None = None,
         if progress:
             progress(line)
 
-    with mongo.client(rt.settings.mongo_uri) as client:
+    with mongo.connect(rt.settings) as client:
         db = mongo.database(client)
         drained = drain.drain(db, rt.settings, design, timeout=timeout, progress=show)
         if shown and progress is compact:

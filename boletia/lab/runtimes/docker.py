@@ -121,13 +121,12 @@ class DockerRuntime:
 
     @property
     def settings(self) -> config.Settings:
-        """How the host reaches the published ports: MongoDB's member mongo-1 with the
-        generated root password (the offline set: its one SecantusDB member, without
-        authentication), and every other part at the host port this lab published."""
-        pw = self._secrets()["BOLETIA_MONGO_PASSWORD"]
+        """How the host reaches the published ports: MongoDB's member mongo-1 (the offline
+        set: its one SecantusDB member) as the lab's admin (config.mongo_login: from the lab's
+        credentials file, as every other part's login), and every other part at the host port
+        this lab published."""
         ports, host = self.ports(), self._base.host
-        mongo = (f"mongodb://root:{pw}@{host}:{ports.mongo}/?directConnection=true&authSource=admin"
-                 if self.image_set().mongo_auth else f"mongodb://{host}:{ports.mongo}/?directConnection=true")
+        mongo = f"mongodb://{host}:{ports.mongo}/?directConnection=true"
         return self._base.model_copy(update={
             "ports": ports,
             "mongo_uri": mongo,
@@ -468,7 +467,7 @@ class DockerRuntime:
 
         if service is not None:
             self._component(service)
-        with mongo.client(self.settings.mongo_uri) as c:
+        with mongo.connect(self.settings) as c:
             mongo.fail_next_writes(c, times, app_name=service)
 
     # ------------------------------------------------------------------ scaling
@@ -647,7 +646,7 @@ class DockerRuntime:
         for consumer in CONSUMERS:
             if self.state(consumer) == "running":
                 self._arm(consumer, "clear")
-        with mongo.client(self.settings.mongo_uri) as c:
+        with mongo.connect(self.settings) as c:
             mongo.clear_fail_points(c)
 
     def disconnect(self, component: str) -> None:

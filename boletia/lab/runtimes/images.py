@@ -10,9 +10,8 @@
   built FROM it with Debian's packages (OpenJDK 17, Maven, Python 3.11), Maven Central (Kafka,
   Connect and the connector, by `lab-infra/pom.xml`) and PyPI (`requirements.lock`).
   MongoDB is ONE SecantusDB member (a single-node replica set), not three mongod members
-  (replica-set failover needs the official set), and it runs without
-  authentication, as in the local runtime: the MongoDB connector refuses SecantusDB's root
-  login, and least-privilege users are not wired yet (see compose.yaml, service `mongo`).
+  (replica-set failover needs the official set), with the lab's users as in the local
+  runtime (its entrypoint provisions them: see compose.yaml, service `mongo`).
 - **auto**: the official set when `docker pull apache/kafka:4.1.1` answers within
   `PROBE_SECONDS`, the offline set otherwise.
 
@@ -89,7 +88,6 @@ class ImageSet:
     images: dict[str, str]      # compose.yaml's variable -> image
     mongo: dict[str, str]       # compose.yaml's variables for the in-network MongoDB address
     mongo_members: int          # 3 mongod members, or ONE SecantusDB member
-    mongo_auth: bool = True     # MongoDB requires the generated root password
     pin_overrides: str = ""     # requirements.lock pins the base image's Python cannot install
     needs_base: bool = False    # boletia-base:bookworm first (lab-infra/images/base.sh)
 
@@ -126,7 +124,7 @@ OFFICIAL = ImageSet(
             "BOLETIA_CONNECT_IMAGE": "boletia-connect:lab",
             "BOLETIA_APP_IMAGE": "boletia:lab"},
     mongo={"BOLETIA_MONGO_HOSTS": "mongo-1:27017,mongo-2:27017,mongo-3:27017",
-           "BOLETIA_MONGO_OPTIONS": "replicaSet=rs0&authSource=admin"},
+           "BOLETIA_MONGO_OPTIONS": "replicaSet=rs0"},
     mongo_members=3,
 )
 
@@ -158,11 +156,8 @@ OFFLINE = ImageSet(
             "BOLETIA_SECANTUS_IMAGE": "boletia-secantusdb:lab",
             "BOLETIA_CONNECT_IMAGE": "boletia-connect:lab-offline",
             "BOLETIA_APP_IMAGE": "boletia:lab-offline"},
-    # no credentials: the MongoDB connector refuses SecantusDB's root login (compose.yaml, `mongo`)
-    mongo={"BOLETIA_MONGO_CREDENTIALS": "", "BOLETIA_MONGO_HOSTS": "mongo:27017",
-           "BOLETIA_MONGO_OPTIONS": "directConnection=true"},
+    mongo={"BOLETIA_MONGO_HOSTS": "mongo:27017", "BOLETIA_MONGO_OPTIONS": "directConnection=true"},
     mongo_members=1,
-    mongo_auth=False,
     pin_overrides=_OVERRIDES,
     needs_base=True,
 )
@@ -395,7 +390,7 @@ def main(official: bool = False, offline: bool = False, auto: bool = False, jupy
     choice = asked[0] if asked else "auto"
     started = time.monotonic()
     image_set, timings = Images(report=report, progress=progress).build(choice, jupyter)
-    mongo = ("ONE SecantusDB member (a single-node replica set, without authentication; the "
+    mongo = ("ONE SecantusDB member (a single-node replica set, with the lab's users; the "
              "member failover needs the official set)" if image_set.mongo_members == 1
              else "a 3-member mongo:7.0 replica set")
     return (f"{image_set.name} image set{' (chosen by --auto)' if choice == 'auto' else ''} ready in "

@@ -13,7 +13,7 @@ from boletia.lab.setup import connectors
 
 
 def prepare_mongo(settings: config.Settings) -> None:
-    with mongo.client(settings.mongo_uri, timeout_ms=30000) as c:
+    with mongo.connect(settings, timeout_ms=30000) as c:
         mongo.ensure_schema(c)
 
 

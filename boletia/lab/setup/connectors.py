@@ -15,6 +15,7 @@ import requests
 
 from boletia import config, designs, resources
 from boletia.lab.errors import LabError
+from boletia.lab.setup import credentials
 
 # SecantusDB answers a streamed heartbeat (awaitable `hello`) after the first with the
 # `responseTo` of the request, not of its previous reply. The Java driver in the connector
@@ -35,24 +36,35 @@ def rest() -> requests.Session:
     return session
 
 
-def connector_uri(mongo_uri: str) -> str:
+def connector_uri(mongo_uri: str, login: bool = False) -> str:
     """The lab's MongoDB URI for the connectors' Java driver (see CONNECTOR_HEARTBEAT_MS);
-    a heartbeat the URI already sets is kept."""
+    a heartbeat the URI already sets is kept. `login`: as Connect's own MongoDB user, its
+    password named, not written (`${env:...}`: the worker reads it from its environment)."""
     if not mongo_uri:
         return mongo_uri
     parts = urlsplit(mongo_uri)
     query = parse_qsl(parts.query, keep_blank_values=True)
     if not any(k.lower() == "heartbeatfrequencyms" for k, _ in query):
         query.append(("heartbeatFrequencyMS", str(CONNECTOR_HEARTBEAT_MS)))
+    if login:
+        parts = parts._replace(netloc=f"connect:{credentials.MONGO_PASSWORD_REF}@"
+                               + parts.netloc.rsplit("@", 1)[-1])
+        query = [(k, v) for k, v in query if k.lower() != "authsource"] + [("authSource", "admin")]
     return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query, safe=",:")))
 
 
-def definitions(design: str, mongo_uri: str) -> list[dict]:
+def settings_uri(settings: config.Settings) -> str:
+    """The connectors' URI in a lab: with a MongoDB login when this process has one (a lab
+    with credentials), Connect's own."""
+    return connector_uri(settings.mongo_uri, login=config.mongo_login(settings) is not None)
+
+
+def definitions(design: str, mongo_uri: str, login: bool = False) -> list[dict]:
     folder = resources.connect_dir() / designs.get(design).connectors
     files = sorted(folder.glob("*.json"))
     if not files:
         raise LabError(f"no connector files in {folder} for design {design!r}")
-    uri = connector_uri(mongo_uri)
+    uri = connector_uri(mongo_uri, login)
     return [json.loads(Template(Path(f).read_text()).safe_substitute(MONGO_URI=uri))
             for f in files]
 
@@ -62,7 +74,8 @@ def register(settings: config.Settings, design: str | None = None,
     """PUT each connector's config (idempotent), remove connectors the design does not have
     (switching designs), and wait until each connector and its tasks run."""
     url = settings.connect_url
-    specs = definitions(design or settings.design, settings.mongo_uri)
+    specs = definitions(design or settings.design, settings.mongo_uri,
+                        login=config.mongo_login(settings) is not None)
     wanted_names = {spec["name"] for spec in specs}
     for name in rest().get(f"{url}/connectors", timeout=10).json():
         if name not in wanted_names:

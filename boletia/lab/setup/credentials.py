@@ -1,5 +1,6 @@
-"""Who may do what on Kafka and Connect, when a lab runs with credentials (`BOLETIA_AUTH=1`,
-issue 28): the principals, their ACLs, and the lines of the brokers' and Connect's config.
+"""Who may do what on Kafka, Connect and MongoDB, when a lab runs with credentials
+(`BOLETIA_AUTH=1`, issue 28): the principals, their ACLs, and the lines of the brokers' and
+Connect's config.
 
 Kafka: SASL/SCRAM-SHA-512 on the client listener (the SCRAM users are added when the storage
 is formatted, KRaft's way), the StandardAuthorizer with no access where no ACL says so; the
@@ -8,10 +9,18 @@ consumer group reads its topics and writes the dead letters; Connect uses its ow
 group and writes the topics its source connectors feed; the lab's admin (checker, control
 room, chaos, tests, notebooks) is a super user. Connect's REST API asks for HTTP Basic
 authentication (BasicAuthSecurityRestExtension).
+
+MongoDB: each service, consumer and Connect logs in as its own user, readWrite on `boletia`
+and nothing else; the lab's admin is root (the schema, fail points, the checker). SecantusDB
+makes them on its first start (lab-infra/images/secantusdb/entrypoint.py). Connect is given its
+password in its environment, and the connectors' `connection.uri` names it as
+`${env:BOLETIA_MONGO_PASSWORD}` (Kafka's EnvVarConfigProvider), so no connector config, and
+nothing Connect's REST API returns, holds it.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -22,6 +31,13 @@ MECHANISM = "SCRAM-SHA-512"
 SUPER = ("admin", "broker")            # the lab's admin, and the brokers between themselves
 CONSUMER_GROUPS = {c.group: c.topics for c in COMPONENTS if c.group}
 KAFKA_PRINCIPALS = (*SUPER, "connect", *CONSUMER_GROUPS)
+# MongoDB: root for the lab's admin; readWrite on `boletia` for each service, consumer and Connect
+MONGO_ADMIN = "admin"
+MONGO_PRINCIPALS = (MONGO_ADMIN, "connect",
+                    *(c.name for c in COMPONENTS if c.kind in ("service", "consumer")))
+# how a connector's connection.uri names Connect's MongoDB password (worker: config.providers)
+MONGO_PASSWORD_ENV = "BOLETIA_MONGO_PASSWORD"
+MONGO_PASSWORD_REF = "${env:" + MONGO_PASSWORD_ENV + "}"
 # Connect's internal topics (connect-configs, -offsets, -status) and its sinks' groups
 # (connect-<connector>) share this prefix; its worker group is boletia-connect.
 CONNECT_PREFIX = "connect-"
@@ -118,18 +134,41 @@ def grant(bootstrap: str, kafka_users: dict[str, str], every: bool = False) -> t
 
 def generate() -> dict:
     """A lab's credentials, each a random value: a password per Kafka principal, the
-    controllers' own, and Connect REST's admin."""
+    controllers' own, Connect REST's admin, and a password per MongoDB user."""
     return {"kafka": {p: secrets.token_urlsafe(24) for p in KAFKA_PRINCIPALS},
             "controller": secrets.token_urlsafe(24),
-            "connect": {"admin": secrets.token_urlsafe(24)}}
+            "connect": {"admin": secrets.token_urlsafe(24)},
+            "mongo": {p: secrets.token_urlsafe(24) for p in MONGO_PRINCIPALS}}
 
 
 def complete(found: dict) -> list[str]:
     """Add a password for each principal `found` lacks (a consumer added since the lab was
-    made: reembolsos, with the split); returns their names."""
-    missing = [p for p in KAFKA_PRINCIPALS if p not in found.setdefault("kafka", {})]
-    found["kafka"].update({p: secrets.token_urlsafe(24) for p in missing})
+    made: reembolsos, with the split; MongoDB's users, added after Kafka's); returns their
+    names, as `kafka:<user>` or `mongo:<user>`."""
+    missing = []
+    for system, principals in (("kafka", KAFKA_PRINCIPALS), ("mongo", MONGO_PRINCIPALS)):
+        users = found.setdefault(system, {})
+        new = [p for p in principals if p not in users]
+        users.update({p: secrets.token_urlsafe(24) for p in new})
+        missing += [f"{system}:{p}" for p in new]
     return missing
+
+
+def mongo_users(creds: dict) -> dict[str, dict]:
+    """Every MongoDB user, as SecantusDB's entrypoint provisions them (SECANTUS_USERS): the
+    admin root; the others readWrite on `boletia`; Connect also on the scratch databases of the
+    student connector check and of lesson 02's hand-made connector."""
+    from boletia.config import CHECK_DATABASE, DATABASE, PRACTICE_DATABASE
+
+    users = creds["mongo"]
+
+    def roles(user: str) -> list[dict]:
+        if user == MONGO_ADMIN:
+            return [{"role": "root", "db": "admin"}]
+        dbs = (DATABASE, CHECK_DATABASE, PRACTICE_DATABASE) if user == "connect" else (DATABASE,)
+        return [{"role": "readWrite", "db": db} for db in dbs]
+
+    return {u: {"pwd": users[u], "roles": roles(u)} for u in MONGO_PRINCIPALS}
 
 
 def _jaas(module: str, **options: str) -> str:
@@ -214,6 +253,10 @@ def compose_env(creds: dict) -> dict[str, str]:
         "BOLETIA_KAFKA_USERS": ",".join(f"{u}:{users[u]}" for u in KAFKA_PRINCIPALS if u != "broker"),
         **{password_variable(p): users[p] for p in KAFKA_PRINCIPALS},
         "BOLETIA_CONNECT_PASSWORD": creds["connect"]["admin"],
+        # MongoDB: what its first start provisions (SecantusDB's entrypoint, or the official
+        # set's mongo-init), and each user's password for the component that logs in as it
+        "BOLETIA_MONGO_USERS": json.dumps(mongo_users(creds)),
+        **{f"BOLETIA_MONGO_PASSWORD_{u.upper()}": creds["mongo"][u] for u in MONGO_PRINCIPALS},
     }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from boletia import config
 from boletia.adapters import mongo
 from boletia.domain import decisions
 
@@ -70,10 +71,11 @@ class Reconciler:
     """The watchdog's turn: a pass every `every` seconds; a line when it completed something
     or could not run (quiet otherwise: it runs all day)."""
 
-    def __init__(self, mongo_uri: str, log=print, every: float = 60.0, grace: float = GRACE_S):
+    def __init__(self, settings: config.Settings, log=print, every: float = 60.0,
+                 grace: float = GRACE_S):
         import time
 
-        self.mongo_uri, self.log, self.every, self.grace = mongo_uri, log, every, grace
+        self.settings, self.log, self.every, self.grace = settings, log, every, grace
         self.clock = time.monotonic
         self._last = float("-inf")
         self._client = None
@@ -87,7 +89,7 @@ class Reconciler:
         self._last = now
         try:
             if self._client is None:
-                self._client = mongo.client(self.mongo_uri, app_name="watchdog")
+                self._client = mongo.connect(self.settings, app_name="watchdog")
             done = reconcile(mongo.database(self._client), self.grace)
         except PyMongoError as exc:
             self.log(f"reconcile failed (again in {self.every:.0f}s): {exc!r}")

@@ -392,14 +392,16 @@ def observe(settings, config: dict, plan: Plan, wait: float = 20.0,
             report=lambda m: None) -> Seen:
     """Register the student's configuration and the reference side by side on a scratch
     database (their own scratch topics), make the plan's writes, read both topics: the lab's
-    collections and topics are never touched."""
+    collections and topics are never touched. The database is always CHECK_DATABASE (the one
+    besides the lab's that Connect's MongoDB user may use), emptied first: one check at a time."""
     from kafka.admin import NewTopic
 
     from boletia.adapters import kafka, mongo
+    from boletia.config import CHECK_DATABASE
 
     tag = uuid.uuid4().hex[:8]
-    database = f"boletia_connector_{tag}"
-    uri = connectors.connector_uri(settings.mongo_uri)
+    database = CHECK_DATABASE
+    uri = connectors.settings_uri(settings)
     reference = load(reference_file())
     names = {who: f"{CHECK_TOPIC_PREFIX}{who}-{tag}" for who in ("student", "reference")}
     # under CHECK_TOPIC_PREFIX, the one prefix Connect may write besides the lab's topics
@@ -410,7 +412,8 @@ def observe(settings, config: dict, plan: Plan, wait: float = 20.0,
     try:
         admin.create_topics([NewTopic(t, num_partitions=1, replication_factor=1)
                              for by in topics.values() for t in by.values()])
-        with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as client:
+        with mongo.connect(settings, operation_timeout_ms=10_000) as client:
+            client.drop_database(database)  # what a check that crashed left
             db = client[database]
             for c in COLLECTIONS:
                 db.create_collection(c)
@@ -536,6 +539,6 @@ def install(settings, source) -> None:
     FAILED task is said."""
     config = load(source)
     config = {**config, "pipeline": guarded(config.get("pipeline", "[]")),
-              "connection.uri": connectors.connector_uri(settings.mongo_uri), "name": NAME}
+              "connection.uri": connectors.settings_uri(settings), "name": NAME}
     _put(settings.connect_url, NAME, config)
     connectors.wait_running(settings.connect_url, NAME, timeout=60)

@@ -443,7 +443,7 @@ def leaderboard(rt, submission: Path, folder: Path, rates: tuple[float, ...] = B
         submission, folder / "scratch", folder / "design-bench.py"))
     try:
         api = Boletia(token=rt.admin_token(), settings=rt.settings, timeout=10)
-        with mongo.client(rt.settings.mongo_uri) as c:
+        with mongo.connect(rt.settings) as c:
             db = mongo.database(c)
             for rate in rates:
                 step, _ = bench.run_rate(rt, api, db, "student", rate, seconds, lead_in=2.0)

@@ -21,10 +21,11 @@ from types import ModuleType, SimpleNamespace
 
 from bson import ObjectId
 
+from boletia import config
 from boletia.adapters import mongo
 from boletia.domain import decisions
 
-PRACTICE_DB = "boletia_practice"
+PRACTICE_DB = config.PRACTICE_DATABASE
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def check(design, settings, exercises: tuple[str, ...] | None = None,
     or an object with the three functions (a sandboxed submission)."""
     module = load(design)
     results = []
-    with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as c:
+    with mongo.connect(settings, operation_timeout_ms=10_000) as c:
         c.drop_database(PRACTICE_DB)
         db = c[PRACTICE_DB]
         db.create_collection("reembolsos")
@@ -221,7 +222,7 @@ def check(design, settings, exercises: tuple[str, ...] | None = None,
 
 def seed_redelivery(settings) -> int:
     """What the seed's refund leaves: vendidos 5, a cancel of 2 delivered twice."""
-    with mongo.client(settings.mongo_uri, operation_timeout_ms=10_000) as c:
+    with mongo.connect(settings, operation_timeout_ms=10_000) as c:
         db = c[PRACTICE_DB]
         nombre = refund_world(db)
         left = deliver_refund(SimpleNamespace(refund=seed_refund), db, cancel(nombre, 2), 2)

@@ -1,21 +1,25 @@
 #!/usr/bin/env python
-"""Start SecantusDB with authentication, provisioning its root user first.
+"""Start SecantusDB with authentication, provisioning its users first.
 
 SecantusDB provisions users the way mongod's localhost exception does: a client connects once
-without --auth and runs createUser. So, when SECANTUS_ROOT_PASSWORD is set and the data
-directory does not yet hold that password's user, the server is started on loopback without
-authentication, the root user is created (or its password updated), the server stops, and then
-it serves on every interface with --auth. A hash of the provisioned password is kept in the
-data directory, so later starts go straight to --auth. Without a password it serves without
-authentication (and says so).
+without --auth and runs createUser. So, when SECANTUS_USERS is set (JSON: {user: {"pwd": ...,
+"roles": [{"role": ..., "db": ...}, ...]}}) and the data directory does not yet hold these
+users as given, the server is started on loopback without authentication (on
+SECANTUS_PROVISION_PORT, nobody's usual port), each user is created (or its password and roles
+updated), the server stops, and then it serves with --auth. A hash of what was provisioned is
+kept in the data directory (0600), so later starts go straight to --auth. Without users it
+serves without authentication (and says so).
 
-`secantus-entrypoint --ping` is the container's health check. Further arguments are passed
-to secantusd-py.
+The docker lab's image runs it (as `secantus-entrypoint`), and so does the local runtime: one
+way to start the lab's MongoDB. `secantus-entrypoint --ping` is the container's health check.
+Further arguments are passed to secantusd-py. Secrets come from the environment only, which
+this process clears of them before it becomes the server.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -25,10 +29,12 @@ from pathlib import Path
 
 DATA = Path(os.environ.get("SECANTUS_DATA", "/data/db"))
 PORT = os.environ.get("SECANTUS_PORT", "27017")
-USER = os.environ.get("SECANTUS_ROOT_USERNAME", "root")
-MARK = DATA / ".boletia-root-user"
-# As the local runtime runs it (boletia/lab/runtimes/local/commands.py): fail points for the
-# fault lessons, a heartbeat that keeps idle change streams resumable, fsync on commit.
+HOST = os.environ.get("SECANTUS_HOST", "0.0.0.0")
+PROVISION_PORT = os.environ.get("SECANTUS_PROVISION_PORT", "27099")
+MARK = DATA / ".boletia-users"
+# How the lab runs it, on every runtime: fail points for the fault lessons (with --auth, for the
+# root user only), a heartbeat that keeps idle change streams resumable, fsync on commit (without
+# it a killed server loses writes it had acknowledged: the mongo-restart scenario lost bookings).
 SERVE = ["--enable-test-commands", "--noop-heartbeat-seconds", "10", "--sync-on-commit",
          "--cache-size", "256M", "--log-level", "WARNING"]
 
@@ -37,12 +43,32 @@ def log(msg: str) -> None:
     print(f"secantus-entrypoint: {msg}", flush=True)
 
 
-def ping(port: str, timeout_ms: int = 2000) -> bool:
+def server() -> str:
+    """secantusd-py: on PATH in the image, next to this Python in a virtual environment."""
+    beside = Path(sys.executable).parent / "secantusd-py"
+    return str(beside) if beside.exists() else shutil.which("secantusd-py") or "secantusd-py"
+
+
+def users_from(text: str) -> dict[str, dict]:
+    """SECANTUS_USERS, checked: each user a password and at least one role."""
+    try:
+        users = json.loads(text)
+        assert isinstance(users, dict) and users
+        for spec in users.values():
+            assert isinstance(spec["pwd"], str) and spec["pwd"]
+            assert spec["roles"] and all({"role", "db"} <= set(r) for r in spec["roles"])
+    except (ValueError, AssertionError, KeyError, TypeError):
+        sys.exit('secantus-entrypoint: SECANTUS_USERS is not {user: {"pwd": ..., "roles": '
+                 '[{"role": ..., "db": ...}]}} (the lab writes it: boletia lab up)')
+    return users
+
+
+def ping(port: str, timeout_ms: int = 2000, host: str = "127.0.0.1") -> bool:
     from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
     try:
-        with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
+        with MongoClient(f"mongodb://{host}:{port}/?directConnection=true",
                          serverSelectionTimeoutMS=timeout_ms) as c:
             c.admin.command("hello")
         return True
@@ -50,50 +76,52 @@ def ping(port: str, timeout_ms: int = 2000) -> bool:
         return False
 
 
-def provision(password: str) -> None:
-    """Create (or re-key) the root user on a server that listens on loopback only."""
+def provision(users: dict[str, dict]) -> None:
+    """Create (or re-key) each user on a server that listens on loopback only."""
     from pymongo import MongoClient
 
-    port = "27099"
-    server = subprocess.Popen([shutil.which("secantusd-py") or "secantusd-py", "--host", "127.0.0.1",
-                               "--port", port, "--storage-path", str(DATA), "--log-level", "WARNING"])
+    port = PROVISION_PORT
+    proc = subprocess.Popen([server(), "--host", "127.0.0.1", "--port", port,
+                             "--storage-path", str(DATA), "--log-level", "WARNING"])
     try:
         deadline = time.monotonic() + 60
         while not ping(port, 500):
-            if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"secantus-entrypoint: SecantusDB did not start to provision {USER!r}")
+            if proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"secantus-entrypoint: SecantusDB did not start on port {port} to "
+                         f"provision its users (is that port taken? SECANTUS_PROVISION_PORT)")
             time.sleep(0.5)
         with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true") as c:
-            users = c.admin.command("usersInfo", USER).get("users", [])
-            if users:
-                c.admin.command("updateUser", USER, pwd=password)
-                log(f"updated the password of user {USER!r}")
-            else:
-                c.admin.command("createUser", USER, pwd=password, roles=[{"role": "root", "db": "admin"}])
-                log(f"created user {USER!r} (role root)")
+            for user, spec in users.items():
+                roles = ", ".join(f"{r['role']}@{r['db']}" for r in spec["roles"])
+                if c.admin.command("usersInfo", user).get("users"):
+                    c.admin.command("updateUser", user, pwd=spec["pwd"], roles=spec["roles"])
+                    log(f"updated user {user!r} ({roles})")
+                else:
+                    c.admin.command("createUser", user, pwd=spec["pwd"], roles=spec["roles"])
+                    log(f"created user {user!r} ({roles})")
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def main(args: list[str]) -> None:
     if args[:1] == ["--ping"]:
         sys.exit(0 if ping(PORT) else 1)
     DATA.mkdir(parents=True, exist_ok=True)
-    password = os.environ.pop("SECANTUS_ROOT_PASSWORD", "")
-    cmd = [shutil.which("secantusd-py") or "secantusd-py", "--host", "0.0.0.0", "--port", PORT,
-           "--storage-path", str(DATA), *SERVE]
-    if password:
-        digest = hashlib.sha256(f"{USER}:{password}".encode()).hexdigest()
+    given = os.environ.pop("SECANTUS_USERS", "")
+    cmd = [server(), "--host", HOST, "--port", PORT, "--storage-path", str(DATA), *SERVE]
+    if given:
+        users = users_from(given)
+        digest = hashlib.sha256(json.dumps(users, sort_keys=True).encode()).hexdigest()
         if not MARK.exists() or MARK.read_text().strip() != digest:
-            provision(password)
+            provision(users)
             MARK.write_text(digest + "\n")
+            MARK.chmod(0o600)
         cmd.append("--auth")
-        log(f"serving on port {PORT} with authentication (user {USER!r})")
+        log(f"serving on {HOST}:{PORT} with authentication ({len(users)} users)")
     else:
-        log(f"serving on port {PORT} WITHOUT authentication (SECANTUS_ROOT_PASSWORD is not set)")
+        log(f"serving on {HOST}:{PORT} WITHOUT authentication (SECANTUS_USERS is not set)")
     os.execv(cmd[0], [*cmd, *args])
-
 
 if __name__ == "__main__":
     main(sys.argv[1:])

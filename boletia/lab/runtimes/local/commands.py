@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import sys
 from pathlib import Path
 
-from boletia import config
+from boletia import config, resources
 from boletia.lab import groups, hooks
 from boletia.lab.components import Component
 from boletia.lab.errors import LabError
 from boletia.lab.hooks import SPEC as HOOKS_SPEC
 from boletia.lab.runtimes.local.storage import LabFiles, log4j
-from boletia.lab.setup import jars
+from boletia.lab.setup import credentials, jars
 
 # The components that derive bookings' secrets (boletia.domain.ownership): nobody else gets the key.
 BOOKING_KEY_HOLDERS = ("reservas", "notificaciones")
@@ -21,15 +23,9 @@ BOOKING_KEY_HOLDERS = ("reservas", "notificaciones")
 def command(comp: Component, s: config.Settings, files: LabFiles, member: int = 1) -> list[str]:
     """`member`: Connect's worker k (`connect-k`); a consumer's members share one command."""
     if comp.kind == "mongo":
-        data = files.home("mongo") / "data"
-        data.mkdir(parents=True, exist_ok=True)
-        return [str(Path(sys.executable).parent / "secantusd-py"), "--host", s.host,
-                "--port", str(s.ports.mongo), "--storage-path", str(data),
-                "--enable-test-commands", "--noop-heartbeat-seconds", "10",
-                # fsync the log on every commit: without it a killed server loses writes
-                # it had acknowledged (measured: the mongo-restart scenario lost bookings)
-                "--sync-on-commit",
-                "--cache-size", "256M", "--log-level", "WARNING"]
+        # as the docker lab's image starts it: its users provisioned first when the lab has
+        # credentials, then --auth (its environment: `environment` below); it becomes the server
+        return [sys.executable, str(resources.infra_dir() / "images" / "secantusdb" / "entrypoint.py")]
     if comp.kind == "ses":
         # moto plus an indexed read-back (boletia/lab/ses_endpoint.py): a check costs what its run does
         return [sys.executable, "-m", "boletia.lab.ses_endpoint", "-H", s.host, "-p", str(s.ports.ses)]
@@ -48,6 +44,14 @@ def command(comp: Component, s: config.Settings, files: LabFiles, member: int = 
         return [sys.executable, "-m", "boletia.cli", "lab", "ui", "--runtime", "local",
                 "--host", s.host, "--port", str(s.ports.ui)]
     raise LabError(f"no command for component kind {comp.kind!r}")
+
+
+def free_port(host: str) -> int:
+    """A port nobody listens on now: SecantusDB's provisioning start (no authentication, a few
+    seconds, on a port no client of any lab knows)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def java(main: str, props: Path, heap: str, extra: list[str] | None = None) -> list[str]:
@@ -81,6 +85,23 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         "BOLETIA_EMAIL_CALM": f"{s.email_calm:g}",
         "PYTHONUNBUFFERED": "1",
     })
+    mongo_users = files.credentials().get("mongo", {})
+    if comp.kind == "mongo":
+        data = files.home("mongo") / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        env.update(SECANTUS_HOST=s.host, SECANTUS_PORT=str(s.ports.mongo), SECANTUS_DATA=str(data),
+                   SECANTUS_PROVISION_PORT=str(free_port(s.host)))
+        if mongo_users:
+            env["SECANTUS_USERS"] = json.dumps(credentials.mongo_users(files.credentials()))
+    if comp.kind in ("service", "consumer", "connect") and mongo_users:
+        user = "connect" if comp.kind == "connect" else comp.name
+        if user not in mongo_users:  # never the admin's login instead
+            raise LabError(f"{comp.name} has no MongoDB user in this lab's credentials: "
+                           "`boletia lab up` adds it (a lab made before MongoDB had users)")
+        if comp.kind == "connect":  # for the connectors' ${env:...} (credentials.MONGO_PASSWORD_REF)
+            env[credentials.MONGO_PASSWORD_ENV] = mongo_users[user]
+        else:
+            env["BOLETIA_MONGO_USER"], env["BOLETIA_MONGO_PASSWORD"] = user, mongo_users[user]
     if comp.name == "eventos":
         env["BOLETIA_ADMIN_TOKEN"] = files.admin_token()
     if comp.name in BOOKING_KEY_HOLDERS:

@@ -22,7 +22,7 @@ def slow_consumer(files: LabFiles, consumer: str, seconds: float) -> None:
 
 
 def fail_writes(s: config.Settings, times: int, service: str | None) -> None:
-    with mongo.client(s.mongo_uri) as c:
+    with mongo.connect(s) as c:
         mongo.fail_next_writes(c, times, app_name=service)
 
 
@@ -30,5 +30,5 @@ def clear(files: LabFiles, s: config.Settings, mongo_running: bool) -> None:
     for name in CONSUMERS:
         hooks.disarm(files.root, name)
     if mongo_running:
-        with mongo.client(s.mongo_uri) as c:
+        with mongo.connect(s) as c:
             mongo.clear_fail_points(c)

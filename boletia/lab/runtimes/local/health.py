@@ -20,7 +20,7 @@ def healthy(comp: Component, s: config.Settings, files: LabFiles, handle: Proces
         return False
     try:
         if comp.health == "ping":
-            return mongo.ping(s.mongo_uri)
+            return mongo.ping(s)
         if comp.health == "http":
             url = (f"{s.ses_url}/moto-api/" if comp.kind == "ses"
                    else f"{getattr(s, f'{comp.name}_url')}/health")

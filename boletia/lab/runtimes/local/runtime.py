@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from boletia import config
-from boletia.adapters import kafka
+from boletia.adapters import kafka, mongo
 from boletia.lab import groups, hooks
 from boletia.lab.components import (
     APPS,
@@ -174,7 +174,16 @@ class LocalRuntime:
         started: list[str] = []
         try:
             self._start_group(["mongo", "ses"], report, started)
+            if self.files.credentials() and mongo.login_refused(self.settings):
+                report(_t("MongoDB was started before this lab had MongoDB users: restarting it, "
+                          "which makes them"))
+                self._handle("mongo").stop()
+                self._start_group(["mongo"], report, started)
             bootstrap.prepare_mongo(self.settings)
+            if self.files.credentials():
+                report(_t("MongoDB: {n} users, each service, consumer and Connect its own, readWrite "
+                          "on boletia only (lab/setup/credentials.py)",
+                          n=len(self.files.credentials()["mongo"])))
             self._start_group(BROKERS, report, started)
             bootstrap.prepare_kafka(self.settings)
             report(_t("topics boletia.* ready (RF 3, min.insync.replicas 2)"))
