@@ -58,21 +58,6 @@ def ping(s: config.Settings) -> bool:
         return False
 
 
-def login_refused(s: config.Settings) -> bool:
-    """True when the server answers and refuses this process's login (a server started before
-    its users were made); False when it lets it in, or cannot be asked."""
-    from pymongo.errors import OperationFailure
-
-    try:
-        with connect(s, timeout_ms=5000) as c:
-            c.admin.command("ping")
-        return False
-    except OperationFailure as exc:
-        return exc.code == 18  # AuthenticationFailed
-    except PyMongoError:
-        return False
-
-
 def database(c: MongoClient) -> Database:
     return c[DATABASE]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from boletia import config
-from boletia.adapters import kafka, mongo
+from boletia.adapters import kafka
 from boletia.lab import groups, hooks
 from boletia.lab.components import (
     APPS,
@@ -130,13 +130,25 @@ class LocalRuntime:
         """Credentials are on by default, but Kafka takes its users only when its storage is
         formatted: a lab formatted without them keeps running without them, saying how to turn
         them on, unless BOLETIA_AUTH=1 asked for them explicitly (then it is an error)."""
+        had_mongo_users = "mongo" in self.files.credentials()
         try:
-            self.files.create_credentials()
+            made = self.files.create_credentials()
         except LabError:
             if "auth" in self.settings.model_fields_set:
                 raise
             report(_t("credentials: off, this lab's storage was formatted without them "
                       "(`boletia lab down --purge`, then `boletia lab up`, turns them on)"))
+            return
+        if "mongo" in made and not had_mongo_users:
+            # a lab made before MongoDB had users: whatever runs logs in without one (and Connect
+            # lacks the password its connectors name), so MongoDB and every client of it restart
+            running = [h for h in [self._handle(n) for n in ("mongo", "connect", *APPS, *WATCHERS)]
+                       + self._extra_handles()
+                       if h.state() != "stopped"]
+            if running:
+                report(_t("MongoDB users added to this lab: restarting MongoDB and what uses it, "
+                          "so that each logs in as its own user"))
+                stop_all(running)
 
     def _start_group(self, names: list[str] | tuple[str, ...], report: Report,
                      started: list[str]) -> None:
@@ -174,11 +186,6 @@ class LocalRuntime:
         started: list[str] = []
         try:
             self._start_group(["mongo", "ses"], report, started)
-            if self.files.credentials() and mongo.login_refused(self.settings):
-                report(_t("MongoDB was started before this lab had MongoDB users: restarting it, "
-                          "which makes them"))
-                self._handle("mongo").stop()
-                self._start_group(["mongo"], report, started)
             bootstrap.prepare_mongo(self.settings)
             if self.files.credentials():
                 report(_t("MongoDB: {n} users, each service, consumer and Connect its own, readWrite "
