@@ -50,14 +50,18 @@ def server() -> str:
 
 
 def users_from(text: str) -> dict[str, dict]:
-    """SECANTUS_USERS, checked: each user a password and at least one role."""
+    """SECANTUS_USERS, checked: each user a password and at least one role on a database."""
     try:
         users = json.loads(text)
-        assert isinstance(users, dict) and users
-        for spec in users.values():
-            assert isinstance(spec["pwd"], str) and spec["pwd"]
-            assert spec["roles"] and all({"role", "db"} <= set(r) for r in spec["roles"])
-    except (ValueError, AssertionError, KeyError, TypeError):
+    except ValueError:
+        users = None
+
+    def fine(spec) -> bool:
+        return (isinstance(spec, dict) and isinstance(spec.get("pwd"), str) and bool(spec["pwd"])
+                and isinstance(spec.get("roles"), list) and bool(spec["roles"])
+                and all(isinstance(r, dict) and {"role", "db"} <= set(r) for r in spec["roles"]))
+
+    if not isinstance(users, dict) or not users or not all(map(fine, users.values())):
         sys.exit('secantus-entrypoint: SECANTUS_USERS is not {user: {"pwd": ..., "roles": '
                  '[{"role": ..., "db": ...}]}} (the lab writes it: boletia lab up)')
     return users
@@ -115,13 +119,16 @@ def main(args: list[str]) -> None:
         digest = hashlib.sha256(json.dumps(users, sort_keys=True).encode()).hexdigest()
         if not MARK.exists() or MARK.read_text().strip() != digest:
             provision(users)
-            MARK.write_text(digest + "\n")
-            MARK.chmod(0o600)
+            MARK.unlink(missing_ok=True)  # made again owner-only, in one step
+            fd = os.open(MARK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as mark:
+                mark.write(digest + "\n")
         cmd.append("--auth")
         log(f"serving on {HOST}:{PORT} with authentication ({len(users)} users)")
     else:
         log(f"serving on {HOST}:{PORT} WITHOUT authentication (SECANTUS_USERS is not set)")
     os.execv(cmd[0], [*cmd, *args])
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])
