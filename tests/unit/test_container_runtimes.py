@@ -234,12 +234,26 @@ def ui_started(monkeypatch):
     return calls
 
 
+@pytest.fixture(autouse=True)
+def group_calls(monkeypatch):
+    """No unit test reaches Kafka: the groups a design switch empties are recorded, each listing
+    one member left by the stopped containers."""
+    from boletia.adapters import kafka
+
+    calls = []
+    monkeypatch.setattr(kafka, "group_members", lambda bootstrap, names: {
+        g: [{"instance": f"{g}-old-1"}] for g in names})
+    monkeypatch.setattr(kafka, "remove_static_members",
+                        lambda bootstrap, group, instances: calls.append((group, instances)))
+    return calls
+
+
 @pytest.fixture
 def settings(tmp_path):
     return config.Settings(lab_dir=tmp_path / "lab")
 
 
-def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_compose(settings):
+def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_compose(settings, group_calls):
     rec = Recorder()
     rt = docker_runtime(rec, settings=settings)
     rt.kill("kafka-2")
@@ -268,8 +282,11 @@ def test_docker_container_verbs_go_through_the_sdk_and_the_lifecycle_through_com
     rec.calls.clear()
     rt.set_design("seed")  # the lab's lifecycle stays compose's
     calls = rec.compose()
-    assert calls == [["run", "--rm", "setup"], ["up", "-d", "--wait", "eventos", "reservas",
-                                                  "inventario", "reembolsos", "notificaciones"]]
+    apps = ["eventos", "reservas", "inventario", "reembolsos", "notificaciones"]
+    # the old containers stop and leave their groups before the new ones join (a static member
+    # sends no LeaveGroup)
+    assert calls == [["run", "--rm", "setup"], ["stop", *apps], ["up", "-d", "--wait", *apps]]
+    assert group_calls == [(g, [f"{g}-old-1"]) for g in ("inventario", "reembolsos", "notificaciones")]
     first = rec.calls[0]
     assert first[:3] == ["env", "BOLETIA_DESIGN=seed", f"BOLETIA_SECRETS_DIR={rt.dir}"]
     assert first[first.index("-f") + 1] == str(compose_file())

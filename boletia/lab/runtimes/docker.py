@@ -37,7 +37,7 @@ from typing import Any
 
 from boletia import config, designs, resources
 from boletia.lab import groups
-from boletia.lab.components import APPS, COMPONENTS, CONSUMERS
+from boletia.lab.components import APPS, BY_NAME, COMPONENTS, CONSUMERS
 from boletia.lab.errors import LabError
 from boletia.lab.groups import CONNECT
 from boletia.lab.hooks import CRASH_FIRED
@@ -332,10 +332,30 @@ class DockerRuntime:
         for c, n in counts.items():
             if n > 1:
                 self.scale(c, 1, report)
+        self._compose("stop", *APPS)
+        self._leave_groups()
         self._compose("up", "-d", "--wait", *APPS)        # the design's services and consumers
         for c, n in counts.items():
             if n > 1:
                 self.scale(c, n, report)
+
+    def _leave_groups(self) -> None:
+        """The stopped consumers' static members out of their groups at once. A static member
+        sends no LeaveGroup (KIP-345), and a recreated container is a new member (its host name,
+        so its instance id, is new): twice in CI, notificaciones joined a group that still listed
+        the old one, was given no partition ("rebalance generation 3 assigned none") and saw no
+        later rebalance within its health check's minutes. Best effort: sessions end in 10 s."""
+        from boletia.adapters import kafka
+
+        bootstrap = self.settings.kafka_bootstrap
+        try:
+            found = kafka.group_members(bootstrap, [BY_NAME[c].group for c in CONSUMERS])
+            for group, rows in found.items():
+                old = [r["instance"] for r in rows if r["instance"]]
+                if old:
+                    kafka.remove_static_members(bootstrap, group, old)
+        except Exception:  # noqa: BLE001 - a member already gone, or Kafka busy: sessions expire
+            pass
 
     def status(self) -> list[ComponentStatus]:
         by_service = self._containers()
