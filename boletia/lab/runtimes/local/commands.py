@@ -85,14 +85,15 @@ def environment(comp: Component, s: config.Settings, files: LabFiles, design: st
         "BOLETIA_EMAIL_CALM": f"{s.email_calm:g}",
         "PYTHONUNBUFFERED": "1",
     })
-    mongo_users = files.credentials().get("mongo", {})
+    creds = files.credentials()
+    mongo_users = creds.get("mongo", {})
     if comp.kind == "mongo":
         data = files.home("mongo") / "data"
         data.mkdir(parents=True, exist_ok=True)
         env.update(SECANTUS_HOST=s.host, SECANTUS_PORT=str(s.ports.mongo), SECANTUS_DATA=str(data),
                    SECANTUS_PROVISION_PORT=str(free_port(s.host)))
         if mongo_users:
-            env["SECANTUS_USERS"] = json.dumps(credentials.mongo_users(files.credentials()))
+            env["SECANTUS_USERS"] = json.dumps(credentials.mongo_users(creds))
     if comp.kind in ("service", "consumer", "connect") and mongo_users:
         user = "connect" if comp.kind == "connect" else comp.name
         if user not in mongo_users:  # never the admin's login instead
