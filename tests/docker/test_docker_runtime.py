@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -90,8 +91,10 @@ def lab(tmp_path_factory):
     config.settings.cache_clear()
     started = time.monotonic()
     try:
-        rt.up(report=lambda m: print(f"[docker lab] {m}", flush=True))
-        print(f"[docker lab] up in {time.monotonic() - started:.0f} s", flush=True)
+        # on the real stderr, past pytest's capture: CI's log then shows how the lab came up
+        # (a consumer restarted at its first start costs 4 minutes, and says why)
+        rt.up(report=lambda m: print(f"[docker lab] {m}", file=sys.__stderr__, flush=True))
+        print(f"[docker lab] up in {time.monotonic() - started:.0f} s", file=sys.__stderr__, flush=True)
         yield rt
     finally:
         rt.down(purge=True)

@@ -528,7 +528,8 @@ def test_docker_up_restarts_a_consumer_that_never_got_its_partitions_once(settin
                    settings=settings).up(report=said.append)
     calls = [c for c in rec.compose() if c[:1] in (["up"], ["restart"])]
     assert [c[0] for c in calls] == ["up", "restart", "up"] and calls[1] == ["restart", "notificaciones"]
-    assert any("notificaciones never got its partitions" in m for m in said)
+    restarted = next(m for m in said if "notificaciones never got its partitions" in m)
+    assert "container boletia-notificaciones-1 is unhealthy" in restarted  # the evidence, said
     with pytest.raises(LabError, match="failed"):  # anything else that fails `up` is an error
         docker_runtime(Recorder(returncode=1, stderr="port is already allocated"), settings=settings).up()
 

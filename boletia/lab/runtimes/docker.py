@@ -297,13 +297,15 @@ class DockerRuntime:
               "--remove-orphans")
         try:
             self._compose(*up)
-        except LabError:
+        except LabError as exc:
             stuck = [c for c in CONSUMERS if self._health(c) == "unhealthy"]
             if not stuck:
                 raise
-            # seen once on a fresh cluster: a kafka-python client that lost its group coordinator
-            # spins without finding it again; a new process joins at once
-            report(f"{', '.join(stuck)} never got its partitions: restarting it once")
+            # seen on fresh clusters (twice in CI, 1 start in about 8): a consumer without its
+            # partitions 4 minutes after it started; a new process joins at once. What compose
+            # said holds the consumer's log, the evidence for whoever finds out why.
+            report(f"{', '.join(stuck)} never got its partitions: restarting it once. "
+                   f"What compose said:\n{exc}")
             self._compose("restart", *stuck)
             self._compose(*up)
         # on the lab's own (saved) port: a later runtime without the offset finds this UI
