@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -76,7 +75,7 @@ def _wait_for(what: str, probe, seconds: float = 120):
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, pytestconfig):
     why = _why_no_engine()
     if why:  # scripts/test-docker.sh made an engine: there, not running these is a failure
         (pytest.fail if os.environ.get("BOLETIA_DOCKER_REQUIRED") else pytest.skip)(why)
@@ -91,10 +90,17 @@ def lab(tmp_path_factory):
     config.settings.cache_clear()
     started = time.monotonic()
     try:
-        # on the real stderr, past pytest's capture: CI's log then shows how the lab came up
-        # (a consumer restarted at its first start costs 4 minutes, and says why)
-        rt.up(report=lambda m: print(f"[docker lab] {m}", file=sys.__stderr__, flush=True))
-        print(f"[docker lab] up in {time.monotonic() - started:.0f} s", file=sys.__stderr__, flush=True)
+        # on pytest's terminal, past its capture: CI's log then shows how the lab came up (a
+        # consumer restarted at its first start costs 4 minutes, and says why)
+        capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+        terminal = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+
+        def say(message: str) -> None:
+            with capture.global_and_fixture_disabled():
+                terminal.write_line(f"[docker lab] {message}", flush=True)
+
+        rt.up(report=say)
+        say(f"up in {time.monotonic() - started:.0f} s")
         yield rt
     finally:
         rt.down(purge=True)
