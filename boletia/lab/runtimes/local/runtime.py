@@ -188,8 +188,9 @@ class LocalRuntime:
             self._start_group(["mongo", "ses"], report, started)
             bootstrap.prepare_mongo(self.settings)
             if self.files.credentials():
-                report(_t("MongoDB: {n} users, each service, consumer and Connect its own, readWrite "
-                          "on boletia only (lab/setup/credentials.py)",
+                report(_t("MongoDB: {n} users: admin for the lab's tools, and one per service, consumer "
+                          "and Connect, readWrite on boletia (Connect's also on the scratch databases) "
+                          "(lab/setup/credentials.py)",
                           n=len(self.files.credentials()["mongo"])))
             self._start_group(BROKERS, report, started)
             bootstrap.prepare_kafka(self.settings)
