@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
@@ -13,7 +14,7 @@ from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 
 from boletia.adapters.errors import PermanentFailure
-from boletia.adapters.kafka import security
+from boletia.adapters.kafka import group_members, security
 from boletia.config import DEAD_LETTER_TOPIC
 
 # What a handler reports about one message. ALREADY_DONE is a redelivery meeting its own
@@ -108,6 +109,10 @@ def _names(partitions) -> str:
     return ",".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(partitions)) or "none"
 
 
+def _names_of(pairs) -> str:
+    return ",".join(f"{t}[{p}]" for t, p in pairs) or "none"
+
+
 class _Rebalances(ConsumerRebalanceListener):
     """One `rebalance` log line each time the group takes partitions from this member or gives
     it some, with the group's generation: what a student (and the scale scenarios) read to see
@@ -138,6 +143,44 @@ class _Rebalances(ConsumerRebalanceListener):
 # seen in CI, where inventario then missed its 60 s start-up; the same refresh lets a topic that
 # `lab partitions` grew be read within seconds.
 METADATA_MAX_AGE_MS = 5000
+
+
+# A member that holds no partition asks its group, this long after, then at doubling intervals
+# up to the most, whether every partition of its topics has an owner; if one has none, it asks
+# for a new assignment. Kafka-python rejoins by itself when its topics' metadata changes, yet in
+# CI `inventario`, alone in a fresh group with a 3-partition topic, was assigned none at
+# generation 1, logged no warning and never rejoined: the lab's start-up waited 60 s for it.
+# A member idle because the group has more members than partitions finds them all held and
+# says so once (`idle ...`), with who holds what: the evidence a stuck start never left.
+IDLE_CHECK_S = 5.0
+IDLE_CHECK_MOST_S = 60.0
+
+
+@dataclass
+class _Idle:
+    due: float        # when to ask the group next
+    checks: int = 0   # asked so far in this idle stretch
+    said: bool = False  # the `idle ...` line, once a stretch
+
+
+def unowned(partitions: dict[str, set[int]], members: list[dict]) -> list[tuple[str, int]] | None:
+    """The partitions of `partitions` (topic -> its partition numbers) that no member of the
+    group holds, sorted; None when it cannot be told: a member's assignment unknown, or the
+    group between two assignments (not Stable), or no member listed."""
+    if not members or any(m.get("partitions") is None
+                          or m.get("group_state") not in (None, "Stable") for m in members):
+        return None
+    held = {tuple(tp) for m in members for tp in m["partitions"]}
+    return sorted((t, p) for t, ps in partitions.items() for p in ps if (t, p) not in held)
+
+
+def holders(members: list[dict]) -> str:
+    """`instance (host) holds t[0],t[1]; ...`: who the group says holds what."""
+    return "; ".join(
+        f"{m.get('instance') or m.get('member_id')} ({m.get('host') or '?'}) holds "
+        f"{','.join(f'{t}[{p}]' for t, p in m['partitions'] or []) or 'none'}"
+        for m in sorted(members, key=lambda m: m.get("instance") or m.get("member_id") or "")
+    ) or "no member"
 
 
 class AtLeastOnceConsumer:
@@ -178,6 +221,7 @@ class AtLeastOnceConsumer:
         self._dead_letter_failures: dict[tuple, int] = {}  # (topic, partition, offset) -> count
         self._consumer = None
         self._producer = None
+        self._idle: _Idle | None = None  # while this member holds no partition
 
     def _open(self):
         from kafka import KafkaConsumer, KafkaProducer
@@ -186,7 +230,7 @@ class AtLeastOnceConsumer:
         # once instead of waiting for the dead one's session to time out.
         self._consumer = KafkaConsumer(
             bootstrap_servers=self.bootstrap.split(","), group_id=self.group,
-            group_instance_id=f"{self.group}-{self.instance}", client_id=self.group,
+            group_instance_id=self.instance_id, client_id=self.group,
             enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=50, session_timeout_ms=10000, heartbeat_interval_ms=3000,
             fetch_max_wait_ms=FETCH_MAX_WAIT_MS, partition_assignment_strategy=[self.assignor],
@@ -194,6 +238,10 @@ class AtLeastOnceConsumer:
         self._consumer.subscribe(self.topics, listener=_Rebalances(self))
         self._producer = KafkaProducer(bootstrap_servers=self.bootstrap.split(","), acks="all",
                                        retries=5, **security())
+
+    @property
+    def instance_id(self) -> str:
+        return f"{self.group}-{self.instance}"
 
     def _mark_done(self, record) -> None:
         """Mark `record` done: its partition is committed up to it at the end of this poll,
@@ -423,6 +471,40 @@ class AtLeastOnceConsumer:
             self._held_at = None
             self.log(f"resume {','.join(self.topics)}: after {held:.1f}s held ({rate})")
 
+    def _check_idle(self) -> None:
+        """While this member holds no partition, ask the group now and then whether each
+        partition of its topics has an owner (IDLE_CHECK_S); none has: rejoin, and say why."""
+        now = time.monotonic()
+        if self._consumer.assignment():
+            self._idle = None
+            return
+        if self._idle is None:
+            self._idle = _Idle(due=now + IDLE_CHECK_S)
+            return
+        idle = self._idle
+        if now < idle.due:
+            return
+        idle.checks += 1
+        idle.due = now + min(IDLE_CHECK_MOST_S, IDLE_CHECK_S * 2 ** idle.checks)
+        try:
+            partitions = {t: set(self._consumer.partitions_for_topic(t)) for t in self.topics}
+            members = group_members(self.bootstrap, [self.group]).get(self.group, [])
+        except Exception as exc:  # noqa: BLE001 - a check that could not ask is asked later
+            self.log(f"idle {','.join(self.topics)}: could not ask group {self.group} who holds "
+                     f"its partitions ({exc!r}); asking again later")
+            return
+        if not any(m.get("instance") == self.instance_id for m in members):
+            return  # still joining: the group does not list this member yet
+        lost = unowned(partitions, members)
+        if lost:
+            self.log(f"rejoin {self.group}: {_names_of(lost)} held by no member of the group, "
+                     f"this one holding none ({holders(members)}); asking for a new assignment")
+            self._consumer._coordinator.request_rejoin()  # kafka-python's own; no public call
+        elif lost == [] and not idle.said:
+            idle.said = True
+            self.log(f"idle {','.join(self.topics)}: every partition has an owner "
+                     f"({holders(members)})")
+
     def run(self, stop) -> None:
         """Consume until `stop` (a threading.Event) is set; then close cleanly."""
         self._open()
@@ -439,6 +521,7 @@ class AtLeastOnceConsumer:
                     continue
                 if self.hooks:
                     self.hooks.polled(self._consumer)
+                self._check_idle()
                 for tp, records in batches.items():
                     if stop.is_set():
                         break

@@ -5,6 +5,8 @@ a scale-down."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from boletia.adapters import kafka
@@ -72,7 +74,10 @@ def test_scale_inventario_up_then_down_under_load_is_clean(runtime, scenario):
     assert runtime.members("inventario") == 1
 
 
-def test_a_member_beyond_the_partitions_is_idle(runtime):
+def test_a_member_beyond_the_partitions_is_idle_and_says_who_holds_them(runtime):
+    names = [groups.member_name("notificaciones", k) for k in range(1, 5)]
+    logs = {n: runtime.files.log_file(n) for n in names}
+    marks = {n: p.stat().st_size if p.exists() else 0 for n, p in logs.items()}
     runtime.scale("notificaciones", 4)  # boletia.reservas has 3 partitions
     rows = _members(runtime, "notificaciones")
     assert [r["instance"] for r in rows] == [groups.group_instance_id("notificaciones", k)
@@ -80,6 +85,23 @@ def test_a_member_beyond_the_partitions_is_idle(runtime):
     assert sum(r["idle"] for r in rows) == 1
     assert sorted(p for r in rows for p in r["partitions"]) == [
         f"boletia.reservas[{p}]" for p in range(3)]
+    # the idle member asked the group (as its own Kafka user) and found every partition held
+    idle = names[[r["idle"] for r in rows].index(True)]
+    said: dict[str, list[str]] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and idle not in said:
+        for n, path in logs.items():
+            with open(path, "rb") as f:
+                f.seek(marks[n])
+                lines = [line for line in f.read().decode(errors="replace").splitlines()
+                         if "idle boletia.reservas: every partition has an owner" in line]
+            if lines:
+                said[n] = lines
+        time.sleep(1)
+    assert list(said) == [idle], said
+    assert all(groups.group_instance_id("notificaciones", k) in said[idle][0] for k in range(1, 5))
+    assert not any("rejoin notificaciones" in line for n in names
+                   for line in runtime.logs(n, since=marks[n], lines=0).splitlines())
 
 
 

@@ -507,3 +507,112 @@ def test_every_assignor_name_is_kafka_pythons_and_an_unknown_one_is_named():
     assert [adapter.assignor_class(n).name for n in adapter.ASSIGNORS] == list(adapter.ASSIGNORS)
     with pytest.raises(ValueError, match="unknown assignor 'sticky-ish'.*cooperative-sticky"):
         adapter.assignor_class("sticky-ish")
+
+
+def test_the_partitions_no_member_holds_are_found_and_an_unreadable_group_is_not_judged():
+    parts = {"t": {0, 1, 2}}
+    row = {"instance": "g-local", "group_state": "Stable", "partitions": [("t", 0)]}
+    assert adapter.unowned(parts, [row]) == [("t", 1), ("t", 2)]
+    assert adapter.unowned(parts, [row, {**row, "partitions": [("t", 1), ("t", 2)]}]) == []
+    assert adapter.unowned(parts, []) is None                                   # nobody listed
+    assert adapter.unowned(parts, [{**row, "partitions": None}]) is None        # undecodable
+    assert adapter.unowned(parts, [{**row, "group_state": "PreparingRebalance"}]) is None
+
+
+class IdleConsumer:
+    """A member holding nothing, of a topic of three partitions; counts the rejoins it is asked."""
+
+    def __init__(self):
+        self.rejoins = 0
+        outer = self
+
+        class Coordinator:
+            def request_rejoin(self):
+                outer.rejoins += 1
+        self._coordinator = Coordinator()
+
+    def assignment(self):
+        return set()
+
+    def partitions_for_topic(self, topic):
+        return {0, 1, 2}
+
+
+def idle_member(monkeypatch, described):
+    """A loop whose member holds none, its group described as `described` (a list of rows, or
+    an exception to raise), and a clock the test moves: (loop, consumer, log, clock)."""
+    clock, logged, asked = [100.0], [], []
+    monkeypatch.setattr(adapter.time, "monotonic", lambda: clock[0])
+
+    def group_members(bootstrap, groups):
+        asked.append(clock[0])
+        if isinstance(described, Exception):
+            raise described
+        return {groups[0]: described}
+    monkeypatch.setattr(adapter, "group_members", group_members)
+    c = AtLeastOnceConsumer("inventario", ["t"], lambda r: True, "localhost:1", log=logged.append,
+                            instance="local")
+    c._consumer = IdleConsumer()
+    return c, c._consumer, logged, clock, asked
+
+
+def tick(c, clock, until: float, step: float = 0.5):
+    while clock[0] < until:
+        c._check_idle()
+        clock[0] += step
+
+
+def test_a_member_left_with_none_while_its_partitions_have_no_owner_asks_the_group_again(monkeypatch):
+    me = {"instance": "inventario-local", "host": "/127.0.0.1", "group_state": "Stable",
+          "partitions": []}
+    c, consumer, logged, clock, asked = idle_member(monkeypatch, [me])
+    tick(c, clock, 104.5)
+    assert consumer.rejoins == 0 and asked == []          # not before IDLE_CHECK_S
+    tick(c, clock, 106)
+    assert consumer.rejoins == 1 and asked == [105.0]
+    assert logged == ["rejoin inventario: t[0],t[1],t[2] held by no member of the group, this one "
+                      "holding none (inventario-local (/127.0.0.1) holds none); asking for a new "
+                      "assignment"]
+    tick(c, clock, 200)                                   # then at doubling intervals, 60 s at most
+    assert asked == [105.0, 115.0, 135.0, 175.0]
+
+
+def test_a_member_idle_in_a_group_that_holds_every_partition_says_so_once_and_never_rejoins(
+        monkeypatch):
+    rows = [{"instance": f"inventario-local{k}", "host": "/127.0.0.1", "group_state": "Stable",
+             "partitions": held} for k, held in (("", []), ("-2", [("t", 0), ("t", 1)]),
+                                                  ("-3", [("t", 2)]))]
+    c, consumer, logged, clock, asked = idle_member(monkeypatch, rows)
+    tick(c, clock, 400)
+    assert consumer.rejoins == 0 and len(asked) > 3
+    assert logged == ["idle t: every partition has an owner (inventario-local (/127.0.0.1) holds "
+                      "none; inventario-local-2 (/127.0.0.1) holds t[0],t[1]; inventario-local-3 "
+                      "(/127.0.0.1) holds t[2])"]
+
+
+@pytest.mark.parametrize("described", [
+    [{"instance": "inventario-local", "group_state": "CompletingRebalance", "partitions": []}],
+    [{"instance": "inventario-local-2", "group_state": "Stable", "partitions": []}],  # not us yet
+    [{"instance": "inventario-local", "group_state": "Stable", "partitions": None}],
+], ids=["rebalancing", "not-a-member-yet", "undecodable"])
+def test_a_group_that_cannot_be_judged_is_asked_again_later_without_a_rejoin(monkeypatch, described):
+    c, consumer, logged, clock, asked = idle_member(monkeypatch, described)
+    tick(c, clock, 140)
+    assert consumer.rejoins == 0 and logged == [] and len(asked) == 3
+
+
+def test_a_check_that_could_not_ask_the_group_says_so_and_asks_later(monkeypatch):
+    c, consumer, logged, clock, asked = idle_member(
+        monkeypatch, CoordinatorNotAvailableError("coordinator moved"))
+    tick(c, clock, 116)
+    assert consumer.rejoins == 0 and asked == [105.0, 115.0]
+    assert logged[0].startswith("idle t: could not ask group inventario who holds its partitions "
+                                "(CoordinatorNotAvailableError")
+
+
+def test_a_member_given_partitions_ends_its_idle_stretch(monkeypatch):
+    c, consumer, logged, clock, asked = idle_member(monkeypatch, [])
+    tick(c, clock, 103)
+    consumer.assignment = lambda: {TP}
+    tick(c, clock, 200)
+    assert asked == [] and c._idle is None
