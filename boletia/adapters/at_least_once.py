@@ -149,7 +149,8 @@ METADATA_MAX_AGE_MS = 5000
 # up to the most, whether every partition of its topics has an owner; if one has none, it asks
 # for a new assignment. Kafka-python rejoins by itself when its topics' metadata changes, yet in
 # CI `inventario`, alone in a fresh group with a 3-partition topic, was assigned none at
-# generation 1, logged no warning and never rejoined: the lab's start-up waited 60 s for it.
+# generation 1 and never rejoined: the lab's start-up waited 60 s for it. (Why, its log could not
+# say: kafka-python logs to a NullHandler unless the process sets one.)
 # A member idle because the group has more members than partitions finds them all held and
 # says so once (`idle ...`), with who holds what: the evidence a stuck start never left.
 IDLE_CHECK_S = 5.0
