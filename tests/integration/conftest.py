@@ -38,3 +38,20 @@ def mongo_client(settings) -> MongoClient:
 @pytest.fixture
 def db(mongo_client):
     return mongo.database(mongo_client)
+
+
+@pytest.fixture
+def scratch_topic(settings):
+    """A topic of the lab's shape (3 partitions) for one test, deleted after it."""
+    import uuid
+
+    from boletia.adapters import kafka
+
+    topic = f"boletia.test-{uuid.uuid4().hex[:8]}"
+    kafka.ensure_topics(settings.kafka_bootstrap, (topic,))
+    yield topic
+    a = kafka.admin(settings.kafka_bootstrap)
+    try:
+        a.delete_topics([topic])
+    finally:
+        a.close()

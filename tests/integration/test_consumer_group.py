@@ -30,9 +30,8 @@ class Starving(RangePartitionAssignor):
         return super().assign(cluster, members)
 
 
-def test_a_member_given_none_of_its_unowned_partitions_asks_again_and_reads_them(lab, settings):
-    topic = f"boletia.test-idle-{uuid.uuid4().hex[:8]}"
-    adapter.ensure_topics(settings.kafka_bootstrap, (topic,))
+def test_a_member_given_none_of_its_unowned_partitions_asks_again_and_reads_them(settings, scratch_topic):
+    topic = scratch_topic
     handled, logs = [], []
     consumer = AtLeastOnceConsumer(f"test-idle-{uuid.uuid4().hex[:8]}", [topic],
                                    lambda r: handled.append(int(r.value)) or True,
@@ -62,11 +61,6 @@ def test_a_member_given_none_of_its_unowned_partitions_asks_again_and_reads_them
         producer.close()
         stop.set()
         runner.join(timeout=30)
-        a = adapter.admin(settings.kafka_bootstrap)
-        try:
-            a.delete_topics([topic])
-        finally:
-            a.close()
     assert settled, logs
     rebalances = [m for m in logs if m.startswith("rebalance generation")]
     assert rebalances[0].startswith("rebalance generation 1 assigned none; holds none"), logs

@@ -15,9 +15,8 @@ from boletia.adapters.at_least_once import AtLeastOnceConsumer
 from boletia.consumers.priority import Yield
 
 
-def test_a_consumer_holds_while_its_topic_fills_fast_then_handles_everything(lab, settings):
-    topic = f"boletia.test-yield-{uuid.uuid4().hex[:8]}"
-    adapter.ensure_topics(settings.kafka_bootstrap, (topic,))
+def test_a_consumer_holds_while_its_topic_fills_fast_then_handles_everything(settings, scratch_topic):
+    topic = scratch_topic
     handled: list[tuple[float, int]] = []
     logs: list[str] = []
     consumer = AtLeastOnceConsumer(
@@ -45,11 +44,6 @@ def test_a_consumer_holds_while_its_topic_fills_fast_then_handles_everything(lab
         producer.close()
         stop.set()
         runner.join(timeout=30)
-        a = adapter.admin(settings.kafka_bootstrap)
-        try:
-            a.delete_topics([topic])
-        finally:
-            a.close()
     assert sorted(v for _, v in handled) == list(range(600))   # all of them, once
     assert any(m.startswith("yield") for m in logs), logs
     assert any(m.startswith("resume") for m in logs), logs
