@@ -179,7 +179,7 @@ def holders(members: list[dict]) -> str:
     """`instance (host) holds t[0],t[1]; ...`: who the group says holds what."""
     return "; ".join(
         f"{m.get('instance') or m.get('member_id')} ({m.get('host') or '?'}) holds "
-        f"{','.join(f'{t}[{p}]' for t, p in m['partitions'] or []) or 'none'}"
+        f"{_names_of(m['partitions'] or [])}"
         for m in sorted(members, key=lambda m: m.get("instance") or m.get("member_id") or "")
     ) or "no member"
 

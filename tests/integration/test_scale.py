@@ -87,21 +87,16 @@ def test_a_member_beyond_the_partitions_is_idle_and_says_who_holds_them(runtime)
         f"boletia.reservas[{p}]" for p in range(3)]
     # the idle member asked the group (as its own Kafka user) and found every partition held
     idle = names[[r["idle"] for r in rows].index(True)]
-    said: dict[str, list[str]] = {}
+
+    def said(n: str, what: str) -> list[str]:
+        return [line for line in runtime.logs(n, since=marks[n], lines=0).splitlines() if what in line]
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and idle not in said:
-        for n, path in logs.items():
-            with open(path, "rb") as f:
-                f.seek(marks[n])
-                lines = [line for line in f.read().decode(errors="replace").splitlines()
-                         if "idle boletia.reservas: every partition has an owner" in line]
-            if lines:
-                said[n] = lines
+    while time.monotonic() < deadline and not said(idle, "idle boletia.reservas: "):
         time.sleep(1)
-    assert list(said) == [idle], said
-    assert all(groups.group_instance_id("notificaciones", k) in said[idle][0] for k in range(1, 5))
-    assert not any("rejoin notificaciones" in line for n in names
-                   for line in runtime.logs(n, since=marks[n], lines=0).splitlines())
+    idle_lines = {n: said(n, "idle boletia.reservas: every partition has an owner") for n in names}
+    assert [n for n, lines in idle_lines.items() if lines] == [idle], idle_lines
+    assert all(groups.group_instance_id("notificaciones", k) in idle_lines[idle][0] for k in range(1, 5))
+    assert not any(said(n, "rejoin notificaciones") for n in names)
 
 
 
