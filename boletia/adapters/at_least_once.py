@@ -151,6 +151,9 @@ METADATA_MAX_AGE_MS = 5000
 # CI `inventario`, alone in a fresh group with a 3-partition topic, was assigned none at
 # generation 1 and never rejoined: the lab's start-up waited 60 s for it. (Why, its log could not
 # say: kafka-python logs to a NullHandler unless the process sets one.)
+# The same for a member the group records as holding partitions it was not given (seen in the
+# docker lab's CI after a design switch restarted a static member: "every partition has an owner",
+# the owner being this very member, which held none).
 # A member idle because the group has more members than partitions finds them all held and
 # says so once (`idle ...`), with who holds what: the evidence a stuck start never left.
 IDLE_CHECK_S = 5.0
@@ -497,11 +500,20 @@ class AtLeastOnceConsumer:
         if not any(m.get("instance") == self.instance_id for m in members):
             return  # still joining: the group does not list this member yet
         lost = unowned(partitions, members)
-        if lost:
-            self.log(f"rejoin {self.group}: {_names_of(lost)} held by no member of the group, "
-                     f"this one holding none ({holders(members)}); asking for a new assignment")
+        if lost is None:
+            return
+        # the docker lab's CI once showed this one: a restarted static member given none, while
+        # the group's coordinator recorded it as holding all three partitions
+        mine = sorted(tuple(tp) for m in members if m.get("instance") == self.instance_id
+                      for tp in m["partitions"])
+        if mine or lost:
+            why = (f"the group says this member holds {_names_of(mine)}, yet it was given none"
+                   if mine else f"{_names_of(lost)} held by no member of the group, this one "
+                                "holding none")
+            self.log(f"rejoin {self.group}: {why} ({holders(members)}); asking for a new "
+                     "assignment")
             self._consumer._coordinator.request_rejoin()  # kafka-python's own; no public call
-        elif lost == [] and not idle.said:
+        elif not idle.said:
             idle.said = True
             self.log(f"idle {','.join(self.topics)}: every partition has an owner "
                      f"({holders(members)})")

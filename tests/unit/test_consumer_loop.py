@@ -616,3 +616,16 @@ def test_a_member_given_partitions_ends_its_idle_stretch(monkeypatch):
     consumer.assignment = lambda: {TP}
     tick(c, clock, 200)
     assert asked == [] and c._idle is None
+
+
+def test_a_member_the_group_records_as_holding_partitions_it_was_not_given_asks_again(monkeypatch):
+    """Seen in the docker lab's CI: a restarted static member given none while the coordinator
+    recorded that same instance as holding all three partitions."""
+    me = {"instance": "inventario-local", "host": "/172.20.0.12", "group_state": "Stable",
+          "partitions": [("t", 0), ("t", 1), ("t", 2)]}
+    c, consumer, logged, clock, asked = idle_member(monkeypatch, [me])
+    tick(c, clock, 106)
+    assert consumer.rejoins == 1
+    assert logged == ["rejoin inventario: the group says this member holds t[0],t[1],t[2], yet it was "
+                      "given none (inventario-local (/172.20.0.12) holds t[0],t[1],t[2]); asking for "
+                      "a new assignment"]
